@@ -1,0 +1,79 @@
+//! Merging two conversations about the same request: the source's messages move to the
+//! target, tags and followers are combined, and the source is closed and points to the
+//! survivor.
+
+use super::record;
+use crate::{Engine, EngineError, Result};
+use serde_json::json;
+use steward_domain::lifecycle::{check_merge, MergeSide};
+use steward_domain::{Actor, Status};
+use steward_store::conversations::{self, Changes};
+use steward_store::events::Doer;
+use steward_store::models::Conversation;
+use steward_store::now_ms;
+
+impl Engine {
+    /// Merges `source_id` into `target_id`; returns the target.
+    pub async fn merge_conversations(&self, by: &Actor, source_id: i64, target_id: i64) -> Result<Conversation> {
+        let at = now_ms();
+        let doer = Doer::User(by.user_id);
+        let mut tx = self.store.write().await?;
+        let source = conversations::get(&mut tx, source_id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        by.may_work_on(source.access())?;
+        let target = conversations::get(&mut tx, target_id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("target conversation"))?;
+        by.may_work_on(target.access())?;
+        let side = |c: &Conversation| MergeSide { id: c.id, status: c.status, merged_into: c.merged_into };
+        check_merge(side(&source), side(&target))?;
+
+        let moved = conversations::move_messages(&mut tx, source.id, target.id).await? as i64;
+        let mut tag_ids: Vec<i64> = Vec::new();
+        for (_, name) in conversations::tags_of(&mut tx, &[source.id, target.id]).await? {
+            let id = steward_store::tags::ensure(&mut tx, &name, at).await?;
+            if !tag_ids.contains(&id) {
+                tag_ids.push(id);
+            }
+        }
+        conversations::set_tags(&mut tx, target.id, &tag_ids).await?;
+        let mut followers = conversations::followers(&mut tx, target.id).await?;
+        followers.extend(conversations::followers(&mut tx, source.id).await?);
+        followers.extend(source.assignee_id);
+        followers.retain(|f| Some(*f) != target.assignee_id);
+        followers.sort_unstable();
+        followers.dedup();
+        conversations::set_followers(&mut tx, target.id, &followers).await?;
+
+        let mut closing = Changes {
+            merged_into: Some(target.id),
+            ..Default::default()
+        };
+        if source.status != Status::Closed {
+            closing.status = Some(Status::Closed);
+            closing.closed_at = Some(at);
+        }
+        conversations::update(&mut tx, source.id, &closing, at, false, -moved).await?;
+        let mut reopen = Changes::default();
+        if matches!(target.status, Status::Solved) && source.status.is_active() {
+            reopen.status = Some(Status::Open);
+        }
+        conversations::update(&mut tx, target.id, &reopen, at, true, moved).await?;
+        record(&mut tx, doer, source.id, "conversation.merged", json!({
+            "before": {"status": source.status}, "after": {"merged_into": target.id, "number": target.number, "messages_moved": moved},
+        }), at)
+        .await?;
+        record(&mut tx, doer, target.id, "conversation.merged_in", json!({
+            "after": {"from": source.id, "number": source.number, "messages_moved": moved},
+        }), at)
+        .await?;
+        let after = conversations::get(&mut tx, target.id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        tx.commit().await?;
+        self.bus.conversation_changed(source.id, "merged", Some(by.user_id));
+        self.bus.conversation_changed(target.id, "merged", Some(by.user_id));
+        Ok(after)
+    }
+}

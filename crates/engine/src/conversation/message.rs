@@ -1,0 +1,242 @@
+//! Adding a message: an agent's public reply or internal note, or a customer's reply. A
+//! customer reply follows the lifecycle rules (reopen, or a follow-up for a closed
+//! conversation); an agent's first public reply records the first response time.
+
+use super::attachments::{self, Upload};
+use super::record;
+use crate::sanitize::{clean_html, html_to_text};
+use crate::{Engine, EngineError, Result};
+use serde_json::json;
+use steward_domain::lifecycle::{self, CustomerReply};
+use steward_domain::{validate, Actor, AuthorKind, Channel, Status, Visibility};
+use steward_store::conversations::{self, Changes, NewConversation};
+use steward_store::events::Doer;
+use steward_store::messages::{self, NewMessage};
+use steward_store::models::{Conversation, Message};
+use steward_store::search::{self, DocKind};
+use steward_store::{now_ms, Conn};
+
+#[derive(Debug, Clone)]
+pub struct NewMessageCmd {
+    pub body: String,
+    pub html: Option<String>,
+    pub visibility: Visibility,
+    /// The channel it goes out on; the conversation's own channel when `None`.
+    pub channel: Option<Channel>,
+    /// The status to leave the conversation in (agent replies only).
+    pub status: Option<Status>,
+    pub author: AuthorKind,
+    pub attachments: Vec<Upload>,
+    pub at: Option<i64>,
+}
+
+impl NewMessageCmd {
+    pub fn reply(body: &str) -> NewMessageCmd {
+        NewMessageCmd {
+            body: body.to_string(),
+            html: None,
+            visibility: Visibility::Public,
+            channel: None,
+            status: None,
+            author: AuthorKind::Agent,
+            attachments: Vec::new(),
+            at: None,
+        }
+    }
+}
+
+/// Cleans HTML and derives text from it when no text was given; checks the size.
+pub(crate) fn prepare_body(text: &str, html: Option<&str>) -> Result<(String, Option<String>)> {
+    let html = html.map(str::trim).filter(|h| !h.is_empty()).map(clean_html);
+    let text = match (&html, text.trim()) {
+        (Some(h), "") => html_to_text(h),
+        (_, t) => t.to_string(),
+    };
+    if text.len() > validate::MAX_BODY || html.as_ref().is_some_and(|h| h.len() > 4 * validate::MAX_BODY) {
+        return Err(EngineError::invalid(
+            "body",
+            format!("must be at most {} characters", validate::MAX_BODY),
+        ));
+    }
+    Ok((text, html))
+}
+
+impl Engine {
+    /// Adds a message to conversation `id` as `by` sees it. Returns the conversation the
+    /// message landed in (a follow-up when the original was closed) and the message.
+    pub async fn add_message(&self, by: &Actor, id: i64, cmd: NewMessageCmd) -> Result<(Conversation, Message)> {
+        let (text, html) = prepare_body(&cmd.body, cmd.html.as_deref())?;
+        if text.is_empty() && cmd.attachments.is_empty() {
+            return Err(EngineError::invalid("body", "must not be empty"));
+        }
+        if !matches!(cmd.author, AuthorKind::Agent | AuthorKind::Customer) {
+            return Err(EngineError::invalid("author", "must be agent or customer"));
+        }
+        if cmd.author == AuthorKind::Customer && cmd.visibility == Visibility::Internal {
+            return Err(EngineError::invalid("visibility", "a customer cannot write internal notes"));
+        }
+        {
+            let mut conn = self.store.pool().acquire().await?;
+            let c = conversations::get(&mut conn, id)
+                .await?
+                .ok_or_else(|| EngineError::not_found("conversation"))?;
+            by.may_work_on(c.access())?;
+        }
+        let files = self.store_uploads(cmd.attachments).await?;
+        let at = cmd.at.unwrap_or_else(now_ms);
+        let mut tx = self.store.write().await?;
+        let c = conversations::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        if let Some(target) = c.merged_into {
+            return Err(EngineError::conflict(format!(
+                "this conversation was merged into conversation {target}; add messages there"
+            )));
+        }
+        let channel = cmd.channel.unwrap_or(c.channel);
+        let (target, author_user, author_customer, doer) = match cmd.author {
+            AuthorKind::Customer => {
+                let target = customer_target(&mut tx, &c, at).await?;
+                (target, None, Some(c.customer_id), Doer::User(by.user_id))
+            }
+            _ => {
+                let mut changes = Changes::default();
+                if cmd.visibility == Visibility::Public {
+                    if c.status == Status::Closed {
+                        return Err(EngineError::conflict(
+                            "this conversation is closed; a reply needs a new conversation",
+                        ));
+                    }
+                    let next = match cmd.status {
+                        Some(s) => c.status.transition(s)?,
+                        None => lifecycle::on_agent_reply(c.status),
+                    };
+                    if c.first_response_at.is_none() {
+                        changes.first_response_at = Some(at);
+                    }
+                    status_changes(&c, next, at, &mut changes);
+                } else if let Some(s) = cmd.status {
+                    let next = c.status.transition(s)?;
+                    status_changes(&c, next, at, &mut changes);
+                }
+                conversations::update(&mut tx, c.id, &changes, at, true, 0).await?;
+                record_status(&mut tx, Doer::User(by.user_id), &c, &changes, at).await?;
+                (c.id, Some(by.user_id), None, Doer::User(by.user_id))
+            }
+        };
+        let message_id = messages::insert(&mut tx, &NewMessage {
+            conversation_id: target,
+            author_kind: cmd.author,
+            author_user_id: author_user,
+            author_customer_id: author_customer,
+            visibility: cmd.visibility,
+            channel,
+            body_text: &text,
+            body_html: html.as_deref(),
+            at,
+        })
+        .await?;
+        attachments::link(&mut tx, message_id, &files, at).await?;
+        conversations::update(&mut tx, target, &Changes::default(), at, true, 1).await?;
+        let kind = match cmd.visibility {
+            Visibility::Public => DocKind::Message,
+            Visibility::Internal => DocKind::Internal,
+        };
+        search::index(&mut tx, kind, Some(target), None, Some(message_id), &text).await?;
+        record(&mut tx, doer, target, "message.created", json!({"after": {
+            "message_id": message_id, "author_kind": cmd.author, "visibility": cmd.visibility,
+            "channel": channel, "attachments": files.len(),
+        }}), at)
+        .await?;
+        let conversation = conversations::get(&mut tx, target)
+            .await?
+            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        let message = messages::get(&mut tx, message_id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("message"))?;
+        tx.commit().await?;
+        self.bus.conversation_changed(target, "message", Some(by.user_id));
+        if target != id {
+            self.bus.conversation_changed(id, "follow_up", Some(by.user_id));
+        }
+        Ok((conversation, message))
+    }
+}
+
+/// Where a customer's new message goes, applying the lifecycle rule to `c`.
+async fn customer_target(tx: &mut Conn, c: &Conversation, at: i64) -> Result<i64> {
+    match lifecycle::on_customer_reply(c.status) {
+        CustomerReply::Append => Ok(c.id),
+        CustomerReply::AppendAndSet(next) => {
+            let mut changes = Changes::default();
+            status_changes(c, next, at, &mut changes);
+            conversations::update(tx, c.id, &changes, at, true, 0).await?;
+            record(tx, Doer::Customer(c.customer_id), c.id, "status.changed", json!({
+                "before": c.status, "after": next, "reason": "customer replied",
+            }), at)
+            .await?;
+            Ok(c.id)
+        }
+        CustomerReply::StartFollowUp => {
+            let number = conversations::next_number(tx).await?;
+            let subject = c.subject.clone();
+            let id = conversations::insert(tx, &NewConversation {
+                number,
+                subject: &subject,
+                status: Status::New,
+                priority: c.priority,
+                channel: c.channel,
+                customer_id: c.customer_id,
+                assignee_id: c.assignee_id,
+                team_id: c.team_id,
+                custom_fields: &c.custom_fields,
+                follow_up_of: Some(c.id),
+                at,
+            })
+            .await?;
+            search::index(tx, DocKind::Subject, Some(id), None, None, &subject).await?;
+            record(tx, Doer::Customer(c.customer_id), id, "conversation.created", json!({"after": {
+                "number": number, "subject": subject, "follow_up_of": c.id,
+                "reason": "customer replied to a closed conversation",
+            }}), at)
+            .await?;
+            record(tx, Doer::Customer(c.customer_id), c.id, "follow_up.created", json!({
+                "after": {"conversation_id": id, "number": number},
+            }), at)
+            .await?;
+            Ok(id)
+        }
+    }
+}
+
+/// Fills the status columns for a move from `c.status` to `next`: solving records the
+/// resolution time, closing the close time.
+pub(crate) fn status_changes(c: &Conversation, next: Status, at: i64, changes: &mut Changes) {
+    if next == c.status {
+        return;
+    }
+    changes.status = Some(next);
+    match next {
+        Status::Solved => changes.solved_at = Some(at),
+        Status::Closed => changes.closed_at = Some(at),
+        _ => {}
+    }
+}
+
+/// Records the status change (and resolution time) that `changes` makes to `c`.
+pub(crate) async fn record_status(tx: &mut Conn, doer: Doer, c: &Conversation, changes: &Changes, at: i64) -> Result<()> {
+    if let Some(next) = changes.status {
+        let mut data = json!({"before": c.status, "after": next});
+        if next == Status::Solved {
+            data["resolution_ms"] = json!(lifecycle::elapsed(c.created_at, at));
+        }
+        record(tx, doer, c.id, "status.changed", data, at).await?;
+    }
+    if let Some(first) = changes.first_response_at {
+        record(tx, doer, c.id, "first_response", json!({
+            "after": {"first_response_ms": lifecycle::elapsed(c.created_at, first)},
+        }), at)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Reading conversations as an actor may see them. A conversation outside the actor's scope
+//! answers as not found.
+
+use crate::{Engine, EngineError, Result};
+use steward_domain::Actor;
+use steward_store::conversations::{self, Filter};
+use steward_store::models::{Attachment, Conversation, Event, Message};
+use steward_store::{events, messages};
+
+/// Everything the conversation page shows.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub conversation: Conversation,
+    pub tags: Vec<String>,
+    pub followers: Vec<i64>,
+    pub messages: Vec<Message>,
+    pub attachments: Vec<Attachment>,
+    pub events: Vec<Event>,
+}
+
+impl Engine {
+    pub async fn conversation(&self, by: &Actor, id: i64) -> Result<Conversation> {
+        let mut conn = self.store.pool().acquire().await?;
+        let c = conversations::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        by.may_work_on(c.access())?;
+        Ok(c)
+    }
+
+    pub async fn conversation_by_number(&self, by: &Actor, number: i64) -> Result<Conversation> {
+        let mut conn = self.store.pool().acquire().await?;
+        let c = conversations::get_by_number(&mut conn, number)
+            .await?
+            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        by.may_work_on(c.access())?;
+        Ok(c)
+    }
+
+    pub async fn conversation_detail(&self, by: &Actor, id: i64) -> Result<Detail> {
+        let conversation = self.conversation(by, id).await?;
+        let mut conn = self.store.pool().acquire().await?;
+        let tags = conversations::tags_of(&mut conn, &[id]).await?.into_iter().map(|(_, n)| n).collect();
+        let followers = conversations::followers(&mut conn, id).await?;
+        let messages = messages::list(&mut conn, id, true).await?;
+        let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+        let attachments = messages::attachments_of(&mut conn, &ids).await?;
+        let events = events::for_conversation(&mut conn, id).await?;
+        Ok(Detail { conversation, tags, followers, messages, attachments, events })
+    }
+
+    /// A page of conversations for `by`, with each one's tags.
+    pub async fn list_conversations(&self, by: &Actor, filter: &Filter) -> Result<Vec<(Conversation, Vec<String>)>> {
+        let mut conn = self.store.pool().acquire().await?;
+        let rows = conversations::list(&mut conn, filter, &by.scope()).await?;
+        let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+        let tags = conversations::tags_of(&mut conn, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|c| {
+                let t = tags.iter().filter(|(id, _)| *id == c.id).map(|(_, n)| n.clone()).collect();
+                (c, t)
+            })
+            .collect())
+    }
+
+    pub async fn count_conversations(&self, by: &Actor, filter: &Filter) -> Result<i64> {
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(conversations::count(&mut conn, filter, &by.scope()).await?)
+    }
+
+    /// An attachment and its bytes, if `by` may see its conversation.
+    pub async fn attachment(&self, by: &Actor, id: i64) -> Result<(Attachment, Vec<u8>)> {
+        let a = {
+            let mut conn = self.store.pool().acquire().await?;
+            let a = messages::attachment(&mut conn, id)
+                .await?
+                .ok_or_else(|| EngineError::not_found("attachment"))?;
+            let m = messages::get(&mut conn, a.message_id)
+                .await?
+                .ok_or_else(|| EngineError::not_found("attachment"))?;
+            let c = conversations::get(&mut conn, m.conversation_id)
+                .await?
+                .ok_or_else(|| EngineError::not_found("attachment"))?;
+            by.may_work_on(c.access()).map_err(|_| EngineError::not_found("attachment"))?;
+            a
+        };
+        let bytes = self.store.blobs.get(&a.sha256).await?;
+        Ok((a, bytes))
+    }
+
+    pub async fn conversation_events(&self, by: &Actor, id: i64) -> Result<Vec<Event>> {
+        self.conversation(by, id).await?;
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(events::for_conversation(&mut conn, id).await?)
+    }
+
+    pub async fn conversation_messages(&self, by: &Actor, id: i64) -> Result<(Vec<Message>, Vec<Attachment>)> {
+        self.conversation(by, id).await?;
+        let mut conn = self.store.pool().acquire().await?;
+        let msgs = messages::list(&mut conn, id, true).await?;
+        let ids: Vec<i64> = msgs.iter().map(|m| m.id).collect();
+        let atts = messages::attachments_of(&mut conn, &ids).await?;
+        Ok((msgs, atts))
+    }
+}

@@ -1,0 +1,50 @@
+//! Steward's use cases. Every change a person or a channel asks for comes through here:
+//! validated by the domain's rules, authorized by the domain's policy, written with its events
+//! in one transaction, then announced on the live bus.
+//!
+//! It must not render HTML or JSON for people: the web crate does that.
+
+pub mod accounts;
+pub mod conversation;
+pub mod directory;
+pub mod error;
+pub mod intake;
+pub mod live;
+pub mod sanitize;
+
+pub use error::{EngineError, Result};
+use steward_store::Store;
+
+/// Limits that protect the server and the disk.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_attachment_bytes: usize,
+    pub max_attachments_per_message: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_attachment_bytes: 10 * 1024 * 1024,
+            max_attachments_per_message: 20,
+        }
+    }
+}
+
+/// The engine: the store, the live bus and the limits, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub store: Store,
+    pub bus: live::Bus,
+    pub limits: Limits,
+}
+
+impl Engine {
+    pub fn new(store: Store, limits: Limits) -> Engine {
+        Engine {
+            store,
+            bus: live::Bus::new(),
+            limits,
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Start-up and shutdown: open the store, migrate, build the engine and the web app, listen,
+//! and stop cleanly on a signal. Tests use `start` too, so they run the real thing.
+
+use crate::config::Config;
+use anyhow::Context;
+use std::net::SocketAddr;
+use steward_engine::{Engine, Limits};
+use steward_store::Store;
+use steward_web::AppState;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Opens the database named by the config and brings its schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::open(&config.database_url(), &config.data).await?;
+    store.migrate().await.context("cannot bring the database schema up to date")?;
+    Ok(store)
+}
+
+pub fn engine(store: Store, config: &Config) -> Engine {
+    Engine::new(store, Limits { max_attachment_bytes: config.max_attachment_bytes, ..Limits::default() })
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub engine: Engine,
+    pub stop: CancellationToken,
+    pub task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and closes the database.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.stop.cancel();
+        self.task.await.context("server task failed")??;
+        self.engine.store.close().await;
+        Ok(())
+    }
+}
+
+/// Binds and serves. Returns once the socket is listening.
+pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
+    config.check()?;
+    let engine = engine(store, config);
+    let mut state = AppState::new(engine.clone());
+    state.brand = config.brand.clone();
+    state.secure_cookies = config.secure_cookies;
+    let listener = tokio::net::TcpListener::bind(&config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let stop = CancellationToken::new();
+    let signal = stop.clone();
+    let task = tokio::spawn(steward_web::serve(listener, state, async move { signal.cancelled().await }));
+    Ok(Running { addr, engine, stop, task })
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

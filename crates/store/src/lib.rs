@@ -1,0 +1,204 @@
+//! Steward's storage: one schema and one query layer for SQLite (embedded, the default) and
+//! PostgreSQL (several nodes), migrations, repositories, full-text search and the
+//! content-addressed blob store for attachments.
+//!
+//! It owns SQL and files; it must not hold business rules. Repositories take a connection or a
+//! transaction so the engine can put a change and its events in one commit. The few places
+//! where the two databases need different SQL live side by side in `dialect`.
+
+pub mod blobs;
+pub mod conversations;
+pub mod customers;
+pub mod dialect;
+pub mod error;
+pub mod events;
+pub mod fields;
+pub mod idempotency;
+pub mod messages;
+pub mod models;
+pub mod schema;
+pub mod search;
+pub mod sessions;
+pub mod sql;
+pub mod tags;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use dialect::Backend;
+pub use error::StoreError;
+pub use sqlx::Error as SqlxError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Transaction};
+
+/// A transaction on either backend.
+pub type Tx = Transaction<'static, Any>;
+/// A connection (or transaction) on either backend.
+pub type Conn = sqlx::AnyConnection;
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database and the data folder, opened once at start-up and shared by everything.
+#[derive(Clone)]
+pub struct Store {
+    reader: AnyPool,
+    writer: AnyPool,
+    backend: Backend,
+    pub blobs: blobs::BlobStore,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+/// The SQLite URL for a data folder.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("steward.db").display())
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`) and the blob folder under
+    /// `data_dir`. Errors name the problem in one line.
+    pub async fn open(url: &str, data_dir: &Path) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create the data folder {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let blobs = blobs::BlobStore::open(PathBuf::from(data_dir).join("blobs"))?;
+        let options: AnyConnectOptions = url
+            .parse()
+            .map_err(|e| StoreError::Config(format!("bad database URL: {e}")))?;
+        let (reader, writer) = match backend {
+            Backend::Sqlite => {
+                // One writer connection: SQLite takes one writer at a time anyway, and a
+                // single queue avoids SQLITE_BUSY upgrades. Readers run beside it under WAL.
+                let writer = sqlite_pool(1).connect_with(options.clone()).await;
+                let writer = writer.map_err(|e| connect_error(url, e))?;
+                sqlx::raw_sql("PRAGMA journal_mode=WAL")
+                    .execute(&writer)
+                    .await
+                    .map_err(|e| connect_error(url, e))?;
+                let reader = sqlite_pool(4)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| connect_error(url, e))?;
+                (reader, writer)
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| connect_error(url, e))?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Store {
+            reader,
+            writer,
+            backend,
+            blobs,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once, so a transaction
+    /// that reads before it writes cannot fail half-way on a lock upgrade.
+    pub async fn write(&self) -> Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Brings the schema up to date; safe to run on every start.
+    pub async fn migrate(&self) -> Result<usize> {
+        schema::migrate(self).await
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.reader).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                sqlx::raw_sql(
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL;",
+                )
+                .execute(conn)
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+fn connect_error(url: &str, e: sqlx::Error) -> StoreError {
+    StoreError::Config(format!(
+        "cannot open the database {}: {e}",
+        redact_url(url)
+    ))
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Now, in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_url("postgres://bob:secret@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
+        );
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

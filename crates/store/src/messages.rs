@@ -1,0 +1,112 @@
+//! Messages and their attachments' rows. Bodies are stored as given: sanitizing HTML is the
+//! engine's job before it gets here.
+
+use crate::models::{Attachment, Message};
+use crate::sql::Sql;
+use crate::{Conn, Result};
+use steward_domain::{AuthorKind, Channel, Visibility};
+
+const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_kind, m.author_user_id, m.author_customer_id, \
+    COALESCE(u.name, cu.name) AS author_name, m.visibility, m.channel, m.body_text, m.body_html, m.created_at \
+    FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN customers cu ON cu.id = m.author_customer_id";
+
+pub struct NewMessage<'a> {
+    pub conversation_id: i64,
+    pub author_kind: AuthorKind,
+    pub author_user_id: Option<i64>,
+    pub author_customer_id: Option<i64>,
+    pub visibility: Visibility,
+    pub channel: Channel,
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+    pub at: i64,
+}
+
+pub async fn insert(tx: &mut Conn, m: &NewMessage<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO messages (conversation_id, author_kind, author_user_id, author_customer_id, \
+         visibility, channel, body_text, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         RETURNING id",
+    )
+    .bind(m.conversation_id)
+    .bind(m.author_kind.as_str())
+    .bind(m.author_user_id)
+    .bind(m.author_customer_id)
+    .bind(m.visibility.as_str())
+    .bind(m.channel.as_str())
+    .bind(m.body_text.to_string())
+    .bind(m.body_html.map(str::to_string))
+    .bind(m.at)
+    .fetch_one(tx)
+    .await?)
+}
+
+pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Message>> {
+    let mut q = Sql::new(SELECT);
+    q.push(" WHERE m.id = ").bind(id);
+    Ok(q.query_as().fetch_optional(conn).await?)
+}
+
+/// The messages of a conversation, oldest first; internal notes only when asked for.
+pub async fn list(conn: &mut Conn, conversation_id: i64, with_notes: bool) -> Result<Vec<Message>> {
+    let mut q = Sql::new(SELECT);
+    q.push(" WHERE m.conversation_id = ").bind(conversation_id);
+    if !with_notes {
+        q.push(" AND m.visibility = 'public'");
+    }
+    q.push(" ORDER BY m.created_at, m.id");
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
+pub struct NewAttachment<'a> {
+    pub message_id: i64,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub at: i64,
+}
+
+pub async fn insert_attachment(tx: &mut Conn, a: &NewAttachment<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO attachments (message_id, filename, content_type, size, sha256, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(a.message_id)
+    .bind(a.filename.to_string())
+    .bind(a.content_type.to_string())
+    .bind(a.size)
+    .bind(a.sha256.to_string())
+    .bind(a.at)
+    .fetch_one(tx)
+    .await?)
+}
+
+const SELECT_ATTACHMENT: &str =
+    "SELECT id, message_id, filename, content_type, size, sha256, created_at FROM attachments";
+
+pub async fn attachments_of(conn: &mut Conn, message_ids: &[i64]) -> Result<Vec<Attachment>> {
+    if message_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(SELECT_ATTACHMENT);
+    q.push(" WHERE message_id IN ").bind_list(message_ids).push(" ORDER BY id");
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
+pub async fn attachment(conn: &mut Conn, id: i64) -> Result<Option<Attachment>> {
+    let mut q = Sql::new(SELECT_ATTACHMENT);
+    q.push(" WHERE id = ").bind(id);
+    Ok(q.query_as().fetch_optional(conn).await?)
+}
+
+/// Whether an agent has already answered publicly (for the first response time).
+pub async fn has_agent_reply(conn: &mut Conn, conversation_id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND author_kind = 'agent' AND visibility = 'public'",
+    )
+    .bind(conversation_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}

@@ -1,0 +1,236 @@
+//! The one schema, and the migrations that build it on either backend.
+//!
+//! Migrations are numbered SQL templates. `{pk}` and `{bytes}` become each backend's column
+//! types (see `dialect`); the search index is the one table written twice. Each migration runs
+//! in one transaction with its row in `schema_migrations`, so a failed start leaves nothing
+//! half-made.
+
+use crate::{Backend, Result, Store};
+
+/// Migration 1: the core model.
+const V1: &str = r#"
+CREATE TABLE organizations (
+    id {pk},
+    name TEXT NOT NULL,
+    domain TEXT,
+    notes TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX organizations_name ON organizations (name);
+
+CREATE TABLE customers (
+    id {pk},
+    name TEXT NOT NULL,
+    organization_id BIGINT REFERENCES organizations (id),
+    notes TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX customers_organization ON customers (organization_id);
+
+CREATE TABLE customer_identities (
+    id {pk},
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX customer_identities_kind_value ON customer_identities (kind, value);
+CREATE INDEX customer_identities_customer ON customer_identities (customer_id);
+
+CREATE TABLE users (
+    id {pk},
+    email TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT,
+    active BIGINT NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_email ON users (email);
+
+CREATE TABLE teams (
+    id {pk},
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX teams_name ON teams (name);
+
+CREATE TABLE team_members (
+    team_id BIGINT NOT NULL REFERENCES teams (id),
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    PRIMARY KEY (team_id, user_id)
+);
+CREATE INDEX team_members_user ON team_members (user_id);
+
+CREATE TABLE conversations (
+    id {pk},
+    number BIGINT NOT NULL,
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    assignee_id BIGINT REFERENCES users (id),
+    team_id BIGINT REFERENCES teams (id),
+    custom_fields TEXT NOT NULL DEFAULT '{}',
+    merged_into BIGINT REFERENCES conversations (id),
+    follow_up_of BIGINT REFERENCES conversations (id),
+    message_count BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    last_activity_at BIGINT NOT NULL,
+    first_response_at BIGINT,
+    solved_at BIGINT,
+    closed_at BIGINT
+);
+CREATE UNIQUE INDEX conversations_number ON conversations (number);
+CREATE INDEX conversations_activity ON conversations (last_activity_at, id);
+CREATE INDEX conversations_status_team ON conversations (status, team_id, last_activity_at);
+CREATE INDEX conversations_assignee ON conversations (assignee_id, status, last_activity_at);
+CREATE INDEX conversations_customer ON conversations (customer_id, last_activity_at);
+CREATE INDEX conversations_updated ON conversations (updated_at, id);
+
+CREATE TABLE conversation_followers (
+    conversation_id BIGINT NOT NULL REFERENCES conversations (id),
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    PRIMARY KEY (conversation_id, user_id)
+);
+
+CREATE TABLE tags (
+    id {pk},
+    name TEXT NOT NULL,
+    color TEXT NOT NULL DEFAULT '#64748b',
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX tags_name ON tags (name);
+
+CREATE TABLE conversation_tags (
+    conversation_id BIGINT NOT NULL REFERENCES conversations (id),
+    tag_id BIGINT NOT NULL REFERENCES tags (id),
+    PRIMARY KEY (conversation_id, tag_id)
+);
+CREATE INDEX conversation_tags_tag ON conversation_tags (tag_id, conversation_id);
+
+CREATE TABLE custom_field_defs (
+    id {pk},
+    key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '[]',
+    position BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX custom_field_defs_key ON custom_field_defs (key);
+
+CREATE TABLE messages (
+    id {pk},
+    conversation_id BIGINT NOT NULL REFERENCES conversations (id),
+    author_kind TEXT NOT NULL,
+    author_user_id BIGINT REFERENCES users (id),
+    author_customer_id BIGINT REFERENCES customers (id),
+    visibility TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, id);
+
+CREATE TABLE attachments (
+    id {pk},
+    message_id BIGINT NOT NULL REFERENCES messages (id),
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX attachments_message ON attachments (message_id);
+
+CREATE TABLE events (
+    id {pk},
+    at BIGINT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id BIGINT,
+    subject_type TEXT NOT NULL,
+    subject_id BIGINT NOT NULL,
+    conversation_id BIGINT,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_conversation ON events (conversation_id, id);
+CREATE INDEX events_at ON events (at);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    csrf TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    id {pk},
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT
+);
+CREATE UNIQUE INDEX api_tokens_hash ON api_tokens (token_hash);
+
+CREATE TABLE idempotency_keys (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status BIGINT NOT NULL,
+    content_type TEXT,
+    response TEXT,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('conversation_number', 0);
+"#;
+
+/// Every migration in order: (version, SQL template, whether the search index follows it).
+fn migrations(backend: Backend) -> Vec<(i64, String)> {
+    vec![(1, format!("{}\n{}", backend.render(V1), backend.search_schema()))]
+}
+
+pub(crate) async fn migrate(store: &Store) -> Result<usize> {
+    let mut tx = store.write().await?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut applied = 0;
+    for (version, sql) in migrations(store.backend()) {
+        if done.contains(&version) {
+            continue;
+        }
+        for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(version)
+            .bind(crate::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        applied += 1;
+    }
+    tx.commit().await?;
+    Ok(applied)
+}

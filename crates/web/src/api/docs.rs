@@ -1,0 +1,49 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and a docs page that
+//! renders it with a little local JavaScript (no CDN, works offline).
+
+use super::conversations as c;
+use super::directory as d;
+use super::dto::*;
+use axum::response::{Html, IntoResponse};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Steward API", version = "1", description = "Customer service conversations, customers, agents and teams. Authenticate with `Authorization: Bearer <token>` (create one with `steward token create`). Errors are RFC 9457 problem+json."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    paths(
+        c::list_conversations, c::create_conversation, c::get_conversation, c::update_conversation,
+        c::list_messages, c::create_message, c::list_events, c::merge_conversation, c::get_attachment, c::search,
+        d::list_customers, d::create_customer, d::get_customer, d::update_customer, d::add_identity, d::customer_conversations,
+        d::list_organizations, d::create_organization, d::get_organization,
+        d::list_agents, d::create_agent, d::get_agent, d::update_agent, d::me,
+        d::list_teams, d::create_team, d::get_team, d::update_team,
+        d::list_tags, d::create_tag, d::update_tag, d::delete_tag,
+        d::list_custom_fields, d::create_custom_field, d::update_custom_field, d::delete_custom_field,
+    ),
+    components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
+        CreatedConversation, PatchConversationIn, MessageIn, MessageOut, AttachmentOut, EventOut, MergeIn,
+        CustomerOut, IdentityOut, CreateCustomerIn, PatchCustomerIn, OrganizationOut, CreateOrganizationIn,
+        AgentOut, CreateAgentIn, PatchAgentIn, TeamOut, TeamIn, TagOut, TagIn, CustomFieldOut,
+        CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi_json() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}
+
+pub async fn docs_page() -> impl IntoResponse {
+    Html(include_str!("../../static/api-docs.html"))
+}

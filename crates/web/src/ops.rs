@@ -1,0 +1,46 @@
+//! Operations endpoints: liveness, readiness (the database answers) and metrics, plus the
+//! problem-type pages and static assets.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/problems/{slug}", get(crate::error::describe_problem))
+}
+
+async fn healthz() -> impl IntoResponse {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.engine.store.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let rss = resident_memory_bytes().unwrap_or(0) as f64;
+    let body = state.metrics.render(&[
+        ("steward_live_subscribers", "Open live-update streams.", state.engine.bus.receivers() as f64),
+        ("process_resident_memory_bytes", "Resident memory of the process.", rss),
+    ]);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// The process's resident set size, from /proc on Linux.
+pub fn resident_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

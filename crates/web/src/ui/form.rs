@@ -1,0 +1,37 @@
+//! Form bodies as ordered name/value pairs, so repeated names (tags, teams) are kept.
+
+use crate::error::{PageError, Problem};
+use axum::extract::{FromRequest, Request};
+
+pub struct FormData(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        match axum::Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(FormData(v)),
+            Err(e) => Err(PageError(Problem::bad_request(e.body_text()))),
+        }
+    }
+}
+
+impl FormData {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn opt(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// Values of every field whose name starts with `prefix`, without the prefix.
+    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.0.iter().filter_map(move |(k, v)| k.strip_prefix(prefix).map(|k| (k, v.as_str())))
+    }
+}

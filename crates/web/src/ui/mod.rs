@@ -1,0 +1,81 @@
+//! The agent workspace: server-rendered pages with a little hand-written JavaScript for live
+//! updates and presence. Every page works without JavaScript; nothing loads from a CDN.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod conversation;
+pub mod customers;
+pub mod form;
+pub mod inbox;
+pub mod live;
+pub mod search;
+pub mod timeline;
+pub mod view;
+
+use crate::error::{PageError, Problem};
+use crate::AppState;
+use askama::Template;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use steward_store::models::Attachment;
+
+pub fn routes(body_limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/login", get(auth::login_page).post(auth::sign_in))
+        .route("/logout", post(auth::sign_out))
+        .route("/inbox", get(inbox::inbox))
+        .route("/conversations/new", get(conversation::new_page).post(conversation::create))
+        .route("/conversations/{id}", get(conversation::page))
+        .route("/conversations/{id}/timeline", get(conversation::timeline_fragment))
+        .route("/conversations/{id}/reply", post(conversation::reply))
+        .route("/conversations/{id}/update", post(conversation::update))
+        .route("/conversations/{id}/merge", post(conversation::merge))
+        .route("/conversations/{id}/presence", post(live::report_presence))
+        .route("/attachments/{id}", get(conversation::attachment))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::page).post(customers::update))
+        .route("/search", get(search::page))
+        .route("/live", get(live::stream))
+        .route("/admin", get(|| async { Redirect::to("/admin/agents") }))
+        .route("/admin/agents", get(admin::agents).post(admin::save_agent))
+        .route("/admin/teams", get(admin::teams).post(admin::save_team))
+        .route("/admin/tags", get(admin::tags).post(admin::save_tag))
+        .route("/admin/fields", get(admin::fields).post(admin::save_field))
+        .route("/static/{file}", get(assets::asset))
+        .layer(DefaultBodyLimit::max(body_limit))
+}
+
+/// Renders a template into a page, or an error page if rendering fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            PageError(Problem::internal()).into_response()
+        }
+    }
+}
+
+/// A stored file as a download. Anything that a browser could run is sent as an attachment.
+pub fn download(a: &Attachment, bytes: Vec<u8>) -> Response {
+    let inline = a.content_type.starts_with("image/") && a.content_type != "image/svg+xml"
+        || a.content_type == "application/pdf"
+        || a.content_type == "text/plain";
+    let ct = if inline { a.content_type.as_str() } else { "application/octet-stream" };
+    let name: String = a.filename.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
+    let disposition = format!("{}; filename=\"{}\"", if inline { "inline" } else { "attachment" }, name);
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"));
+    res
+}

@@ -1,0 +1,52 @@
+//! The search page: conversations (ranked, with a snippet) and customers.
+
+use super::render;
+use super::view::{Layout, Row};
+use crate::authz::Agent;
+use crate::error::PageError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    rows: Vec<Row>,
+    people: Vec<Person>,
+    searched: bool,
+}
+
+pub async fn page(State(s): State<AppState>, agent: Agent, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+    let text = q.q.unwrap_or_default();
+    let (rows, people) = if text.trim().is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let (hits, people) = s.engine.search(&agent.actor, &text, None, 50).await?;
+        let now = steward_store::now_ms();
+        let rows = hits
+            .into_iter()
+            .map(|h| {
+                let mut r = Row::from(&h.conversation, Vec::new(), now);
+                r.snippet = h.snippet.unwrap_or_default();
+                r
+            })
+            .collect();
+        (rows, people.into_iter().map(|p| Person { id: p.id, name: p.name, email: p.email.unwrap_or_default() }).collect())
+    };
+    Ok(render(&SearchPage { layout: Layout::new(&agent, &s.brand, "search"), searched: !text.trim().is_empty(), q: text, rows, people }))
+}

@@ -1,0 +1,88 @@
+//! What every page shares: the signed-in agent, the CSRF token, the navigation; and the small
+//! view models the templates print.
+
+use crate::authz::Agent;
+use crate::fmt;
+use steward_domain::Role;
+use steward_store::models::Conversation;
+
+pub struct Layout {
+    pub brand: String,
+    pub user_name: String,
+    pub user_id: i64,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub nav: &'static str,
+}
+
+impl Layout {
+    pub fn new(agent: &Agent, brand: &str, nav: &'static str) -> Layout {
+        Layout {
+            brand: brand.to_string(),
+            user_name: agent.actor.name.clone(),
+            user_id: agent.actor.user_id,
+            is_admin: agent.actor.role == Role::Admin,
+            csrf: agent.csrf.clone(),
+            nav,
+        }
+    }
+}
+
+/// One line of a conversation list.
+pub struct Row {
+    pub id: i64,
+    pub number: i64,
+    pub subject: String,
+    pub customer: String,
+    pub status: String,
+    pub priority: String,
+    pub channel: String,
+    pub assignee: String,
+    pub team: String,
+    pub tags: Vec<String>,
+    pub activity: String,
+    pub activity_iso: String,
+    pub messages: i64,
+    pub snippet: String,
+}
+
+impl Row {
+    pub fn from(c: &Conversation, tags: Vec<String>, now: i64) -> Row {
+        Row {
+            id: c.id,
+            number: c.number,
+            subject: c.subject.clone(),
+            customer: c.customer_name.clone(),
+            status: c.status.to_string(),
+            priority: c.priority.to_string(),
+            channel: c.channel.to_string(),
+            assignee: c.assignee_name.clone().unwrap_or_default(),
+            team: c.team_name.clone().unwrap_or_default(),
+            tags,
+            activity: fmt::ago(c.last_activity_at, now),
+            activity_iso: fmt::rfc3339(c.last_activity_at),
+            messages: c.message_count,
+            snippet: String::new(),
+        }
+    }
+}
+
+/// An option in a select list.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl ToString, label: impl ToString, selected: bool) -> Choice {
+        Choice { value: value.to_string(), label: label.to_string(), selected }
+    }
+}
+
+/// Choices for one of the domain's word lists, with an "any" entry first.
+pub fn word_choices(words: &[&str], current: &str, any: &str) -> Vec<Choice> {
+    let mut out = vec![Choice::new("", any, current.is_empty())];
+    out.extend(words.iter().map(|w| Choice::new(w, w.replace('_', " "), *w == current)));
+    out
+}
