@@ -1,1 +1,17 @@
+//! The one integration-test binary. Every test boots the real application (the same start-up
+//! code as `steward serve`) on a free port against a fresh database, and talks to it over HTTP.
+//!
+//! SQLite by default; `STEWARD_TEST_BACKEND=postgres` runs the same tests on PostgreSQL
+//! (`STEWARD_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1/postgres`), each test
+//! in a database of its own.
 
+mod api_conversations;
+mod api_directory;
+mod api_errors;
+mod browser;
+mod cli;
+mod helpers;
+mod lifecycle;
+mod search;
+mod security;
+mod workspace;

@@ -105,7 +105,8 @@ impl Engine {
     pub async fn add_identity(&self, by: &Actor, customer_id: i64, kind: &str, value: &str) -> Result<Identity> {
         let value = match kind {
             "email" => validate::email("value", value)?,
-            "phone" | "chat" | "social" => validate::required("value", value, 200)?,
+            "phone" => crate::intake::check_phone(value)?,
+            "chat" | "social" => validate::required("value", value, 200)?,
             _ => return Err(EngineError::invalid("kind", "must be one of: email, phone, chat, social")),
         };
         let at = now_ms();

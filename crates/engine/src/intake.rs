@@ -29,7 +29,8 @@ pub(crate) async fn search_text(conn: &mut Conn, customer_id: i64) -> Result<Str
     Ok(text)
 }
 
-fn check_phone(value: &str) -> Result<String> {
+/// Checks a phone number and keeps only `+` and digits, so every channel spells it alike.
+pub(crate) fn check_phone(value: &str) -> Result<String> {
     let v = validate::required("customer.phone", value, 32)?;
     if !v.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) || !v.chars().any(|c| c.is_ascii_digit()) {
         return Err(EngineError::invalid("customer.phone", "is not a phone number"));

@@ -33,6 +33,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The product name shown in the workspace.
     pub brand: String,
+    /// Cancelled when the server stops, so long-lived streams end and shutdown can finish.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             secure_cookies: false,
             brand: "Steward".into(),
+            stopping: tokio_util::sync::CancellationToken::new(),
         }
     }
 }
@@ -65,6 +68,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stopping = state.stopping.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.cancel();
+        })
+        .await
 }

@@ -17,6 +17,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
 pub async fn stream(State(s): State<AppState>, _agent: Agent) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stopping = s.stopping.clone();
     let events = BroadcastStream::new(s.engine.bus.subscribe()).map(|item| {
         Ok(match item {
             Ok(e) => Event::default().event(e.topic.clone()).data(serde_json::to_string(&e).unwrap_or_default()),
@@ -24,6 +25,8 @@ pub async fn stream(State(s): State<AppState>, _agent: Agent) -> Sse<impl Stream
             Err(_) => Event::default().event("resync").data("{}"),
         })
     });
+    // The stream ends when the server stops, so shutdown never waits on an open page.
+    let events = futures_util::StreamExt::take_until(events, async move { stopping.cancelled_owned().await });
     Sse::new(events).keep_alive(KeepAlive::default())
 }
 

@@ -1,0 +1,178 @@
+//! `spawn_app()`: a running Steward on port 0 with a fresh database, an admin and its token,
+//! and small HTTP helpers.
+
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use steward::app::{self, Running};
+use steward::config::Config;
+use steward_domain::Role;
+use steward_engine::accounts::NewUser;
+use steward_engine::Engine;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub token: String,
+    pub admin_id: i64,
+    pub engine: Engine,
+    pub data: PathBuf,
+    running: Option<Running>,
+    pg: Option<(String, String)>,
+}
+
+fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{}_{}", std::process::id(), n, nanos)
+}
+
+pub fn backend() -> String {
+    std::env::var("STEWARD_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("STEWARD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1/postgres".into())
+}
+
+/// Makes a fresh PostgreSQL database; returns its URL and name.
+async fn fresh_pg_database() -> (String, String) {
+    let admin = pg_admin_url();
+    let name = unique("steward_test");
+    let store = steward_store::Store::open(&admin, &std::env::temp_dir().join("steward-pg-admin")).await.expect("PostgreSQL must be reachable for STEWARD_TEST_BACKEND=postgres");
+    sqlx_exec(&store, &format!("CREATE DATABASE {name}")).await;
+    store.close().await;
+    let base = admin.rsplit_once('/').map_or(admin.clone(), |(b, _)| b.to_string());
+    (format!("{base}/{name}"), name)
+}
+
+async fn sqlx_exec(store: &steward_store::Store, sql: &str) {
+    use steward_store::sql::Sql;
+    Sql::new(sql).query().execute(store.pool()).await.expect("admin SQL");
+}
+
+pub async fn spawn_app() -> TestApp {
+    let data = std::env::temp_dir().join(unique("steward-test"));
+    let pg = if backend() == "postgres" { Some(fresh_pg_database().await) } else { None };
+    let config = Config {
+        bind: "127.0.0.1:0".into(),
+        data: data.clone(),
+        database_url: pg.as_ref().map(|(url, _)| url.clone()),
+        max_attachment_bytes: 64 * 1024,
+        ..Config::default()
+    };
+    let store = app::open_store(&config).await.expect("store opens");
+    let running = app::start(&config, store).await.expect("app starts");
+    let engine = running.engine.clone();
+    let admin = engine
+        .create_user(NewUser { email: "admin@test.example", name: "Ada Admin", role: Role::Admin, password: Some("correct horse battery"), team_ids: &[] }, None)
+        .await
+        .expect("admin");
+    let token = engine.create_token("admin@test.example", "tests", None).await.expect("token");
+    TestApp {
+        base: format!("http://{}", running.addr),
+        client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        token,
+        admin_id: admin.id,
+        engine,
+        data,
+        running: Some(running),
+        pg: pg.map(|(url, name)| (url, name)),
+    }
+}
+
+impl TestApp {
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        into_json(self.request(Method::GET, path, Some(&self.token), None).await).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        into_json(self.request(Method::POST, path, Some(&self.token), Some(body)).await).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        into_json(self.request(Method::PATCH, path, Some(&self.token), Some(body)).await).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        into_json(self.request(Method::GET, path, Some(token), None).await).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        into_json(self.request(Method::POST, path, Some(token), Some(body)).await).await
+    }
+
+    pub async fn patch_as(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        into_json(self.request(Method::PATCH, path, Some(token), Some(body)).await).await
+    }
+
+    /// Opens a conversation from `email` and returns its JSON.
+    pub async fn conversation(&self, email: &str, subject: &str, body: &str) -> Value {
+        let (status, v) = self
+            .post("/api/v1/conversations", json!({"customer": {"email": email, "name": "Test Customer"}, "subject": subject, "message": {"body": body}, "channel": "email"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        v["conversation"].clone()
+    }
+
+    /// Creates a team with the admin token.
+    pub async fn team(&self, name: &str) -> i64 {
+        let (status, v) = self.post("/api/v1/teams", json!({"name": name})).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        v["id"].as_i64().expect("team id")
+    }
+
+    /// Creates an agent with a role and teams; returns (id, API token).
+    pub async fn agent(&self, email: &str, role: &str, teams: &[i64]) -> (i64, String) {
+        let (status, v) = self.post("/api/v1/agents", json!({"email": email, "name": email.split('@').next(), "role": role, "team_ids": teams, "password": "agent password 1"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let token = self.engine.create_token(email, "tests", None).await.expect("token");
+        (v["id"].as_i64().expect("agent id"), token)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.expect("clean shutdown");
+        }
+        if let Some((_, name)) = self.pg.take() {
+            if let Ok(store) = steward_store::Store::open(&pg_admin_url(), &std::env::temp_dir().join("steward-pg-admin")).await {
+                let _ = steward_store::sql::Sql::new(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).query().execute(store.pool()).await;
+                store.close().await;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+pub async fn into_json(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, v)
+}
+
+/// Asserts a problem+json answer with `status` and type slug.
+pub async fn assert_problem(res: Response, status: StatusCode, slug: &str) -> Value {
+    assert_eq!(res.status(), status);
+    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert_eq!(ct, "application/problem+json");
+    let (_, v) = into_json(res).await;
+    assert_eq!(v["type"], format!("/problems/{slug}"), "{v}");
+    assert_eq!(v["status"], status.as_u16());
+    assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{v}");
+    v
+}
