@@ -7,10 +7,24 @@ use serde_json::json;
 #[tokio::test]
 async fn a_request_without_a_token_is_401_problem_json() {
     let app = spawn_app().await;
-    let res = app.request(Method::GET, "/api/v1/conversations", None, None).await;
-    assert_eq!(res.headers().get("www-authenticate").and_then(|v| v.to_str().ok()), Some("Bearer"));
+    let res = app
+        .request(Method::GET, "/api/v1/conversations", None, None)
+        .await;
+    assert_eq!(
+        res.headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
     assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    let res = app.request(Method::GET, "/api/v1/conversations", Some("stw_wrong"), None).await;
+    let res = app
+        .request(
+            Method::GET,
+            "/api/v1/conversations",
+            Some("stw_wrong"),
+            None,
+        )
+        .await;
     assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
     app.stop().await;
 }
@@ -36,7 +50,11 @@ async fn unknown_fields_and_wrong_types_are_422_and_malformed_json_is_400() {
         .expect("sent");
     assert_problem(res, StatusCode::BAD_REQUEST, "bad-request").await;
     let (_, list) = app.get("/api/v1/conversations").await;
-    assert_eq!(list["data"].as_array().map(Vec::len), Some(0), "nothing was created");
+    assert_eq!(
+        list["data"].as_array().map(Vec::len),
+        Some(0),
+        "nothing was created"
+    );
     app.stop().await;
 }
 
@@ -59,18 +77,38 @@ async fn over_long_strings_and_bad_values_are_422_naming_the_field() {
     let p = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(p["field"], "priority");
     let (_, customers) = app.get("/api/v1/customers").await;
-    assert_eq!(customers["data"].as_array().map(Vec::len), Some(0), "no half-written customer");
+    assert_eq!(
+        customers["data"].as_array().map(Vec::len),
+        Some(0),
+        "no half-written customer"
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn unknown_ids_and_routes_are_404_problem_json() {
     let app = spawn_app().await;
-    let res = app.request(Method::GET, "/api/v1/conversations/999", Some(&app.token), None).await;
+    let res = app
+        .request(
+            Method::GET,
+            "/api/v1/conversations/999",
+            Some(&app.token),
+            None,
+        )
+        .await;
     assert_problem(res, StatusCode::NOT_FOUND, "not-found").await;
-    let res = app.request(Method::GET, "/api/v1/nothing-here", Some(&app.token), None).await;
+    let res = app
+        .request(Method::GET, "/api/v1/nothing-here", Some(&app.token), None)
+        .await;
     assert_problem(res, StatusCode::NOT_FOUND, "not-found").await;
-    let res = app.request(Method::PATCH, "/api/v1/conversations/1", Some(&app.token), Some(json!({"assignee_id": 4242}))).await;
+    let res = app
+        .request(
+            Method::PATCH,
+            "/api/v1/conversations/1",
+            Some(&app.token),
+            Some(json!({"assignee_id": 4242})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
@@ -78,7 +116,12 @@ async fn unknown_ids_and_routes_are_404_problem_json() {
 #[tokio::test]
 async fn each_problem_type_has_a_page_that_explains_it() {
     let app = spawn_app().await;
-    let res = app.client.get(format!("{}/problems/validation", app.base)).send().await.expect("sent");
+    let res = app
+        .client
+        .get(format!("{}/problems/validation", app.base))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap_or_default().contains("field"));
     app.stop().await;

@@ -4,7 +4,7 @@
 //! `STEWARD_REQUIRE_BROWSER=1` to make its absence a failure.
 
 use crate::helpers::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -22,16 +22,38 @@ impl Drop for Driver {
 }
 
 fn chromedriver() -> Option<String> {
-    std::env::var("CHROMEDRIVER").ok().or_else(|| ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string()))
+    std::env::var("CHROMEDRIVER").ok().or_else(|| {
+        ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .map(|p| p.to_string())
+    })
 }
 
 impl Driver {
     async fn start(path: &str) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
-        let child = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver starts");
-        let d = Driver { child, base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let child = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let d = Driver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        };
         for _ in 0..100 {
-            if d.http.get(format!("{}/status", d.base)).send().await.is_ok() {
+            if d.http
+                .get(format!("{}/status", d.base))
+                .send()
+                .await
+                .is_ok()
+            {
                 return d;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -44,7 +66,13 @@ impl Driver {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let v: Value = req.send().await.expect("webdriver call").json().await.expect("webdriver json");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver call")
+            .json()
+            .await
+            .expect("webdriver json");
         v["value"].clone()
     }
 }
@@ -56,13 +84,30 @@ struct Session<'a> {
 
 impl Session<'_> {
     async fn go(&self, url: &str) {
-        self.d.call(reqwest::Method::POST, &format!("/session/{}/url", self.id), Some(json!({"url": url}))).await;
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/url", self.id),
+                Some(json!({"url": url})),
+            )
+            .await;
     }
 
     async fn find(&self, css: &str) -> String {
         for _ in 0..50 {
-            let v = self.d.call(reqwest::Method::POST, &format!("/session/{}/element", self.id), Some(json!({"using": "css selector", "value": css}))).await;
-            if let Some(id) = v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str) {
+            let v = self
+                .d
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/session/{}/element", self.id),
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            if let Some(id) = v
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+            {
                 return id.to_string();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -72,29 +117,59 @@ impl Session<'_> {
 
     async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.d.call(reqwest::Method::POST, &format!("/session/{}/element/{el}/value", self.id), Some(json!({"text": text}))).await;
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/element/{el}/value", self.id),
+                Some(json!({"text": text})),
+            )
+            .await;
     }
 
     async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.d.call(reqwest::Method::POST, &format!("/session/{}/element/{el}/click", self.id), Some(json!({}))).await;
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/element/{el}/click", self.id),
+                Some(json!({})),
+            )
+            .await;
     }
 
     async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.d.call(reqwest::Method::GET, &format!("/session/{}/element/{el}/text", self.id), None).await.as_str().unwrap_or("").to_string()
+        self.d
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/element/{el}/text", self.id),
+                None,
+            )
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 }
 
 #[tokio::test]
 async fn an_agent_signs_in_opens_a_conversation_replies_and_sees_the_reply_in_a_real_browser() {
     let Some(path) = chromedriver() else {
-        assert!(std::env::var("STEWARD_REQUIRE_BROWSER").is_err(), "STEWARD_REQUIRE_BROWSER is set but chromedriver is missing");
+        assert!(
+            std::env::var("STEWARD_REQUIRE_BROWSER").is_err(),
+            "STEWARD_REQUIRE_BROWSER is set but chromedriver is missing"
+        );
         eprintln!("skipped: chromedriver is not installed");
         return;
     };
     let app = spawn_app().await;
-    let c = app.conversation("browser@example.com", "Browser test", "Hello from the customer").await;
+    let c = app
+        .conversation(
+            "browser@example.com",
+            "Browser test",
+            "Hello from the customer",
+        )
+        .await;
     let driver = Driver::start(&path).await;
     let profile = std::env::temp_dir().join(format!("steward-chrome-{}", std::process::id()));
     let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
@@ -102,29 +177,50 @@ async fn an_agent_signs_in_opens_a_conversation_replies_and_sees_the_reply_in_a_
         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync", format!("--user-data-dir={}", profile.display())]
     }}}});
-    let v = driver.call(reqwest::Method::POST, "/session", Some(caps)).await;
-    let id = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-    let s = Session { d: &driver, id: id.clone() };
+    let v = driver
+        .call(reqwest::Method::POST, "/session", Some(caps))
+        .await;
+    let id = v["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {v}"))
+        .to_string();
+    let s = Session {
+        d: &driver,
+        id: id.clone(),
+    };
 
-    s.go(&format!("{}/conversations/{}", app.base, c["id"])).await;
+    s.go(&format!("{}/conversations/{}", app.base, c["id"]))
+        .await;
     s.type_into("input[name=email]", "admin@test.example").await;
-    s.type_into("input[name=password]", "correct horse battery").await;
+    s.type_into("input[name=password]", "correct horse battery")
+        .await;
     s.click("button[type=submit]").await;
     let timeline = s.text("#timeline").await;
-    assert!(timeline.contains("Hello from the customer"), "signed in and back on the conversation: {timeline}");
-    s.type_into("#body", "Thanks, a replacement is on its way").await;
+    assert!(
+        timeline.contains("Hello from the customer"),
+        "signed in and back on the conversation: {timeline}"
+    );
+    s.type_into("#body", "Thanks, a replacement is on its way")
+        .await;
     s.click("#composer button[type=submit]").await;
     let mut seen = false;
     for _ in 0..50 {
-        if s.text("#timeline").await.contains("a replacement is on its way") {
+        if s.text("#timeline")
+            .await
+            .contains("a replacement is on its way")
+        {
             seen = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    driver.call(reqwest::Method::DELETE, &format!("/session/{id}"), None).await;
+    driver
+        .call(reqwest::Method::DELETE, &format!("/session/{id}"), None)
+        .await;
     assert!(seen, "the reply appears in the timeline");
-    let (_, msgs) = app.get(&format!("/api/v1/conversations/{}/messages", c["id"])).await;
+    let (_, msgs) = app
+        .get(&format!("/api/v1/conversations/{}/messages", c["id"]))
+        .await;
     assert_eq!(msgs[1]["author_kind"], "agent");
     let _ = std::fs::remove_dir_all(profile);
     app.stop().await;

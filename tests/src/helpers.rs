@@ -2,14 +2,14 @@
 //! and small HTTP helpers.
 
 use reqwest::{Client, Method, Response, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use steward::app::{self, Running};
 use steward::config::Config;
 use steward_domain::Role;
-use steward_engine::accounts::NewUser;
 use steward_engine::Engine;
+use steward_engine::accounts::NewUser;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -26,7 +26,10 @@ pub struct TestApp {
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{prefix}_{}_{}_{}", std::process::id(), n, nanos)
 }
 
@@ -35,28 +38,41 @@ pub fn backend() -> String {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("STEWARD_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1/postgres".into())
+    std::env::var("STEWARD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1/postgres".into())
 }
 
 /// Makes a fresh PostgreSQL database; returns its URL and name.
 async fn fresh_pg_database() -> (String, String) {
     let admin = pg_admin_url();
     let name = unique("steward_test");
-    let store = steward_store::Store::open(&admin, &std::env::temp_dir().join("steward-pg-admin")).await.expect("PostgreSQL must be reachable for STEWARD_TEST_BACKEND=postgres");
+    let store = steward_store::Store::open(&admin, &std::env::temp_dir().join("steward-pg-admin"))
+        .await
+        .expect("PostgreSQL must be reachable for STEWARD_TEST_BACKEND=postgres");
     sqlx_exec(&store, &format!("CREATE DATABASE {name}")).await;
     store.close().await;
-    let base = admin.rsplit_once('/').map_or(admin.clone(), |(b, _)| b.to_string());
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.clone(), |(b, _)| b.to_string());
     (format!("{base}/{name}"), name)
 }
 
 async fn sqlx_exec(store: &steward_store::Store, sql: &str) {
     use steward_store::sql::Sql;
-    Sql::new(sql).query().execute(store.pool()).await.expect("admin SQL");
+    Sql::new(sql)
+        .query()
+        .execute(store.pool())
+        .await
+        .expect("admin SQL");
 }
 
 pub async fn spawn_app() -> TestApp {
     let data = std::env::temp_dir().join(unique("steward-test"));
-    let pg = if backend() == "postgres" { Some(fresh_pg_database().await) } else { None };
+    let pg = if backend() == "postgres" {
+        Some(fresh_pg_database().await)
+    } else {
+        None
+    };
     let config = Config {
         bind: "127.0.0.1:0".into(),
         data: data.clone(),
@@ -68,13 +84,28 @@ pub async fn spawn_app() -> TestApp {
     let running = app::start(&config, store).await.expect("app starts");
     let engine = running.engine.clone();
     let admin = engine
-        .create_user(NewUser { email: "admin@test.example", name: "Ada Admin", role: Role::Admin, password: Some("correct horse battery"), team_ids: &[] }, None)
+        .create_user(
+            NewUser {
+                email: "admin@test.example",
+                name: "Ada Admin",
+                role: Role::Admin,
+                password: Some("correct horse battery"),
+                team_ids: &[],
+            },
+            None,
+        )
         .await
         .expect("admin");
-    let token = engine.create_token("admin@test.example", "tests", None).await.expect("token");
+    let token = engine
+        .create_token("admin@test.example", "tests", None)
+        .await
+        .expect("token");
     TestApp {
         base: format!("http://{}", running.addr),
-        client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        client: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
         token,
         admin_id: admin.id,
         engine,
@@ -85,8 +116,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -97,15 +136,27 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        into_json(self.request(Method::GET, path, Some(&self.token), None).await).await
+        into_json(
+            self.request(Method::GET, path, Some(&self.token), None)
+                .await,
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        into_json(self.request(Method::POST, path, Some(&self.token), Some(body)).await).await
+        into_json(
+            self.request(Method::POST, path, Some(&self.token), Some(body))
+                .await,
+        )
+        .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        into_json(self.request(Method::PATCH, path, Some(&self.token), Some(body)).await).await
+        into_json(
+            self.request(Method::PATCH, path, Some(&self.token), Some(body))
+                .await,
+        )
+        .await
     }
 
     pub async fn get_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
@@ -113,11 +164,19 @@ impl TestApp {
     }
 
     pub async fn post_as(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        into_json(self.request(Method::POST, path, Some(token), Some(body)).await).await
+        into_json(
+            self.request(Method::POST, path, Some(token), Some(body))
+                .await,
+        )
+        .await
     }
 
     pub async fn patch_as(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        into_json(self.request(Method::PATCH, path, Some(token), Some(body)).await).await
+        into_json(
+            self.request(Method::PATCH, path, Some(token), Some(body))
+                .await,
+        )
+        .await
     }
 
     /// Opens a conversation from `email` and returns its JSON.
@@ -140,7 +199,11 @@ impl TestApp {
     pub async fn agent(&self, email: &str, role: &str, teams: &[i64]) -> (i64, String) {
         let (status, v) = self.post("/api/v1/agents", json!({"email": email, "name": email.split('@').next(), "role": role, "team_ids": teams, "password": "agent password 1"})).await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
-        let token = self.engine.create_token(email, "tests", None).await.expect("token");
+        let token = self
+            .engine
+            .create_token(email, "tests", None)
+            .await
+            .expect("token");
         (v["id"].as_i64().expect("agent id"), token)
     }
 
@@ -149,8 +212,18 @@ impl TestApp {
             r.shutdown().await.expect("clean shutdown");
         }
         if let Some((_, name)) = self.pg.take() {
-            if let Ok(store) = steward_store::Store::open(&pg_admin_url(), &std::env::temp_dir().join("steward-pg-admin")).await {
-                let _ = steward_store::sql::Sql::new(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).query().execute(store.pool()).await;
+            if let Ok(store) = steward_store::Store::open(
+                &pg_admin_url(),
+                &std::env::temp_dir().join("steward-pg-admin"),
+            )
+            .await
+            {
+                let _ = steward_store::sql::Sql::new(&format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                ))
+                .query()
+                .execute(store.pool())
+                .await;
                 store.close().await;
             }
         }
@@ -161,14 +234,23 @@ impl TestApp {
 pub async fn into_json(res: Response) -> (StatusCode, Value) {
     let status = res.status();
     let text = res.text().await.expect("body");
-    let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, v)
 }
 
 /// Asserts a problem+json answer with `status` and type slug.
 pub async fn assert_problem(res: Response, status: StatusCode, slug: &str) -> Value {
     assert_eq!(res.status(), status);
-    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     assert_eq!(ct, "application/problem+json");
     let (_, v) = into_json(res).await;
     assert_eq!(v["type"], format!("/problems/{slug}"), "{v}");

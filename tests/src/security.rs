@@ -17,9 +17,23 @@ async fn an_agent_cannot_see_or_change_another_teams_conversation() {
     app.patch(&path, json!({"team_id": other})).await;
     let res = app.request(Method::GET, &path, Some(&token), None).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not-found").await;
-    let res = app.request(Method::PATCH, &path, Some(&token), Some(json!({"status": "solved"}))).await;
+    let res = app
+        .request(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"status": "solved"})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = app.request(Method::POST, &format!("{path}/messages"), Some(&token), Some(json!({"body": "sneaky"}))).await;
+    let res = app
+        .request(
+            Method::POST,
+            &format!("{path}/messages"),
+            Some(&token),
+            Some(json!({"body": "sneaky"})),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let (_, list) = app.get_as(&token, "/api/v1/conversations").await;
     assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
@@ -39,12 +53,32 @@ async fn a_supervisor_sees_every_conversation_but_cannot_administer() {
     let t = app.team("T").await;
     let (_, token) = app.agent("s@example.com", "supervisor", &[]).await;
     let c = app.conversation("c@example.com", "Anywhere", "x").await;
-    app.patch(&format!("/api/v1/conversations/{}", c["id"]), json!({"team_id": t})).await;
-    let (s, _) = app.get_as(&token, &format!("/api/v1/conversations/{}", c["id"])).await;
+    app.patch(
+        &format!("/api/v1/conversations/{}", c["id"]),
+        json!({"team_id": t}),
+    )
+    .await;
+    let (s, _) = app
+        .get_as(&token, &format!("/api/v1/conversations/{}", c["id"]))
+        .await;
     assert_eq!(s, StatusCode::OK);
-    let res = app.request(Method::POST, "/api/v1/tags", Some(&token), Some(json!({"name": "x"}))).await;
+    let res = app
+        .request(
+            Method::POST,
+            "/api/v1/tags",
+            Some(&token),
+            Some(json!({"name": "x"})),
+        )
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-    let res = app.request(Method::POST, "/api/v1/agents", Some(&token), Some(json!({"email": "n@example.com", "name": "N", "role": "admin"}))).await;
+    let res = app
+        .request(
+            Method::POST,
+            "/api/v1/agents",
+            Some(&token),
+            Some(json!({"email": "n@example.com", "name": "N", "role": "admin"})),
+        )
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     app.stop().await;
 }
@@ -57,9 +91,17 @@ async fn every_write_is_in_the_event_log_with_its_actor() {
     let c = app.conversation("c@example.com", "Logged", "x").await;
     let path = format!("/api/v1/conversations/{}", c["id"]);
     app.patch(&path, json!({"team_id": t})).await;
-    let (s, _) = app.post_as(&token, &format!("{path}/messages"), json!({"body": "note", "visibility": "internal"})).await;
+    let (s, _) = app
+        .post_as(
+            &token,
+            &format!("{path}/messages"),
+            json!({"body": "note", "visibility": "internal"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED);
-    let (s, _) = app.patch_as(&token, &path, json!({"priority": "urgent"})).await;
+    let (s, _) = app
+        .patch_as(&token, &path, json!({"priority": "urgent"}))
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (_, events) = app.get(&format!("{path}/events")).await;
     let by_agent: Vec<&str> = events
@@ -77,10 +119,22 @@ async fn every_write_is_in_the_event_log_with_its_actor() {
 async fn api_tokens_and_passwords_are_never_stored_in_the_clear() {
     let app = spawn_app().await;
     let store = app.engine.store.clone();
-    let hashes: Vec<(String,)> = steward_store::sql::Sql::new("SELECT token_hash FROM api_tokens").query_as().fetch_all(store.pool()).await.expect("query");
-    assert!(hashes.iter().all(|(h,)| h.len() == 64 && !h.starts_with("stw_")));
+    let hashes: Vec<(String,)> = steward_store::sql::Sql::new("SELECT token_hash FROM api_tokens")
+        .query_as()
+        .fetch_all(store.pool())
+        .await
+        .expect("query");
+    assert!(
+        hashes
+            .iter()
+            .all(|(h,)| h.len() == 64 && !h.starts_with("stw_"))
+    );
     assert!(!hashes.iter().any(|(h,)| *h == app.token));
-    let pw: Vec<(String,)> = steward_store::sql::Sql::new("SELECT password_hash FROM users").query_as().fetch_all(store.pool()).await.expect("query");
+    let pw: Vec<(String,)> = steward_store::sql::Sql::new("SELECT password_hash FROM users")
+        .query_as()
+        .fetch_all(store.pool())
+        .await
+        .expect("query");
     assert!(pw.iter().all(|(h,)| h.starts_with("$argon2id$")));
     app.stop().await;
 }

@@ -1,8 +1,8 @@
 //! Admin-defined custom fields on conversations: their kinds and how a value is checked.
 //! Values travel as JSON; an absent or `null` value clears the field.
 
-use crate::kinds::word_enum;
 use crate::DomainError;
+use crate::kinds::word_enum;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -99,12 +99,19 @@ mod tests {
     use serde_json::json;
 
     fn def(kind: FieldKind) -> FieldDef {
-        FieldDef { key: "f".into(), kind, options: vec!["a".into(), "b".into()] }
+        FieldDef {
+            key: "f".into(),
+            kind,
+            options: vec!["a".into(), "b".into()],
+        }
     }
 
     #[test]
     fn dropdown_accepts_only_its_options() {
-        assert_eq!(check_value(&def(FieldKind::Dropdown), &json!("a")), Ok(Some(json!("a"))));
+        assert_eq!(
+            check_value(&def(FieldKind::Dropdown), &json!("a")),
+            Ok(Some(json!("a")))
+        );
         assert!(check_value(&def(FieldKind::Dropdown), &json!("c")).is_err());
     }
 

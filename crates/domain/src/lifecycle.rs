@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn customer_reply_to_closed_conversation_starts_a_follow_up() {
-        assert_eq!(on_customer_reply(Status::Closed), CustomerReply::StartFollowUp);
+        assert_eq!(
+            on_customer_reply(Status::Closed),
+            CustomerReply::StartFollowUp
+        );
     }
 
     #[test]
@@ -108,14 +111,29 @@ mod tests {
 
     #[test]
     fn merging_into_itself_is_invalid() {
-        let side = MergeSide { id: 1, status: Status::Open, merged_into: None };
-        assert!(matches!(check_merge(side, side), Err(DomainError::Invalid { .. })));
+        let side = MergeSide {
+            id: 1,
+            status: Status::Open,
+            merged_into: None,
+        };
+        assert!(matches!(
+            check_merge(side, side),
+            Err(DomainError::Invalid { .. })
+        ));
     }
 
     #[test]
     fn merging_into_a_closed_conversation_conflicts() {
-        let a = MergeSide { id: 1, status: Status::Open, merged_into: None };
-        let b = MergeSide { id: 2, status: Status::Closed, merged_into: None };
+        let a = MergeSide {
+            id: 1,
+            status: Status::Open,
+            merged_into: None,
+        };
+        let b = MergeSide {
+            id: 2,
+            status: Status::Closed,
+            merged_into: None,
+        };
         assert!(matches!(check_merge(a, b), Err(DomainError::Conflict(_))));
     }
 

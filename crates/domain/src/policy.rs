@@ -22,7 +22,10 @@ pub struct Actor {
 pub enum ConversationScope {
     All,
     /// Conversations assigned to `user_id` or belonging to one of `team_ids`.
-    Limited { user_id: i64, team_ids: Vec<i64> },
+    Limited {
+        user_id: i64,
+        team_ids: Vec<i64>,
+    },
 }
 
 /// The facts about a conversation that decide who may see it.
@@ -47,8 +50,7 @@ impl Actor {
         match self.scope() {
             ConversationScope::All => true,
             ConversationScope::Limited { user_id, team_ids } => {
-                c.assignee_id == Some(user_id)
-                    || c.team_id.is_some_and(|t| team_ids.contains(&t))
+                c.assignee_id == Some(user_id) || c.team_id.is_some_and(|t| team_ids.contains(&t))
             }
         }
     }
@@ -67,7 +69,9 @@ impl Actor {
         if self.role == Role::Admin {
             Ok(())
         } else {
-            Err(DomainError::Forbidden("only an admin may change this".into()))
+            Err(DomainError::Forbidden(
+                "only an admin may change this".into(),
+            ))
         }
     }
 
@@ -87,30 +91,53 @@ mod tests {
     use super::*;
 
     fn agent() -> Actor {
-        Actor { user_id: 7, name: "A".into(), role: Role::Agent, team_ids: vec![1, 2] }
+        Actor {
+            user_id: 7,
+            name: "A".into(),
+            role: Role::Agent,
+            team_ids: vec![1, 2],
+        }
     }
 
     #[test]
     fn agent_sees_own_team_conversations() {
-        assert!(agent().can_see(ConversationAccess { team_id: Some(2), assignee_id: None }));
+        assert!(agent().can_see(ConversationAccess {
+            team_id: Some(2),
+            assignee_id: None
+        }));
     }
 
     #[test]
     fn agent_sees_conversations_assigned_to_them_in_other_teams() {
-        assert!(agent().can_see(ConversationAccess { team_id: Some(9), assignee_id: Some(7) }));
+        assert!(agent().can_see(ConversationAccess {
+            team_id: Some(9),
+            assignee_id: Some(7)
+        }));
     }
 
     #[test]
     fn agent_cannot_see_another_teams_conversation() {
-        let c = ConversationAccess { team_id: Some(9), assignee_id: Some(8) };
+        let c = ConversationAccess {
+            team_id: Some(9),
+            assignee_id: Some(8),
+        };
         assert!(!agent().can_see(c));
-        assert!(matches!(agent().may_work_on(c), Err(DomainError::NotFound(_))));
+        assert!(matches!(
+            agent().may_work_on(c),
+            Err(DomainError::NotFound(_))
+        ));
     }
 
     #[test]
     fn supervisor_sees_everything_but_cannot_administer() {
-        let s = Actor { role: Role::Supervisor, ..agent() };
-        assert!(s.can_see(ConversationAccess { team_id: None, assignee_id: None }));
+        let s = Actor {
+            role: Role::Supervisor,
+            ..agent()
+        };
+        assert!(s.can_see(ConversationAccess {
+            team_id: None,
+            assignee_id: None
+        }));
         assert!(s.may_administer().is_err());
     }
 }

@@ -89,6 +89,9 @@ mod tests {
     #[test]
     fn refusal_names_both_statuses() {
         let err = Closed.transition(Open).unwrap_err();
-        assert_eq!(err.to_string(), "conflict: a closed conversation cannot become open");
+        assert_eq!(
+            err.to_string(),
+            "conflict: a closed conversation cannot become open"
+        );
     }
 }

@@ -55,7 +55,9 @@ pub fn email(field: &str, value: &str) -> Result<String, DomainError> {
 /// A tag: lower-cased, no spaces or commas, at most `MAX_TAG` characters.
 pub fn tag(value: &str) -> Result<String, DomainError> {
     let v = required("tags", value, MAX_TAG)?.to_lowercase();
-    if v.chars().any(|c| c.is_whitespace() || c == ',' || c.is_control()) {
+    if v.chars()
+        .any(|c| c.is_whitespace() || c == ',' || c.is_control())
+    {
         return Err(DomainError::invalid(
             "tags",
             format!("'{v}' has a space or comma; use one word per tag, like billing_issue"),
@@ -70,7 +72,10 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(email("email", " Ann@Example.COM ").as_deref(), Ok("ann@example.com"));
+        assert_eq!(
+            email("email", " Ann@Example.COM ").as_deref(),
+            Ok("ann@example.com")
+        );
         assert!(email("email", "ann").is_err());
         assert!(email("email", "ann@localhost").is_err());
         assert!(email("email", "a b@example.com").is_err());

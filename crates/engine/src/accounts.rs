@@ -2,12 +2,12 @@
 //! signed-in user into the `Actor` the policy judges.
 
 use crate::{Engine, EngineError, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use steward_domain::{validate, Actor, Role};
+use steward_domain::{Actor, Role, validate};
 use steward_store::events::{self, Doer, NewEvent};
 use steward_store::models::User;
 use steward_store::{now_ms, sessions, users};
@@ -40,16 +40,26 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < 8 {
-        return Err(EngineError::invalid("password", "must be at least 8 characters"));
+        return Err(EngineError::invalid(
+            "password",
+            "must be at least 8 characters",
+        ));
     }
     if password.len() > 1024 {
-        return Err(EngineError::invalid("password", "must be at most 1024 bytes"));
+        return Err(EngineError::invalid(
+            "password",
+            "must be at most 1024 bytes",
+        ));
     }
     Ok(())
 }
@@ -59,6 +69,16 @@ fn check_password(password: &str) -> Result<()> {
 pub struct NewSession {
     pub token: String,
     pub csrf: String,
+}
+
+/// What to change about an agent; `None` leaves a field alone.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UserChange<'a> {
+    pub name: Option<&'a str>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub team_ids: Option<&'a [i64]>,
+    pub password: Option<&'a str>,
 }
 
 pub struct NewUser<'a> {
@@ -90,7 +110,11 @@ impl Engine {
 
     /// Checks an email and password; a new session on success. The same work is done for an
     /// unknown email, so timing does not tell which emails exist.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Option<(Actor, NewSession)>> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<(Actor, NewSession)>> {
         let email = email.trim().to_lowercase();
         let creds = {
             let mut conn = self.store.pool().acquire().await?;
@@ -119,7 +143,15 @@ impl Engine {
         };
         let now = now_ms();
         let mut tx = self.store.write().await?;
-        sessions::create(&mut tx, &digest(&session.token), creds.id, &session.csrf, now, now + SESSION_MS).await?;
+        sessions::create(
+            &mut tx,
+            &digest(&session.token),
+            creds.id,
+            &session.csrf,
+            now,
+            now + SESSION_MS,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some((actor, session)))
     }
@@ -131,7 +163,9 @@ impl Engine {
             sessions::get(&mut conn, &digest(token)).await?
         };
         match row {
-            Some(s) if s.expires_at > now_ms() => Ok(self.actor(s.user_id).await?.map(|a| (a, s.csrf))),
+            Some(s) if s.expires_at > now_ms() => {
+                Ok(self.actor(s.user_id).await?.map(|a| (a, s.csrf)))
+            }
             _ => Ok(None),
         }
     }
@@ -157,7 +191,12 @@ impl Engine {
 
     /// Creates an API token for the user with `email`; the secret is returned once and only
     /// its digest is kept.
-    pub async fn create_token(&self, email: &str, name: &str, by: Option<&Actor>) -> Result<String> {
+    pub async fn create_token(
+        &self,
+        email: &str,
+        name: &str,
+        by: Option<&Actor>,
+    ) -> Result<String> {
         let name = validate::required("name", name, validate::MAX_NAME)?;
         let email = validate::email("email", email)?;
         let mut tx = self.store.write().await?;
@@ -167,15 +206,18 @@ impl Engine {
         let secret = new_secret("stw_");
         let now = now_ms();
         let id = sessions::create_token(&mut tx, user.id, &name, &digest(&secret), now).await?;
-        events::append(&mut tx, NewEvent {
-            doer: by.map_or(Doer::System, |a| Doer::User(a.user_id)),
-            subject_type: "api_token",
-            subject_id: id,
-            conversation_id: None,
-            kind: "api_token.created",
-            data: json!({"after": {"user_id": user.id, "name": name}}),
-            at: now,
-        })
+        events::append(
+            &mut tx,
+            NewEvent {
+                doer: by.map_or(Doer::System, |a| Doer::User(a.user_id)),
+                subject_type: "api_token",
+                subject_id: id,
+                conversation_id: None,
+                kind: "api_token.created",
+                data: json!({"after": {"user_id": user.id, "name": name}}),
+                at: now,
+            },
+        )
         .await?;
         tx.commit().await?;
         Ok(secret)
@@ -203,12 +245,17 @@ impl Engine {
         let now = now_ms();
         let mut tx = self.store.write().await?;
         if users::by_email(&mut tx, &email).await?.is_some() {
-            return Err(EngineError::conflict(format!("a user with the email {email} already exists")));
+            return Err(EngineError::conflict(format!(
+                "a user with the email {email} already exists"
+            )));
         }
         let id = users::insert(&mut tx, &email, &name, new.role, hash.as_deref(), now).await?;
         for team in new.team_ids {
             if users::team(&mut tx, *team).await?.is_none() {
-                return Err(EngineError::invalid("team_ids", format!("team {team} does not exist")));
+                return Err(EngineError::invalid(
+                    "team_ids",
+                    format!("team {team} does not exist"),
+                ));
             }
             let mut members = users::members(&mut tx, *team).await?;
             members.push(id);
@@ -224,22 +271,22 @@ impl Engine {
             at: now,
         })
         .await?;
-        let user = users::get(&mut tx, id).await?.ok_or_else(|| EngineError::not_found("user"))?;
+        let user = users::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("user"))?;
         tx.commit().await?;
         Ok(user)
     }
 
     /// Changes an agent's name, role, activity, teams or password (admin only).
-    pub async fn update_user(
-        &self,
-        by: &Actor,
-        id: i64,
-        name: Option<&str>,
-        role: Option<Role>,
-        active: Option<bool>,
-        team_ids: Option<&[i64]>,
-        password: Option<&str>,
-    ) -> Result<User> {
+    pub async fn update_user(&self, by: &Actor, id: i64, change: UserChange<'_>) -> Result<User> {
+        let UserChange {
+            name,
+            role,
+            active,
+            team_ids,
+            password,
+        } = change;
         by.may_administer()?;
         let hash = match password {
             Some(p) => {
@@ -250,7 +297,9 @@ impl Engine {
         };
         let now = now_ms();
         let mut tx = self.store.write().await?;
-        let before = users::get(&mut tx, id).await?.ok_or_else(|| EngineError::not_found("user"))?;
+        let before = users::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("user"))?;
         let name = match name {
             Some(n) => validate::required("name", n, validate::MAX_NAME)?,
             None => before.name.clone(),
@@ -258,7 +307,9 @@ impl Engine {
         let role = role.unwrap_or(before.role);
         let active = active.unwrap_or(before.active != 0);
         if by.user_id == id && (role != Role::Admin || !active) {
-            return Err(EngineError::conflict("you cannot demote or deactivate yourself"));
+            return Err(EngineError::conflict(
+                "you cannot demote or deactivate yourself",
+            ));
         }
         users::update(&mut tx, id, &name, role, active).await?;
         if let Some(h) = &hash {
@@ -283,7 +334,10 @@ impl Engine {
             }
             for t in teams {
                 if !before_teams.contains(t) && users::team(&mut tx, *t).await?.is_none() {
-                    return Err(EngineError::invalid("team_ids", format!("team {t} does not exist")));
+                    return Err(EngineError::invalid(
+                        "team_ids",
+                        format!("team {t} does not exist"),
+                    ));
                 }
             }
         }
@@ -300,7 +354,9 @@ impl Engine {
             at: now,
         })
         .await?;
-        let user = users::get(&mut tx, id).await?.ok_or_else(|| EngineError::not_found("user"))?;
+        let user = users::get(&mut tx, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("user"))?;
         tx.commit().await?;
         Ok(user)
     }

@@ -5,7 +5,7 @@ use crate::{EngineError, Result};
 use serde_json::json;
 use steward_domain::validate;
 use steward_store::events::{self, Doer, NewEvent};
-use steward_store::{customers, search, Conn};
+use steward_store::{Conn, customers, search};
 
 /// How a channel names a customer. At least one identity, or an existing id.
 #[derive(Debug, Clone, Default)]
@@ -32,25 +32,41 @@ pub(crate) async fn search_text(conn: &mut Conn, customer_id: i64) -> Result<Str
 /// Checks a phone number and keeps only `+` and digits, so every channel spells it alike.
 pub(crate) fn check_phone(value: &str) -> Result<String> {
     let v = validate::required("customer.phone", value, 32)?;
-    if !v.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) || !v.chars().any(|c| c.is_ascii_digit()) {
-        return Err(EngineError::invalid("customer.phone", "is not a phone number"));
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        || !v.chars().any(|c| c.is_ascii_digit())
+    {
+        return Err(EngineError::invalid(
+            "customer.phone",
+            "is not a phone number",
+        ));
     }
-    Ok(v.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect())
+    Ok(v.chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect())
 }
 
 /// The customer `r` names, created (with its identities and search entry) if new. Runs inside
 /// the caller's transaction.
 pub async fn identify(tx: &mut Conn, r: &CustomerRef, doer: Doer, at: i64) -> Result<i64> {
     if let Some(id) = r.id {
-        customers::get(tx, id)
-            .await?
-            .ok_or_else(|| EngineError::invalid("customer.id", format!("customer {id} does not exist")))?;
+        customers::get(tx, id).await?.ok_or_else(|| {
+            EngineError::invalid("customer.id", format!("customer {id} does not exist"))
+        })?;
         return Ok(id);
     }
-    let email = r.email.as_deref().map(|e| validate::email("customer.email", e)).transpose()?;
+    let email = r
+        .email
+        .as_deref()
+        .map(|e| validate::email("customer.email", e))
+        .transpose()?;
     let phone = r.phone.as_deref().map(check_phone).transpose()?;
     if email.is_none() && phone.is_none() {
-        return Err(EngineError::invalid("customer", "give an id, an email or a phone number"));
+        return Err(EngineError::invalid(
+            "customer",
+            "give an id, an email or a phone number",
+        ));
     }
     if let Some(e) = &email
         && let Some(id) = customers::find_by_identity(tx, "email", e).await?
@@ -80,15 +96,18 @@ pub async fn identify(tx: &mut Conn, r: &CustomerRef, doer: Doer, at: i64) -> Re
     }
     let text = search_text(tx, id).await?;
     search::reindex_customer(tx, id, &text).await?;
-    events::append(tx, NewEvent {
-        doer,
-        subject_type: "customer",
-        subject_id: id,
-        conversation_id: None,
-        kind: "customer.created",
-        data: json!({"after": {"name": name, "email": email, "phone": phone}}),
-        at,
-    })
+    events::append(
+        tx,
+        NewEvent {
+            doer,
+            subject_type: "customer",
+            subject_id: id,
+            conversation_id: None,
+            kind: "customer.created",
+            data: json!({"after": {"name": name, "email": email, "phone": phone}}),
+            at,
+        },
+    )
     .await?;
     Ok(id)
 }

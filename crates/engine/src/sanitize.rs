@@ -6,7 +6,11 @@
 pub fn clean_html(html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow"))
-        .url_schemes(["http", "https", "mailto", "tel", "cid"].into_iter().collect())
+        .url_schemes(
+            ["http", "https", "mailto", "tel", "cid"]
+                .into_iter()
+                .collect(),
+        )
         .clean(html)
         .to_string()
 }
@@ -22,9 +26,17 @@ pub fn html_to_text(html: &str) -> String {
             rest = "";
             break;
         };
-        let tag = rest[start + 1..start + end].trim_start_matches('/').to_ascii_lowercase();
-        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        if matches!(name.as_str(), "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "blockquote") {
+        let tag = rest[start + 1..start + end]
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if matches!(
+            name.as_str(),
+            "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "blockquote"
+        ) {
             out.push('\n');
         }
         rest = &rest[start + end + 1..];
@@ -80,7 +92,9 @@ mod tests {
 
     #[test]
     fn scripts_and_handlers_are_removed() {
-        let clean = clean_html("<p onclick=\"x()\">Hi<script>alert(1)</script></p><img src=x onerror=alert(1)>");
+        let clean = clean_html(
+            "<p onclick=\"x()\">Hi<script>alert(1)</script></p><img src=x onerror=alert(1)>",
+        );
         assert!(!clean.contains("script"));
         assert!(!clean.contains("onclick"));
         assert!(!clean.contains("onerror"));
@@ -94,11 +108,17 @@ mod tests {
 
     #[test]
     fn html_becomes_readable_text() {
-        assert_eq!(html_to_text("<p>Hello&nbsp;there</p><p>Line &amp; more</p>"), "Hello there\n\nLine & more");
+        assert_eq!(
+            html_to_text("<p>Hello&nbsp;there</p><p>Line &amp; more</p>"),
+            "Hello there\n\nLine & more"
+        );
     }
 
     #[test]
     fn text_is_escaped_into_paragraphs() {
-        assert_eq!(text_to_html("a <b>\nc\n\nd"), "<p>a &lt;b&gt;<br>c</p><p>d</p>");
+        assert_eq!(
+            text_to_html("a <b>\nc\n\nd"),
+            "<p>a &lt;b&gt;<br>c</p><p>d</p>"
+        );
     }
 }

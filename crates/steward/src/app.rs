@@ -13,12 +13,21 @@ use tokio_util::sync::CancellationToken;
 /// Opens the database named by the config and brings its schema up to date.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::open(&config.database_url(), &config.data).await?;
-    store.migrate().await.context("cannot bring the database schema up to date")?;
+    store
+        .migrate()
+        .await
+        .context("cannot bring the database schema up to date")?;
     Ok(store)
 }
 
 pub fn engine(store: Store, config: &Config) -> Engine {
-    Engine::new(store, Limits { max_attachment_bytes: config.max_attachment_bytes, ..Limits::default() })
+    Engine::new(
+        store,
+        Limits {
+            max_attachment_bytes: config.max_attachment_bytes,
+            ..Limits::default()
+        },
+    )
 }
 
 /// A running server.
@@ -52,8 +61,15 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
     let signal = stop.clone();
-    let task = tokio::spawn(steward_web::serve(listener, state, async move { signal.cancelled().await }));
-    Ok(Running { addr, engine, stop, task })
+    let task = tokio::spawn(steward_web::serve(listener, state, async move {
+        signal.cancelled().await
+    }));
+    Ok(Running {
+        addr,
+        engine,
+        stop,
+        task,
+    })
 }
 
 /// Waits for Ctrl-C or SIGTERM.

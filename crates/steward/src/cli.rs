@@ -9,7 +9,11 @@ use steward_domain::Role;
 use steward_engine::accounts::NewUser;
 
 #[derive(Parser)]
-#[command(name = "steward", version, about = "Steward: customer service in one binary.\n\nStarts on an embedded SQLite database in a data folder; give --database-url postgres://… to use PostgreSQL.")]
+#[command(
+    name = "steward",
+    version,
+    about = "Steward: customer service in one binary.\n\nStarts on an embedded SQLite database in a data folder; give --database-url postgres://… to use PostgreSQL."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -116,17 +120,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let store = steward_store::Store::open(&config.database_url(), &config.data).await?;
             let n = store.migrate().await?;
-            println!("{} ({} migration{} applied)", if n == 0 { "the schema is up to date" } else { "migrated" }, n, if n == 1 { "" } else { "s" });
+            println!(
+                "{} ({} migration{} applied)",
+                if n == 0 {
+                    "the schema is up to date"
+                } else {
+                    "migrated"
+                },
+                n,
+                if n == 1 { "" } else { "s" }
+            );
             Ok(())
         }
-        Command::User { command: UserCommand::Create { email, name, role, password } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    password,
+                },
+        } => {
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = app::open_store(&config).await?;
             let engine = app::engine(store, &config);
             let generated = password.is_none();
-            let password = password.unwrap_or_else(|| steward_engine::accounts::new_secret("")[..20].to_string());
+            let password = password
+                .unwrap_or_else(|| steward_engine::accounts::new_secret("")[..20].to_string());
             let user = engine
-                .create_user(NewUser { email: &email, name: &name, role, password: Some(&password), team_ids: &[] }, None)
+                .create_user(
+                    NewUser {
+                        email: &email,
+                        name: &name,
+                        role,
+                        password: Some(&password),
+                        team_ids: &[],
+                    },
+                    None,
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} <{}> as {}", user.name, user.email, user.role);
@@ -135,10 +166,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { email, name } } => {
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
             let store = app::open_store(&config).await?;
             let engine = app::engine(store, &config);
-            let token = engine.create_token(&email, &name, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let token = engine
+                .create_token(&email, &name, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{token}");
             eprintln!("This token is shown once. Send it as: Authorization: Bearer <token>");
             Ok(())
@@ -146,7 +182,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: &Config, store: steward_store::Store, login: Option<demo::Login>) -> anyhow::Result<()> {
+async fn serve(
+    config: &Config,
+    store: steward_store::Store,
+    login: Option<demo::Login>,
+) -> anyhow::Result<()> {
     let running = app::start(config, store).await?;
     let url = format!("http://{}", running.addr);
     println!("Steward is ready at {url}  (API docs: {url}/api/docs)");

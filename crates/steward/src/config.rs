@@ -2,7 +2,7 @@
 //! command-line flags on top. Unknown keys are refused so a typo is never silently ignored;
 //! the database URL never prints with its password.
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -46,7 +46,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("data", &self.data)
-            .field("database_url", &self.database_url.as_deref().map(steward_store::redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(steward_store::redact_url),
+            )
             .field("brand", &self.brand)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .finish()
@@ -72,18 +75,24 @@ impl Config {
         let Some(path) = path else {
             return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the config file {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
     }
 
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| steward_store::sqlite_url(&self.data))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| steward_store::sqlite_url(&self.data))
     }
 
     pub fn check(&self) -> anyhow::Result<()> {
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
-            bail!("bind address '{}' is not HOST:PORT, like 127.0.0.1:8080", self.bind);
+            bail!(
+                "bind address '{}' is not HOST:PORT, like 127.0.0.1:8080",
+                self.bind
+            );
         }
         if self.max_attachment_bytes == 0 {
             bail!("max_attachment_bytes must be more than 0");
@@ -98,13 +107,19 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused() {
-        let err = toml::from_str::<Config>("bnd = \"x\"").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = toml::from_str::<Config>("bnd = \"x\"")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("unknown field"));
     }
 
     #[test]
     fn debug_output_hides_the_database_password() {
-        let c = Config { database_url: Some("postgres://u:secret@h/db".into()), ..Config::default() };
+        let c = Config {
+            database_url: Some("postgres://u:secret@h/db".into()),
+            ..Config::default()
+        };
         assert!(!format!("{c:?}").contains("secret"));
     }
 }

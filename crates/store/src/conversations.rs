@@ -109,7 +109,8 @@ pub async fn update(
         q.push(", last_activity_at = ").bind(at);
     }
     if new_messages != 0 {
-        q.push(", message_count = message_count + ").bind(new_messages);
+        q.push(", message_count = message_count + ")
+            .bind(new_messages);
     }
     if let Some(v) = &changes.subject {
         q.push(", subject = ").bind(v.clone());
@@ -193,11 +194,13 @@ pub async fn set_followers(tx: &mut Conn, id: i64, users: &[i64]) -> Result<()> 
         .execute(&mut *tx)
         .await?;
     for user in users {
-        sqlx::query("INSERT INTO conversation_followers (conversation_id, user_id) VALUES ($1, $2)")
-            .bind(id)
-            .bind(*user)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO conversation_followers (conversation_id, user_id) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(*user)
+        .execute(&mut *tx)
+        .await?;
     }
     Ok(())
 }
@@ -341,17 +344,26 @@ fn push_conditions(q: &mut Sql, f: &Filter, scope: &ConversationScope) {
 }
 
 /// One page of conversations the scope allows, in the filter's order.
-pub async fn list(conn: &mut Conn, f: &Filter, scope: &ConversationScope) -> Result<Vec<Conversation>> {
+pub async fn list(
+    conn: &mut Conn,
+    f: &Filter,
+    scope: &ConversationScope,
+) -> Result<Vec<Conversation>> {
     let mut q = Sql::new(SELECT);
     push_conditions(&mut q, f, scope);
     let key = f.sort.key();
-    let (cmp, dir) = if f.sort.descending() { ("<", "DESC") } else { (">", "ASC") };
+    let (cmp, dir) = if f.sort.descending() {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
     if let Some((k, id)) = f.after {
         q.push(&format!(" AND ({key} {cmp} ")).bind(k);
         q.push(&format!(" OR ({key} = ")).bind(k);
         q.push(&format!(" AND c.id {cmp} ")).bind(id).push("))");
     }
-    q.push(&format!(" ORDER BY {key} {dir}, c.id {dir} LIMIT ")).bind(f.limit);
+    q.push(&format!(" ORDER BY {key} {dir}, c.id {dir} LIMIT "))
+        .bind(f.limit);
     Ok(q.query_as().fetch_all(conn).await?)
 }
 

@@ -18,14 +18,21 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Customer>> {
 
 /// The customer who owns an identity, if any.
 pub async fn find_by_identity(conn: &mut Conn, kind: &str, value: &str) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
-        .bind(kind.to_string())
-        .bind(value.to_string())
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2",
+    )
+    .bind(kind.to_string())
+    .bind(value.to_string())
+    .fetch_optional(conn)
+    .await?)
 }
 
-pub async fn insert(tx: &mut Conn, name: &str, organization_id: Option<i64>, at: i64) -> Result<i64> {
+pub async fn insert(
+    tx: &mut Conn,
+    name: &str,
+    organization_id: Option<i64>,
+    at: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO customers (name, organization_id, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
     )
@@ -55,7 +62,13 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn add_identity(tx: &mut Conn, customer_id: i64, kind: &str, value: &str, at: i64) -> Result<i64> {
+pub async fn add_identity(
+    tx: &mut Conn,
+    customer_id: i64,
+    kind: &str,
+    value: &str,
+    at: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO customer_identities (customer_id, kind, value, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -119,7 +132,12 @@ pub async fn organization(conn: &mut Conn, id: i64) -> Result<Option<Organizatio
     Ok(q.query_as().fetch_optional(conn).await?)
 }
 
-pub async fn insert_organization(tx: &mut Conn, name: &str, domain: Option<&str>, at: i64) -> Result<i64> {
+pub async fn insert_organization(
+    tx: &mut Conn,
+    name: &str,
+    domain: Option<&str>,
+    at: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO organizations (name, domain, created_at) VALUES ($1, $2, $3) RETURNING id",
     )

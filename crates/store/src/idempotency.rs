@@ -9,14 +9,24 @@ pub enum Claim {
     /// No earlier request: run this one.
     Fresh,
     /// An earlier identical request finished: replay its response.
-    Replay { status: u16, content_type: String, body: String },
+    Replay {
+        status: u16,
+        content_type: String,
+        body: String,
+    },
     /// An earlier request with this key is still running.
     InProgress,
     /// The key was used for a different request.
     Mismatch,
 }
 
-pub async fn claim(tx: &mut Conn, scope: &str, key: &str, request_hash: &str, at: i64) -> Result<Claim> {
+pub async fn claim(
+    tx: &mut Conn,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    at: i64,
+) -> Result<Claim> {
     let existing: Option<(String, i64, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT request_hash, status, content_type, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
     )
@@ -47,7 +57,14 @@ pub async fn claim(tx: &mut Conn, scope: &str, key: &str, request_hash: &str, at
     }
 }
 
-pub async fn finish(tx: &mut Conn, scope: &str, key: &str, status: u16, content_type: &str, body: &str) -> Result<()> {
+pub async fn finish(
+    tx: &mut Conn,
+    scope: &str,
+    key: &str,
+    status: u16,
+    content_type: &str,
+    body: &str,
+) -> Result<()> {
     sqlx::query("UPDATE idempotency_keys SET status = $1, content_type = $2, response = $3 WHERE scope = $4 AND key = $5")
         .bind(i64::from(status))
         .bind(content_type.to_string())

@@ -49,13 +49,18 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
 /// The SQLite URL for a data folder.
 pub fn sqlite_url(data_dir: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", data_dir.join("steward.db").display())
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("steward.db").display()
+    )
 }
 
 impl Store {
@@ -161,10 +166,7 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
 }
 
 fn connect_error(url: &str, e: sqlx::Error) -> StoreError {
-    StoreError::Config(format!(
-        "cannot open the database {}: {e}",
-        redact_url(url)
-    ))
+    StoreError::Config(format!("cannot open the database {}: {e}", redact_url(url)))
 }
 
 /// A database URL without its password, for messages and logs.

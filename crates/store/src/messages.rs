@@ -90,7 +90,9 @@ pub async fn attachments_of(conn: &mut Conn, message_ids: &[i64]) -> Result<Vec<
         return Ok(Vec::new());
     }
     let mut q = Sql::new(SELECT_ATTACHMENT);
-    q.push(" WHERE message_id IN ").bind_list(message_ids).push(" ORDER BY id");
+    q.push(" WHERE message_id IN ")
+        .bind_list(message_ids)
+        .push(" ORDER BY id");
     Ok(q.query_as().fetch_all(conn).await?)
 }
 

@@ -201,7 +201,10 @@ INSERT INTO counters (name, value) VALUES ('conversation_number', 0);
 
 /// Every migration in order: (version, SQL template, whether the search index follows it).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
-    vec![(1, format!("{}\n{}", backend.render(V1), backend.search_schema()))]
+    vec![(
+        1,
+        format!("{}\n{}", backend.render(V1), backend.search_schema()),
+    )]
 }
 
 pub(crate) async fn migrate(store: &Store) -> Result<usize> {

@@ -54,7 +54,15 @@ pub async fn reindex_subject(tx: &mut Conn, conversation_id: i64, subject: &str)
         .bind(conversation_id)
         .execute(&mut *tx)
         .await?;
-    index(tx, DocKind::Subject, Some(conversation_id), None, None, subject).await
+    index(
+        tx,
+        DocKind::Subject,
+        Some(conversation_id),
+        None,
+        None,
+        subject,
+    )
+    .await
 }
 
 /// Replaces the document that finds a customer by name and identities.
@@ -107,7 +115,8 @@ pub async fn conversations(
     if let Some(s) = status {
         q.push(" AND c.status = ").bind(s.to_string());
     }
-    q.push(" ORDER BY h.score, c.last_activity_at DESC LIMIT ").bind(limit);
+    q.push(" ORDER BY h.score, c.last_activity_at DESC LIMIT ")
+        .bind(limit);
     let rows: Vec<Conversation> = q.query_as().fetch_all(&mut *conn).await?;
     let mut hits = Vec::with_capacity(rows.len());
     let words: Vec<String> = query
@@ -117,20 +126,30 @@ pub async fn conversations(
         .collect();
     for c in rows {
         let snippet = snippet_for(conn, c.id, &words).await?;
-        hits.push(Hit { conversation: c, snippet });
+        hits.push(Hit {
+            conversation: c,
+            snippet,
+        });
     }
     Ok(hits)
 }
 
 /// Customers whose name or identities match `query`.
-pub async fn customers(conn: &mut Conn, backend: Backend, query: &str, limit: i64) -> Result<Vec<Customer>> {
+pub async fn customers(
+    conn: &mut Conn,
+    backend: Backend,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<Customer>> {
     let Some(expr) = backend.search_query(query) else {
         return Ok(Vec::new());
     };
     let mut ids_q = Sql::new("SELECT search_docs.customer_id FROM search_docs WHERE ");
     let n = ids_q.next_index();
     let (matches, rank) = backend.search_match(n);
-    ids_q.push(&format!("{matches} AND search_docs.kind = 'customer' ORDER BY {rank} LIMIT "));
+    ids_q.push(&format!(
+        "{matches} AND search_docs.kind = 'customer' ORDER BY {rank} LIMIT "
+    ));
     ids_q.bind_placeholder_value(expr, n);
     ids_q.bind(limit);
     let ids: Vec<(i64,)> = ids_q.query_as().fetch_all(&mut *conn).await?;
@@ -144,7 +163,11 @@ pub async fn customers(conn: &mut Conn, backend: Backend, query: &str, limit: i6
 }
 
 /// A short piece of the first message that contains a searched word, for the result list.
-async fn snippet_for(conn: &mut Conn, conversation_id: i64, words: &[String]) -> Result<Option<String>> {
+async fn snippet_for(
+    conn: &mut Conn,
+    conversation_id: i64,
+    words: &[String],
+) -> Result<Option<String>> {
     let bodies: Vec<(String,)> = sqlx::query_as(
         "SELECT body_text FROM messages WHERE conversation_id = $1 ORDER BY id LIMIT 50",
     )

@@ -8,16 +8,20 @@ const SELECT: &str = "SELECT t.id, t.name, t.color, \
     (SELECT COUNT(*) FROM conversation_tags ct WHERE ct.tag_id = t.id) AS usage FROM tags t";
 
 pub async fn list(conn: &mut Conn) -> Result<Vec<Tag>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY t.name")))
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY t.name")))
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Tag>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE t.id = $1")))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// The id of the tag called `name`, creating it if needed.
@@ -33,12 +37,14 @@ pub async fn ensure(tx: &mut Conn, name: &str, at: i64) -> Result<i64> {
 }
 
 pub async fn insert(tx: &mut Conn, name: &str, color: &str, at: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar("INSERT INTO tags (name, color, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(name.to_string())
-        .bind(color.to_string())
-        .bind(at)
-        .fetch_one(tx)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "INSERT INTO tags (name, color, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name.to_string())
+    .bind(color.to_string())
+    .bind(at)
+    .fetch_one(tx)
+    .await?)
 }
 
 pub async fn update(tx: &mut Conn, id: i64, name: &str, color: &str) -> Result<()> {
@@ -57,6 +63,9 @@ pub async fn delete(tx: &mut Conn, id: i64) -> Result<()> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM tags WHERE id = $1").bind(id).execute(tx).await?;
+    sqlx::query("DELETE FROM tags WHERE id = $1")
+        .bind(id)
+        .execute(tx)
+        .await?;
     Ok(())
 }

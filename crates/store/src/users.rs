@@ -6,7 +6,14 @@ use steward_domain::Role;
 
 const SELECT_USER: &str = "SELECT id, email, name, role, active, created_at FROM users";
 
-pub async fn insert(tx: &mut Conn, email: &str, name: &str, role: Role, password_hash: Option<&str>, at: i64) -> Result<i64> {
+pub async fn insert(
+    tx: &mut Conn,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: Option<&str>,
+    at: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO users (email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -20,30 +27,38 @@ pub async fn insert(tx: &mut Conn, email: &str, name: &str, role: Role, password
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<User>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_USER} WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_USER} WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn by_email(conn: &mut Conn, email: &str) -> Result<Option<User>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_USER} WHERE email = $1")))
-        .bind(email.to_string())
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_USER} WHERE email = $1"
+    )))
+    .bind(email.to_string())
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn list(conn: &mut Conn) -> Result<Vec<User>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_USER} ORDER BY name, id")))
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_USER} ORDER BY name, id"
+    )))
+    .fetch_all(conn)
+    .await?)
 }
 
 pub async fn credentials(conn: &mut Conn, email: &str) -> Result<Option<Credentials>> {
-    Ok(sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
-        .bind(email.to_string())
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
+            .bind(email.to_string())
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn set_password(tx: &mut Conn, id: i64, hash: &str) -> Result<()> {
@@ -67,35 +82,43 @@ pub async fn update(tx: &mut Conn, id: i64, name: &str, role: Role, active: bool
 }
 
 pub async fn team_ids(conn: &mut Conn, user_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id")
-        .bind(user_id)
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id")
+            .bind(user_id)
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 const SELECT_TEAM: &str = "SELECT t.id, t.name, t.description, \
     (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count, t.created_at FROM teams t";
 
 pub async fn teams(conn: &mut Conn) -> Result<Vec<Team>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_TEAM} ORDER BY t.name")))
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_TEAM} ORDER BY t.name"
+    )))
+    .fetch_all(conn)
+    .await?)
 }
 
 pub async fn team(conn: &mut Conn, id: i64) -> Result<Option<Team>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_TEAM} WHERE t.id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_TEAM} WHERE t.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn insert_team(tx: &mut Conn, name: &str, description: &str, at: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar("INSERT INTO teams (name, description, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(name.to_string())
-        .bind(description.to_string())
-        .bind(at)
-        .fetch_one(tx)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "INSERT INTO teams (name, description, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name.to_string())
+    .bind(description.to_string())
+    .bind(at)
+    .fetch_one(tx)
+    .await?)
 }
 
 pub async fn update_team(tx: &mut Conn, id: i64, name: &str, description: &str) -> Result<()> {
@@ -109,10 +132,12 @@ pub async fn update_team(tx: &mut Conn, id: i64, name: &str, description: &str) 
 }
 
 pub async fn members(conn: &mut Conn, team_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
-        .bind(team_id)
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
+            .bind(team_id)
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 pub async fn set_members(tx: &mut Conn, team_id: i64, users: &[i64]) -> Result<()> {

@@ -2,8 +2,8 @@
 //! token; workspace requests a session cookie plus a CSRF token on every form. What an actor
 //! may do is the domain policy's answer (`steward_domain::policy`); handlers ask through here.
 
-use crate::error::{PageError, Problem};
 use crate::AppState;
+use crate::error::{PageError, Problem};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -28,10 +28,14 @@ impl FromRequestParts<AppState> for ApiActor {
             .strip_prefix("Bearer ")
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Problem::unauthorized("the Authorization header must be Bearer <token>"))?;
+            .ok_or_else(|| {
+                Problem::unauthorized("the Authorization header must be Bearer <token>")
+            })?;
         match state.engine.token_actor(token).await? {
             Some(actor) => Ok(ApiActor(actor)),
-            None => Err(Problem::unauthorized("the token is not valid, or its user is deactivated")),
+            None => Err(Problem::unauthorized(
+                "the token is not valid, or its user is deactivated",
+            )),
         }
     }
 }
@@ -82,12 +86,19 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let back = parts.uri.path_and_query().map_or("/inbox".to_string(), |p| p.to_string());
+        let back = parts
+            .uri
+            .path_and_query()
+            .map_or("/inbox".to_string(), |p| p.to_string());
         let Some(token) = cookie(parts, SESSION_COOKIE) else {
             return Err(SignInFirst(back).into_response());
         };
         match state.engine.session(&token).await {
-            Ok(Some((actor, csrf))) => Ok(Agent { actor, csrf, session: token }),
+            Ok(Some((actor, csrf))) => Ok(Agent {
+                actor,
+                csrf,
+                session: token,
+            }),
             Ok(None) => Err(SignInFirst(back).into_response()),
             Err(e) => Err(PageError::from(e).into_response()),
         }

@@ -2,7 +2,7 @@
 //! a friendly page in the workspace. One mapping from the engine's error kinds to status
 //! codes and stable problem types; internal details go to the log, never to the client.
 
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 use steward_domain::DomainError;
@@ -19,26 +19,57 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, slug, title, detail: detail.into(), field: None }
+    pub fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            field: None,
+        }
     }
 
     pub fn unauthorized(detail: &str) -> Problem {
-        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required", detail)
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            detail,
+        )
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "The request is malformed", detail)
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "The request is malformed",
+            detail,
+        )
     }
 
     pub fn invalid(field: &str, detail: impl Into<String>) -> Problem {
-        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "A value is not valid", detail);
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "A value is not valid",
+            detail,
+        );
         p.field = Some(field.to_string());
         p
     }
 
     pub fn not_found(what: &str) -> Problem {
-        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{what} not found"))
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn internal() -> Problem {
@@ -80,10 +111,21 @@ impl From<DomainError> for Problem {
     fn from(d: DomainError) -> Problem {
         match d {
             DomainError::NotFound(what) => Problem::not_found(&what),
-            DomainError::Conflict(msg) => Problem::new(StatusCode::CONFLICT, "conflict", "The change conflicts with the current state", msg),
-            DomainError::Forbidden(msg) => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", msg),
-            DomainError::Invalid { field, message } => Problem::invalid(&field, format!("{field} {message}")),
-            DomainError::TooLarge(msg) => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", msg),
+            DomainError::Conflict(msg) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "The change conflicts with the current state",
+                msg,
+            ),
+            DomainError::Forbidden(msg) => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", msg)
+            }
+            DomainError::Invalid { field, message } => {
+                Problem::invalid(&field, format!("{field} {message}"))
+            }
+            DomainError::TooLarge(msg) => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", msg)
+            }
         }
     }
 }
@@ -91,9 +133,15 @@ impl From<DomainError> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut res = (self.status, axum::Json(self.body())).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         res
     }
@@ -128,17 +176,28 @@ impl IntoResponse for PageError {
 /// `/problems/<slug>`: what each problem type means.
 pub async fn describe_problem(axum::extract::Path(slug): axum::extract::Path<String>) -> Response {
     let text = match slug.as_str() {
-        "unauthorized" => "The request has no valid API token or session. Send Authorization: Bearer <token>.",
+        "unauthorized" => {
+            "The request has no valid API token or session. Send Authorization: Bearer <token>."
+        }
         "forbidden" => "The token's user may not do this; an admin may.",
         "not-found" => "No such resource, or it is outside what this user may see.",
         "bad-request" => "The body is not valid JSON, or the request is malformed.",
-        "validation" => "A field is missing, of the wrong type, unknown, too long or not allowed; `field` names it.",
-        "conflict" => "The change is not allowed in the current state (for example a status transition).",
+        "validation" => {
+            "A field is missing, of the wrong type, unknown, too long or not allowed; `field` names it."
+        }
+        "conflict" => {
+            "The change is not allowed in the current state (for example a status transition)."
+        }
         "too-large" => "The request or an attachment is over the size limit.",
-        "idempotency" => "The Idempotency-Key was used for a different request, or that request is still running.",
+        "idempotency" => {
+            "The Idempotency-Key was used for a different request, or that request is still running."
+        }
         "rate-limited" => "Too many attempts; wait and retry.",
         "internal" => "An error on the server. It was logged.",
         _ => return Problem::not_found("problem type").into_response(),
     };
-    Html(format!("<!doctype html><title>{slug}</title><h1>{slug}</h1><p>{text}</p>")).into_response()
+    Html(format!(
+        "<!doctype html><title>{slug}</title><h1>{slug}</h1><p>{text}</p>"
+    ))
+    .into_response()
 }

@@ -4,8 +4,8 @@
 use crate::error::Problem;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -30,7 +30,12 @@ fn json_problem(r: JsonRejection) -> Problem {
         JsonRejection::JsonDataError(_) => {
             let field = detail
                 .split_once(": ")
-                .map(|(head, _)| head.trim_start_matches("Failed to deserialize the JSON body into the target type").to_string())
+                .map(|(head, _)| {
+                    head.trim_start_matches(
+                        "Failed to deserialize the JSON body into the target type",
+                    )
+                    .to_string()
+                })
                 .unwrap_or_default();
             let mut p = Problem::invalid(field.trim(), clean(&detail));
             if p.field.as_deref() == Some("") {
@@ -45,16 +50,22 @@ fn json_problem(r: JsonRejection) -> Problem {
             "The request is malformed",
             "send the body as JSON with Content-Type: application/json",
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", "the request body is over the size limit")
-        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Too large",
+            "the request body is over the size limit",
+        ),
         other => Problem::bad_request(clean(&other.body_text())),
     }
 }
 
 fn clean(s: &str) -> String {
-    s.replace("Failed to deserialize the JSON body into the target type: ", "")
-        .replace("Failed to parse the request body as JSON: ", "")
+    s.replace(
+        "Failed to deserialize the JSON body into the target type: ",
+        "",
+    )
+    .replace("Failed to parse the request body as JSON: ", "")
 }
 
 /// A query string; a bad one answers 400 with the reason.
@@ -72,7 +83,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 fn query_problem(r: QueryRejection) -> Problem {
-    Problem::bad_request(r.body_text().replace("Failed to deserialize query string: ", "query: "))
+    Problem::bad_request(
+        r.body_text()
+            .replace("Failed to deserialize query string: ", "query: "),
+    )
 }
 
 /// For PATCH fields where `null` (clear) differs from absent (leave alone): absent is `None`,

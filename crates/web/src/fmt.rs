@@ -21,7 +21,10 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 /// "2026-11-23 14:05" in UTC.
 pub fn datetime(ms: i64) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| String::new(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+    Timestamp::from_millisecond(ms).map_or_else(
+        |_| String::new(),
+        |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 /// How long ago `ms` was, compactly.

@@ -42,7 +42,10 @@ impl AppState {
         AppState {
             engine,
             presence: Arc::new(presence::Presence::default()),
-            sign_in_limiter: Arc::new(ratelimit::Limiter::new(10, std::time::Duration::from_secs(15 * 60))),
+            sign_in_limiter: Arc::new(ratelimit::Limiter::new(
+                10,
+                std::time::Duration::from_secs(15 * 60),
+            )),
             metrics: Arc::new(metrics::Metrics::default()),
             secure_cookies: false,
             brand: "Steward".into(),
@@ -58,7 +61,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes(&state, body_limit))
         .merge(ui::routes(body_limit))
         .merge(ops::routes())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

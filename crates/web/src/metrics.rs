@@ -10,15 +10,20 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// (method, route, status) → (count, seconds).
+type RequestTable = BTreeMap<(String, String, u16), (u64, f64)>;
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    requests: Mutex<RequestTable>,
 }
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut map) = self.requests.lock() {
-            let e = map.entry((method.to_string(), route.to_string(), status)).or_insert((0, 0.0));
+            let e = map
+                .entry((method.to_string(), route.to_string(), status))
+                .or_insert((0, 0.0));
             e.0 += 1;
             e.1 += seconds;
         }
@@ -30,14 +35,23 @@ impl Metrics {
         out.push_str("# HELP steward_http_requests_total HTTP requests by method, route and status.\n# TYPE steward_http_requests_total counter\n");
         let map = self.requests.lock().map(|m| m.clone()).unwrap_or_default();
         for ((m, r, s), (n, _)) in &map {
-            let _ = writeln!(out, "steward_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "steward_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}"
+            );
         }
         out.push_str("# HELP steward_http_request_seconds_sum Time spent answering, by method, route and status.\n# TYPE steward_http_request_seconds_sum counter\n");
         for ((m, r, s), (_, t)) in &map {
-            let _ = writeln!(out, "steward_http_request_seconds_sum{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {t:.6}");
+            let _ = writeln!(
+                out,
+                "steward_http_request_seconds_sum{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {t:.6}"
+            );
         }
         for (name, help, value) in extra {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
         }
         out
     }
@@ -53,6 +67,11 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let method = req.method().to_string();
     let start = Instant::now();
     let res = next.run(req).await;
-    state.metrics.observe(&method, &route, res.status().as_u16(), start.elapsed().as_secs_f64());
+    state.metrics.observe(
+        &method,
+        &route,
+        res.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     res
 }

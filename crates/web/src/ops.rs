@@ -2,11 +2,11 @@
 //! problem-type pages and static assets.
 
 use crate::AppState;
+use axum::Router;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,8 +31,16 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let rss = resident_memory_bytes().unwrap_or(0) as f64;
     let body = state.metrics.render(&[
-        ("steward_live_subscribers", "Open live-update streams.", state.engine.bus.receivers() as f64),
-        ("process_resident_memory_bytes", "Resident memory of the process.", rss),
+        (
+            "steward_live_subscribers",
+            "Open live-update streams.",
+            state.engine.bus.receivers() as f64,
+        ),
+        (
+            "process_resident_memory_bytes",
+            "Resident memory of the process.",
+            rss,
+        ),
     ]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -15,15 +15,25 @@ pub struct Viewer {
     pub state: String,
 }
 
+/// The viewers of one conversation by user id, with when each last reported.
+type Viewers = HashMap<i64, (Viewer, Instant)>;
+
 #[derive(Default)]
 pub struct Presence {
-    map: Mutex<HashMap<i64, HashMap<i64, (Viewer, Instant)>>>,
+    map: Mutex<HashMap<i64, Viewers>>,
 }
 
 impl Presence {
     /// Records `viewer` on `conversation_id`; returns everyone there now if that changed.
-    pub fn report(&self, conversation_id: i64, viewer: Viewer, leaving: bool) -> Option<Vec<Viewer>> {
-        let Ok(mut map) = self.map.lock() else { return None };
+    pub fn report(
+        &self,
+        conversation_id: i64,
+        viewer: Viewer,
+        leaving: bool,
+    ) -> Option<Vec<Viewer>> {
+        let Ok(mut map) = self.map.lock() else {
+            return None;
+        };
         let entry = map.entry(conversation_id).or_default();
         let before: Vec<Viewer> = live(entry);
         if leaving {
@@ -40,12 +50,14 @@ impl Presence {
     }
 
     pub fn viewers(&self, conversation_id: i64) -> Vec<Viewer> {
-        let Ok(map) = self.map.lock() else { return Vec::new() };
+        let Ok(map) = self.map.lock() else {
+            return Vec::new();
+        };
         map.get(&conversation_id).map(live).unwrap_or_default()
     }
 }
 
-fn live(entry: &HashMap<i64, (Viewer, Instant)>) -> Vec<Viewer> {
+fn live(entry: &Viewers) -> Vec<Viewer> {
     let mut v: Vec<Viewer> = entry
         .values()
         .filter(|(_, at)| at.elapsed() < TTL)

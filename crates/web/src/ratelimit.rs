@@ -13,12 +13,18 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(max: u32, window: Duration) -> Limiter {
-        Limiter { max, window, hits: Mutex::new(HashMap::new()) }
+        Limiter {
+            max,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Whether `key` may try again now.
     pub fn allowed(&self, key: &str) -> bool {
-        let Ok(mut hits) = self.hits.lock() else { return true };
+        let Ok(mut hits) = self.hits.lock() else {
+            return true;
+        };
         match hits.get(key) {
             Some((start, n)) if start.elapsed() < self.window => *n < self.max,
             Some(_) => {
@@ -31,7 +37,9 @@ impl Limiter {
 
     /// Counts a failed attempt.
     pub fn fail(&self, key: &str) {
-        let Ok(mut hits) = self.hits.lock() else { return };
+        let Ok(mut hits) = self.hits.lock() else {
+            return;
+        };
         if hits.len() > 100_000 {
             let window = self.window;
             hits.retain(|_, (start, _)| start.elapsed() < window);

@@ -3,8 +3,8 @@
 
 use crate::{Engine, EngineError, Result};
 use steward_domain::DomainError;
-use steward_store::messages::{self, NewAttachment};
 use steward_store::Conn;
+use steward_store::messages::{self, NewAttachment};
 
 #[derive(Debug, Clone)]
 pub struct Upload {
@@ -35,9 +35,17 @@ fn clean_filename(name: &str) -> String {
 fn clean_content_type(ct: &str) -> String {
     let ct = ct.trim().to_ascii_lowercase();
     let ok = ct.len() <= 100
-        && ct.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
-        && ct.chars().all(|c| c.is_ascii_alphanumeric() || "/.+-_".contains(c));
-    if ok { ct } else { "application/octet-stream".to_string() }
+        && ct
+            .split_once('/')
+            .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+        && ct
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/.+-_".contains(c));
+    if ok {
+        ct
+    } else {
+        "application/octet-stream".to_string()
+    }
 }
 
 impl Engine {
@@ -47,7 +55,10 @@ impl Engine {
         if uploads.len() > self.limits.max_attachments_per_message {
             return Err(EngineError::invalid(
                 "attachments",
-                format!("at most {} files per message", self.limits.max_attachments_per_message),
+                format!(
+                    "at most {} files per message",
+                    self.limits.max_attachments_per_message
+                ),
             ));
         }
         for u in &uploads {
@@ -76,14 +87,17 @@ impl Engine {
 
 pub(crate) async fn link(tx: &mut Conn, message_id: i64, files: &[Stored], at: i64) -> Result<()> {
     for f in files {
-        messages::insert_attachment(tx, &NewAttachment {
-            message_id,
-            filename: &f.filename,
-            content_type: &f.content_type,
-            size: f.size,
-            sha256: &f.sha256,
-            at,
-        })
+        messages::insert_attachment(
+            tx,
+            &NewAttachment {
+                message_id,
+                filename: &f.filename,
+                content_type: &f.content_type,
+                size: f.size,
+                sha256: &f.sha256,
+                at,
+            },
+        )
         .await?;
     }
     Ok(())
@@ -102,7 +116,10 @@ mod tests {
 
     #[test]
     fn odd_content_types_become_octet_stream() {
-        assert_eq!(clean_content_type("text/html; charset=x"), "application/octet-stream");
+        assert_eq!(
+            clean_content_type("text/html; charset=x"),
+            "application/octet-stream"
+        );
         assert_eq!(clean_content_type("Image/PNG"), "image/png");
     }
 }

@@ -6,10 +6,10 @@ use super::attachments::{self, Upload};
 use super::message::prepare_body;
 use super::record;
 use super::update::{check_custom_fields, check_tags, resolve_assignment};
-use crate::intake::{identify, CustomerRef};
+use crate::intake::{CustomerRef, identify};
 use crate::{Engine, EngineError, Result};
-use serde_json::{json, Map, Value};
-use steward_domain::{validate, Actor, AuthorKind, Channel, Priority, Status, Visibility};
+use serde_json::{Map, Value, json};
+use steward_domain::{Actor, AuthorKind, Channel, Priority, Status, Visibility, validate};
 use steward_store::conversations::{self, NewConversation};
 use steward_store::events::Doer;
 use steward_store::messages::{self, NewMessage};
@@ -39,7 +39,12 @@ pub struct NewConversationCmd {
 
 impl NewConversationCmd {
     /// A customer's request with just the essentials.
-    pub fn from_customer(customer: CustomerRef, subject: &str, body: &str, channel: Channel) -> Self {
+    pub fn from_customer(
+        customer: CustomerRef,
+        subject: &str,
+        body: &str,
+        channel: Channel,
+    ) -> Self {
         NewConversationCmd {
             customer,
             subject: subject.to_string(),
@@ -61,17 +66,27 @@ impl NewConversationCmd {
 impl Engine {
     /// Opens a conversation. `by` is the agent or integrator doing it; `None` for a channel
     /// acting for the customer.
-    pub async fn create_conversation(&self, by: Option<&Actor>, cmd: NewConversationCmd) -> Result<Conversation> {
+    pub async fn create_conversation(
+        &self,
+        by: Option<&Actor>,
+        cmd: NewConversationCmd,
+    ) -> Result<Conversation> {
         let subject = validate::required("subject", &cmd.subject, validate::MAX_SUBJECT)?;
         let (text, html) = prepare_body(&cmd.body, cmd.html.as_deref())?;
         if text.is_empty() && cmd.attachments.is_empty() {
             return Err(EngineError::invalid("message.body", "must not be empty"));
         }
         if !matches!(cmd.author, AuthorKind::Customer | AuthorKind::Agent) {
-            return Err(EngineError::invalid("message.author", "must be customer or agent"));
+            return Err(EngineError::invalid(
+                "message.author",
+                "must be customer or agent",
+            ));
         }
         if cmd.author == AuthorKind::Agent && by.is_none() {
-            return Err(EngineError::invalid("message.author", "an agent message needs a signed-in agent"));
+            return Err(EngineError::invalid(
+                "message.author",
+                "an agent message needs a signed-in agent",
+            ));
         }
         let tag_names = check_tags(&cmd.tags)?;
         let files = self.store_uploads(cmd.attachments).await?;
@@ -84,7 +99,9 @@ impl Engine {
         // An agent who opens a conversation without a team files it under their first team, so
         // it stays in their sight.
         let team_id = match (cmd.team_id, by) {
-            (None, Some(a)) if a.role == steward_domain::Role::Agent && cmd.assignee_id.is_none() => {
+            (None, Some(a))
+                if a.role == steward_domain::Role::Agent && cmd.assignee_id.is_none() =>
+            {
                 a.team_ids.first().copied()
             }
             (t, _) => t,
@@ -97,19 +114,22 @@ impl Engine {
         };
         let priority = cmd.priority.unwrap_or(Priority::Normal);
         let fields_json = Value::Object(fields.clone()).to_string();
-        let id = conversations::insert(&mut tx, &NewConversation {
-            number,
-            subject: &subject,
-            status,
-            priority,
-            channel: cmd.channel,
-            customer_id,
-            assignee_id: cmd.assignee_id,
-            team_id,
-            custom_fields: &fields_json,
-            follow_up_of: None,
-            at,
-        })
+        let id = conversations::insert(
+            &mut tx,
+            &NewConversation {
+                number,
+                subject: &subject,
+                status,
+                priority,
+                channel: cmd.channel,
+                customer_id,
+                assignee_id: cmd.assignee_id,
+                team_id,
+                custom_fields: &fields_json,
+                follow_up_of: None,
+                at,
+            },
+        )
         .await?;
         let mut tag_ids = Vec::new();
         for t in &tag_names {
@@ -120,38 +140,64 @@ impl Engine {
             AuthorKind::Agent => (by.map(|a| a.user_id), None),
             _ => (None, Some(customer_id)),
         };
-        let message_id = messages::insert(&mut tx, &NewMessage {
-            conversation_id: id,
-            author_kind: cmd.author,
-            author_user_id: author_user,
-            author_customer_id: author_customer,
-            visibility: Visibility::Public,
-            channel: cmd.channel,
-            body_text: &text,
-            body_html: html.as_deref(),
-            at,
-        })
+        let message_id = messages::insert(
+            &mut tx,
+            &NewMessage {
+                conversation_id: id,
+                author_kind: cmd.author,
+                author_user_id: author_user,
+                author_customer_id: author_customer,
+                visibility: Visibility::Public,
+                channel: cmd.channel,
+                body_text: &text,
+                body_html: html.as_deref(),
+                at,
+            },
+        )
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
         conversations::update(&mut tx, id, &Default::default(), at, true, 1).await?;
         search::index(&mut tx, DocKind::Subject, Some(id), None, None, &subject).await?;
-        search::index(&mut tx, DocKind::Message, Some(id), None, Some(message_id), &text).await?;
-        record(&mut tx, doer, id, "conversation.created", json!({"after": {
-            "number": number, "subject": subject, "status": status, "priority": priority,
-            "channel": cmd.channel, "customer_id": customer_id, "team_id": team_id,
-            "assignee_id": cmd.assignee_id, "tags": tag_names, "custom_fields": fields,
-        }}), at)
+        search::index(
+            &mut tx,
+            DocKind::Message,
+            Some(id),
+            None,
+            Some(message_id),
+            &text,
+        )
         .await?;
-        record(&mut tx, doer, id, "message.created", json!({"after": {
-            "message_id": message_id, "author_kind": cmd.author, "visibility": "public",
-            "attachments": files.len(),
-        }}), at)
+        record(
+            &mut tx,
+            doer,
+            id,
+            "conversation.created",
+            json!({"after": {
+                "number": number, "subject": subject, "status": status, "priority": priority,
+                "channel": cmd.channel, "customer_id": customer_id, "team_id": team_id,
+                "assignee_id": cmd.assignee_id, "tags": tag_names, "custom_fields": fields,
+            }}),
+            at,
+        )
+        .await?;
+        record(
+            &mut tx,
+            doer,
+            id,
+            "message.created",
+            json!({"after": {
+                "message_id": message_id, "author_kind": cmd.author, "visibility": "public",
+                "attachments": files.len(),
+            }}),
+            at,
+        )
         .await?;
         let conversation = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
-        self.bus.conversation_changed(id, "created", by.map(|a| a.user_id));
+        self.bus
+            .conversation_changed(id, "created", by.map(|a| a.user_id));
         Ok(conversation)
     }
 }

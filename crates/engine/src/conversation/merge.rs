@@ -5,7 +5,7 @@
 use super::record;
 use crate::{Engine, EngineError, Result};
 use serde_json::json;
-use steward_domain::lifecycle::{check_merge, MergeSide};
+use steward_domain::lifecycle::{MergeSide, check_merge};
 use steward_domain::{Actor, Status};
 use steward_store::conversations::{self, Changes};
 use steward_store::events::Doer;
@@ -14,7 +14,12 @@ use steward_store::now_ms;
 
 impl Engine {
     /// Merges `source_id` into `target_id`; returns the target.
-    pub async fn merge_conversations(&self, by: &Actor, source_id: i64, target_id: i64) -> Result<Conversation> {
+    pub async fn merge_conversations(
+        &self,
+        by: &Actor,
+        source_id: i64,
+        target_id: i64,
+    ) -> Result<Conversation> {
         let at = now_ms();
         let doer = Doer::User(by.user_id);
         let mut tx = self.store.write().await?;
@@ -26,7 +31,11 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("target conversation"))?;
         by.may_work_on(target.access())?;
-        let side = |c: &Conversation| MergeSide { id: c.id, status: c.status, merged_into: c.merged_into };
+        let side = |c: &Conversation| MergeSide {
+            id: c.id,
+            status: c.status,
+            merged_into: c.merged_into,
+        };
         check_merge(side(&source), side(&target))?;
 
         let moved = conversations::move_messages(&mut tx, source.id, target.id).await? as i64;
@@ -64,16 +73,25 @@ impl Engine {
             "before": {"status": source.status}, "after": {"merged_into": target.id, "number": target.number, "messages_moved": moved},
         }), at)
         .await?;
-        record(&mut tx, doer, target.id, "conversation.merged_in", json!({
-            "after": {"from": source.id, "number": source.number, "messages_moved": moved},
-        }), at)
+        record(
+            &mut tx,
+            doer,
+            target.id,
+            "conversation.merged_in",
+            json!({
+                "after": {"from": source.id, "number": source.number, "messages_moved": moved},
+            }),
+            at,
+        )
         .await?;
         let after = conversations::get(&mut tx, target.id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
-        self.bus.conversation_changed(source.id, "merged", Some(by.user_id));
-        self.bus.conversation_changed(target.id, "merged", Some(by.user_id));
+        self.bus
+            .conversation_changed(source.id, "merged", Some(by.user_id));
+        self.bus
+            .conversation_changed(target.id, "merged", Some(by.user_id));
         Ok(after)
     }
 }

@@ -8,13 +8,13 @@ use crate::sanitize::{clean_html, html_to_text};
 use crate::{Engine, EngineError, Result};
 use serde_json::json;
 use steward_domain::lifecycle::{self, CustomerReply};
-use steward_domain::{validate, Actor, AuthorKind, Channel, Status, Visibility};
+use steward_domain::{Actor, AuthorKind, Channel, Status, Visibility, validate};
 use steward_store::conversations::{self, Changes, NewConversation};
 use steward_store::events::Doer;
 use steward_store::messages::{self, NewMessage};
 use steward_store::models::{Conversation, Message};
 use steward_store::search::{self, DocKind};
-use steward_store::{now_ms, Conn};
+use steward_store::{Conn, now_ms};
 
 #[derive(Debug, Clone)]
 pub struct NewMessageCmd {
@@ -47,12 +47,19 @@ impl NewMessageCmd {
 
 /// Cleans HTML and derives text from it when no text was given; checks the size.
 pub(crate) fn prepare_body(text: &str, html: Option<&str>) -> Result<(String, Option<String>)> {
-    let html = html.map(str::trim).filter(|h| !h.is_empty()).map(clean_html);
+    let html = html
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(clean_html);
     let text = match (&html, text.trim()) {
         (Some(h), "") => html_to_text(h),
         (_, t) => t.to_string(),
     };
-    if text.len() > validate::MAX_BODY || html.as_ref().is_some_and(|h| h.len() > 4 * validate::MAX_BODY) {
+    if text.len() > validate::MAX_BODY
+        || html
+            .as_ref()
+            .is_some_and(|h| h.len() > 4 * validate::MAX_BODY)
+    {
         return Err(EngineError::invalid(
             "body",
             format!("must be at most {} characters", validate::MAX_BODY),
@@ -64,7 +71,12 @@ pub(crate) fn prepare_body(text: &str, html: Option<&str>) -> Result<(String, Op
 impl Engine {
     /// Adds a message to conversation `id` as `by` sees it. Returns the conversation the
     /// message landed in (a follow-up when the original was closed) and the message.
-    pub async fn add_message(&self, by: &Actor, id: i64, cmd: NewMessageCmd) -> Result<(Conversation, Message)> {
+    pub async fn add_message(
+        &self,
+        by: &Actor,
+        id: i64,
+        cmd: NewMessageCmd,
+    ) -> Result<(Conversation, Message)> {
         let (text, html) = prepare_body(&cmd.body, cmd.html.as_deref())?;
         if text.is_empty() && cmd.attachments.is_empty() {
             return Err(EngineError::invalid("body", "must not be empty"));
@@ -73,7 +85,10 @@ impl Engine {
             return Err(EngineError::invalid("author", "must be agent or customer"));
         }
         if cmd.author == AuthorKind::Customer && cmd.visibility == Visibility::Internal {
-            return Err(EngineError::invalid("visibility", "a customer cannot write internal notes"));
+            return Err(EngineError::invalid(
+                "visibility",
+                "a customer cannot write internal notes",
+            ));
         }
         {
             let mut conn = self.store.pool().acquire().await?;
@@ -124,17 +139,20 @@ impl Engine {
                 (c.id, Some(by.user_id), None, Doer::User(by.user_id))
             }
         };
-        let message_id = messages::insert(&mut tx, &NewMessage {
-            conversation_id: target,
-            author_kind: cmd.author,
-            author_user_id: author_user,
-            author_customer_id: author_customer,
-            visibility: cmd.visibility,
-            channel,
-            body_text: &text,
-            body_html: html.as_deref(),
-            at,
-        })
+        let message_id = messages::insert(
+            &mut tx,
+            &NewMessage {
+                conversation_id: target,
+                author_kind: cmd.author,
+                author_user_id: author_user,
+                author_customer_id: author_customer,
+                visibility: cmd.visibility,
+                channel,
+                body_text: &text,
+                body_html: html.as_deref(),
+                at,
+            },
+        )
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
         conversations::update(&mut tx, target, &Changes::default(), at, true, 1).await?;
@@ -143,10 +161,17 @@ impl Engine {
             Visibility::Internal => DocKind::Internal,
         };
         search::index(&mut tx, kind, Some(target), None, Some(message_id), &text).await?;
-        record(&mut tx, doer, target, "message.created", json!({"after": {
-            "message_id": message_id, "author_kind": cmd.author, "visibility": cmd.visibility,
-            "channel": channel, "attachments": files.len(),
-        }}), at)
+        record(
+            &mut tx,
+            doer,
+            target,
+            "message.created",
+            json!({"after": {
+                "message_id": message_id, "author_kind": cmd.author, "visibility": cmd.visibility,
+                "channel": channel, "attachments": files.len(),
+            }}),
+            at,
+        )
         .await?;
         let conversation = conversations::get(&mut tx, target)
             .await?
@@ -155,9 +180,11 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("message"))?;
         tx.commit().await?;
-        self.bus.conversation_changed(target, "message", Some(by.user_id));
+        self.bus
+            .conversation_changed(target, "message", Some(by.user_id));
         if target != id {
-            self.bus.conversation_changed(id, "follow_up", Some(by.user_id));
+            self.bus
+                .conversation_changed(id, "follow_up", Some(by.user_id));
         }
         Ok((conversation, message))
     }
@@ -171,38 +198,62 @@ async fn customer_target(tx: &mut Conn, c: &Conversation, at: i64) -> Result<i64
             let mut changes = Changes::default();
             status_changes(c, next, at, &mut changes);
             conversations::update(tx, c.id, &changes, at, true, 0).await?;
-            record(tx, Doer::Customer(c.customer_id), c.id, "status.changed", json!({
-                "before": c.status, "after": next, "reason": "customer replied",
-            }), at)
+            record(
+                tx,
+                Doer::Customer(c.customer_id),
+                c.id,
+                "status.changed",
+                json!({
+                    "before": c.status, "after": next, "reason": "customer replied",
+                }),
+                at,
+            )
             .await?;
             Ok(c.id)
         }
         CustomerReply::StartFollowUp => {
             let number = conversations::next_number(tx).await?;
             let subject = c.subject.clone();
-            let id = conversations::insert(tx, &NewConversation {
-                number,
-                subject: &subject,
-                status: Status::New,
-                priority: c.priority,
-                channel: c.channel,
-                customer_id: c.customer_id,
-                assignee_id: c.assignee_id,
-                team_id: c.team_id,
-                custom_fields: &c.custom_fields,
-                follow_up_of: Some(c.id),
-                at,
-            })
+            let id = conversations::insert(
+                tx,
+                &NewConversation {
+                    number,
+                    subject: &subject,
+                    status: Status::New,
+                    priority: c.priority,
+                    channel: c.channel,
+                    customer_id: c.customer_id,
+                    assignee_id: c.assignee_id,
+                    team_id: c.team_id,
+                    custom_fields: &c.custom_fields,
+                    follow_up_of: Some(c.id),
+                    at,
+                },
+            )
             .await?;
             search::index(tx, DocKind::Subject, Some(id), None, None, &subject).await?;
-            record(tx, Doer::Customer(c.customer_id), id, "conversation.created", json!({"after": {
-                "number": number, "subject": subject, "follow_up_of": c.id,
-                "reason": "customer replied to a closed conversation",
-            }}), at)
+            record(
+                tx,
+                Doer::Customer(c.customer_id),
+                id,
+                "conversation.created",
+                json!({"after": {
+                    "number": number, "subject": subject, "follow_up_of": c.id,
+                    "reason": "customer replied to a closed conversation",
+                }}),
+                at,
+            )
             .await?;
-            record(tx, Doer::Customer(c.customer_id), c.id, "follow_up.created", json!({
-                "after": {"conversation_id": id, "number": number},
-            }), at)
+            record(
+                tx,
+                Doer::Customer(c.customer_id),
+                c.id,
+                "follow_up.created",
+                json!({
+                    "after": {"conversation_id": id, "number": number},
+                }),
+                at,
+            )
             .await?;
             Ok(id)
         }
@@ -224,7 +275,13 @@ pub(crate) fn status_changes(c: &Conversation, next: Status, at: i64, changes: &
 }
 
 /// Records the status change (and resolution time) that `changes` makes to `c`.
-pub(crate) async fn record_status(tx: &mut Conn, doer: Doer, c: &Conversation, changes: &Changes, at: i64) -> Result<()> {
+pub(crate) async fn record_status(
+    tx: &mut Conn,
+    doer: Doer,
+    c: &Conversation,
+    changes: &Changes,
+    at: i64,
+) -> Result<()> {
     if let Some(next) = changes.status {
         let mut data = json!({"before": c.status, "after": next});
         if next == Status::Solved {
@@ -233,9 +290,16 @@ pub(crate) async fn record_status(tx: &mut Conn, doer: Doer, c: &Conversation, c
         record(tx, doer, c.id, "status.changed", data, at).await?;
     }
     if let Some(first) = changes.first_response_at {
-        record(tx, doer, c.id, "first_response", json!({
-            "after": {"first_response_ms": lifecycle::elapsed(c.created_at, first)},
-        }), at)
+        record(
+            tx,
+            doer,
+            c.id,
+            "first_response",
+            json!({
+                "after": {"first_response_ms": lifecycle::elapsed(c.created_at, first)},
+            }),
+            at,
+        )
         .await?;
     }
     Ok(())

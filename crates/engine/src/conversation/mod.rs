@@ -17,20 +17,30 @@ pub use update::Patch;
 
 use crate::Result;
 use serde_json::Value;
-use steward_store::events::{self, Doer, NewEvent};
 use steward_store::Conn;
+use steward_store::events::{self, Doer, NewEvent};
 
 /// Appends an event about conversation `id`.
-pub(crate) async fn record(tx: &mut Conn, doer: Doer, id: i64, kind: &str, data: Value, at: i64) -> Result<()> {
-    events::append(tx, NewEvent {
-        doer,
-        subject_type: "conversation",
-        subject_id: id,
-        conversation_id: Some(id),
-        kind,
-        data,
-        at,
-    })
+pub(crate) async fn record(
+    tx: &mut Conn,
+    doer: Doer,
+    id: i64,
+    kind: &str,
+    data: Value,
+    at: i64,
+) -> Result<()> {
+    events::append(
+        tx,
+        NewEvent {
+            doer,
+            subject_type: "conversation",
+            subject_id: id,
+            conversation_id: Some(id),
+            kind,
+            data,
+            at,
+        },
+    )
     .await?;
     Ok(())
 }

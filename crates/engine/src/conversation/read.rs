@@ -40,17 +40,32 @@ impl Engine {
     pub async fn conversation_detail(&self, by: &Actor, id: i64) -> Result<Detail> {
         let conversation = self.conversation(by, id).await?;
         let mut conn = self.store.pool().acquire().await?;
-        let tags = conversations::tags_of(&mut conn, &[id]).await?.into_iter().map(|(_, n)| n).collect();
+        let tags = conversations::tags_of(&mut conn, &[id])
+            .await?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
         let followers = conversations::followers(&mut conn, id).await?;
         let messages = messages::list(&mut conn, id, true).await?;
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
         let attachments = messages::attachments_of(&mut conn, &ids).await?;
         let events = events::for_conversation(&mut conn, id).await?;
-        Ok(Detail { conversation, tags, followers, messages, attachments, events })
+        Ok(Detail {
+            conversation,
+            tags,
+            followers,
+            messages,
+            attachments,
+            events,
+        })
     }
 
     /// A page of conversations for `by`, with each one's tags.
-    pub async fn list_conversations(&self, by: &Actor, filter: &Filter) -> Result<Vec<(Conversation, Vec<String>)>> {
+    pub async fn list_conversations(
+        &self,
+        by: &Actor,
+        filter: &Filter,
+    ) -> Result<Vec<(Conversation, Vec<String>)>> {
         let mut conn = self.store.pool().acquire().await?;
         let rows = conversations::list(&mut conn, filter, &by.scope()).await?;
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
@@ -58,7 +73,11 @@ impl Engine {
         Ok(rows
             .into_iter()
             .map(|c| {
-                let t = tags.iter().filter(|(id, _)| *id == c.id).map(|(_, n)| n.clone()).collect();
+                let t = tags
+                    .iter()
+                    .filter(|(id, _)| *id == c.id)
+                    .map(|(_, n)| n.clone())
+                    .collect();
                 (c, t)
             })
             .collect())
@@ -82,7 +101,8 @@ impl Engine {
             let c = conversations::get(&mut conn, m.conversation_id)
                 .await?
                 .ok_or_else(|| EngineError::not_found("attachment"))?;
-            by.may_work_on(c.access()).map_err(|_| EngineError::not_found("attachment"))?;
+            by.may_work_on(c.access())
+                .map_err(|_| EngineError::not_found("attachment"))?;
             a
         };
         let bytes = self.store.blobs.get(&a.sha256).await?;
@@ -95,7 +115,11 @@ impl Engine {
         Ok(events::for_conversation(&mut conn, id).await?)
     }
 
-    pub async fn conversation_messages(&self, by: &Actor, id: i64) -> Result<(Vec<Message>, Vec<Attachment>)> {
+    pub async fn conversation_messages(
+        &self,
+        by: &Actor,
+        id: i64,
+    ) -> Result<(Vec<Message>, Vec<Attachment>)> {
         self.conversation(by, id).await?;
         let mut conn = self.store.pool().acquire().await?;
         let msgs = messages::list(&mut conn, id, true).await?;

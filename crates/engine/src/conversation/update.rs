@@ -4,13 +4,13 @@
 use super::message::{record_status, status_changes};
 use super::record;
 use crate::{Engine, EngineError, Result};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use steward_domain::custom_field::{self, FieldDef, FieldKind};
-use steward_domain::{validate, Actor, Priority, Status};
+use steward_domain::{Actor, Priority, Status, validate};
 use steward_store::conversations::{self, Changes};
 use steward_store::events::Doer;
 use steward_store::models::Conversation;
-use steward_store::{fields, now_ms, search, tags, users, Conn};
+use steward_store::{Conn, fields, now_ms, search, tags, users};
 
 /// A partial change. `None` leaves a field alone; for assignee and team, `Some(None)` clears.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +64,11 @@ pub(crate) async fn check_custom_fields(
     merge_fields(&defs, input, current)
 }
 
-fn merge_fields(defs: &[FieldDef], input: &Map<String, Value>, mut current: Map<String, Value>) -> Result<Map<String, Value>> {
+fn merge_fields(
+    defs: &[FieldDef],
+    input: &Map<String, Value>,
+    mut current: Map<String, Value>,
+) -> Result<Map<String, Value>> {
     for (key, value) in input {
         let def = defs.iter().find(|d| &d.key == key).ok_or_else(|| {
             EngineError::invalid(&format!("custom_fields.{key}"), "no such custom field")
@@ -78,24 +82,46 @@ fn merge_fields(defs: &[FieldDef], input: &Map<String, Value>, mut current: Map<
 }
 
 /// Checks that the team and the assignee exist and the assignee is active.
-pub(crate) async fn resolve_assignment(tx: &mut Conn, team_id: Option<i64>, assignee_id: Option<i64>) -> Result<()> {
+pub(crate) async fn resolve_assignment(
+    tx: &mut Conn,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+) -> Result<()> {
     if let Some(t) = team_id
         && users::team(tx, t).await?.is_none()
     {
-        return Err(EngineError::invalid("team_id", format!("team {t} does not exist")));
+        return Err(EngineError::invalid(
+            "team_id",
+            format!("team {t} does not exist"),
+        ));
     }
     if let Some(u) = assignee_id {
         match users::get(tx, u).await? {
             Some(user) if user.active != 0 => {}
-            Some(_) => return Err(EngineError::invalid("assignee_id", format!("agent {u} is deactivated"))),
-            None => return Err(EngineError::invalid("assignee_id", format!("agent {u} does not exist"))),
+            Some(_) => {
+                return Err(EngineError::invalid(
+                    "assignee_id",
+                    format!("agent {u} is deactivated"),
+                ));
+            }
+            None => {
+                return Err(EngineError::invalid(
+                    "assignee_id",
+                    format!("agent {u} does not exist"),
+                ));
+            }
         }
     }
     Ok(())
 }
 
 impl Engine {
-    pub async fn update_conversation(&self, by: &Actor, id: i64, patch: Patch) -> Result<Conversation> {
+    pub async fn update_conversation(
+        &self,
+        by: &Actor,
+        id: i64,
+        patch: Patch,
+    ) -> Result<Conversation> {
         let subject = patch
             .subject
             .as_deref()
@@ -110,7 +136,9 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         by.may_work_on(c.access())?;
         if c.merged_into.is_some() {
-            return Err(EngineError::conflict("this conversation was merged into another; change that one"));
+            return Err(EngineError::conflict(
+                "this conversation was merged into another; change that one",
+            ));
         }
         let mut changes = Changes::default();
         if let Some(s) = patch.status {
@@ -119,35 +147,84 @@ impl Engine {
         }
         record_status(&mut tx, doer, &c, &changes, at).await?;
         if let Some(s) = subject.filter(|s| *s != c.subject) {
-            record(&mut tx, doer, id, "subject.changed", json!({"before": c.subject, "after": s}), at).await?;
+            record(
+                &mut tx,
+                doer,
+                id,
+                "subject.changed",
+                json!({"before": c.subject, "after": s}),
+                at,
+            )
+            .await?;
             search::reindex_subject(&mut tx, id, &s).await?;
             changes.subject = Some(s);
         }
         if let Some(p) = patch.priority.filter(|p| *p != c.priority) {
-            record(&mut tx, doer, id, "priority.changed", json!({"before": c.priority, "after": p}), at).await?;
+            record(
+                &mut tx,
+                doer,
+                id,
+                "priority.changed",
+                json!({"before": c.priority, "after": p}),
+                at,
+            )
+            .await?;
             changes.priority = Some(p);
         }
         let new_team = patch.team_id.unwrap_or(c.team_id);
         let new_assignee = patch.assignee_id.unwrap_or(c.assignee_id);
-        resolve_assignment(&mut tx, patch.team_id.flatten(), patch.assignee_id.flatten()).await?;
+        resolve_assignment(
+            &mut tx,
+            patch.team_id.flatten(),
+            patch.assignee_id.flatten(),
+        )
+        .await?;
         if new_team != c.team_id {
-            record(&mut tx, doer, id, "team.changed", json!({"before": c.team_id, "after": new_team}), at).await?;
+            record(
+                &mut tx,
+                doer,
+                id,
+                "team.changed",
+                json!({"before": c.team_id, "after": new_team}),
+                at,
+            )
+            .await?;
             changes.team_id = Some(new_team);
         }
         if new_assignee != c.assignee_id {
-            record(&mut tx, doer, id, "assignee.changed", json!({"before": c.assignee_id, "after": new_assignee}), at).await?;
+            record(
+                &mut tx,
+                doer,
+                id,
+                "assignee.changed",
+                json!({"before": c.assignee_id, "after": new_assignee}),
+                at,
+            )
+            .await?;
             changes.assignee_id = Some(new_assignee);
         }
         if let Some(input) = &patch.custom_fields {
             let before = c.custom_fields_json();
             let after = check_custom_fields(&mut tx, input, before.clone()).await?;
             if after != before {
-                record(&mut tx, doer, id, "custom_fields.changed", json!({"before": before, "after": after}), at).await?;
+                record(
+                    &mut tx,
+                    doer,
+                    id,
+                    "custom_fields.changed",
+                    json!({"before": before, "after": after}),
+                    at,
+                )
+                .await?;
                 changes.custom_fields = Some(Value::Object(after).to_string());
             }
         }
         if let Some(names) = tag_names {
-            let before: Vec<String> = conversations::tags_of(&mut tx, &[id]).await?.into_iter().map(|(_, n)| n).collect();
+            let before: Vec<String> = conversations::tags_of(&mut tx, &[id])
+                .await?
+                .into_iter()
+                .map(|(_, n)| n)
+                .collect();
             let mut sorted = names.clone();
             sorted.sort();
             if sorted != before {
@@ -156,7 +233,15 @@ impl Engine {
                     ids.push(tags::ensure(&mut tx, n, at).await?);
                 }
                 conversations::set_tags(&mut tx, id, &ids).await?;
-                record(&mut tx, doer, id, "tags.changed", json!({"before": before, "after": sorted}), at).await?;
+                record(
+                    &mut tx,
+                    doer,
+                    id,
+                    "tags.changed",
+                    json!({"before": before, "after": sorted}),
+                    at,
+                )
+                .await?;
             }
         }
         if let Some(mut followers) = patch.followers.clone() {
@@ -164,13 +249,24 @@ impl Engine {
             followers.dedup();
             for u in &followers {
                 if users::get(&mut tx, *u).await?.is_none() {
-                    return Err(EngineError::invalid("followers", format!("agent {u} does not exist")));
+                    return Err(EngineError::invalid(
+                        "followers",
+                        format!("agent {u} does not exist"),
+                    ));
                 }
             }
             let before = conversations::followers(&mut tx, id).await?;
             if before != followers {
                 conversations::set_followers(&mut tx, id, &followers).await?;
-                record(&mut tx, doer, id, "followers.changed", json!({"before": before, "after": followers}), at).await?;
+                record(
+                    &mut tx,
+                    doer,
+                    id,
+                    "followers.changed",
+                    json!({"before": before, "after": followers}),
+                    at,
+                )
+                .await?;
             }
         }
         conversations::update(&mut tx, id, &changes, at, false, 0).await?;
@@ -178,7 +274,8 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
-        self.bus.conversation_changed(id, "updated", Some(by.user_id));
+        self.bus
+            .conversation_changed(id, "updated", Some(by.user_id));
         Ok(after)
     }
 }
@@ -189,7 +286,11 @@ mod tests {
 
     #[test]
     fn unknown_custom_field_is_refused() {
-        let defs = vec![FieldDef { key: "order".into(), kind: FieldKind::Text, options: vec![] }];
+        let defs = vec![FieldDef {
+            key: "order".into(),
+            kind: FieldKind::Text,
+            options: vec![],
+        }];
         let mut input = Map::new();
         input.insert("nope".into(), json!("x"));
         assert!(merge_fields(&defs, &input, Map::new()).is_err());
@@ -197,12 +298,20 @@ mod tests {
 
     #[test]
     fn null_removes_a_custom_field_value() {
-        let defs = vec![FieldDef { key: "order".into(), kind: FieldKind::Text, options: vec![] }];
+        let defs = vec![FieldDef {
+            key: "order".into(),
+            kind: FieldKind::Text,
+            options: vec![],
+        }];
         let mut current = Map::new();
         current.insert("order".into(), json!("A1"));
         let mut input = Map::new();
         input.insert("order".into(), Value::Null);
-        assert!(merge_fields(&defs, &input, current).unwrap_or_default().is_empty());
+        assert!(
+            merge_fields(&defs, &input, current)
+                .unwrap_or_default()
+                .is_empty()
+        );
     }
 
     #[test]

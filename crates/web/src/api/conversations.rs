@@ -2,13 +2,13 @@
 //! and search.
 
 use super::dto::*;
-use super::{decode_attachments, ApiResult};
+use super::{ApiResult, decode_attachments};
+use crate::AppState;
 use crate::authz::ApiActor;
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use steward_domain::{AuthorKind, Channel, Priority, Status, Visibility};
@@ -39,7 +39,11 @@ pub struct ListQuery {
 }
 
 pub(crate) fn parse_statuses(s: &str) -> ApiResult<Vec<Status>> {
-    s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| Status::parse(x).map_err(Problem::from)).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|x| Status::parse(x).map_err(Problem::from))
+        .collect()
 }
 
 pub(crate) fn encode_cursor(key: i64, id: i64) -> String {
@@ -59,12 +63,19 @@ impl ListQuery {
             return Err(Problem::invalid("limit", "limit must be between 1 and 100"));
         }
         Ok(Filter {
-            statuses: self.status.as_deref().map(parse_statuses).transpose()?.unwrap_or_default(),
+            statuses: self
+                .status
+                .as_deref()
+                .map(parse_statuses)
+                .transpose()?
+                .unwrap_or_default(),
             assignee: match self.assignee.as_deref() {
                 None | Some("") => None,
                 Some("me") => Some(AssigneeFilter::User(me)),
                 Some("none") => Some(AssigneeFilter::Nobody),
-                Some(id) => Some(AssigneeFilter::User(id.parse().map_err(|_| Problem::invalid("assignee", "assignee must be an agent id, me or none"))?)),
+                Some(id) => Some(AssigneeFilter::User(id.parse().map_err(|_| {
+                    Problem::invalid("assignee", "assignee must be an agent id, me or none")
+                })?)),
             },
             team_id: self.team,
             team_ids: None,
@@ -75,12 +86,24 @@ impl ListQuery {
             updated_since: self
                 .updated_since
                 .as_deref()
-                .map(|s| crate::fmt::parse_time(s).ok_or_else(|| Problem::invalid("updated_since", "updated_since must be an RFC 3339 time or epoch milliseconds")))
+                .map(|s| {
+                    crate::fmt::parse_time(s).ok_or_else(|| {
+                        Problem::invalid(
+                            "updated_since",
+                            "updated_since must be an RFC 3339 time or epoch milliseconds",
+                        )
+                    })
+                })
                 .transpose()?,
             include_merged: false,
             sort: match self.sort.as_deref() {
                 None => Sort::LastActivity,
-                Some(s) => Sort::parse(s).ok_or_else(|| Problem::invalid("sort", "sort must be last_activity, newest, oldest, updated or priority"))?,
+                Some(s) => Sort::parse(s).ok_or_else(|| {
+                    Problem::invalid(
+                        "sort",
+                        "sort must be last_activity, newest, oldest, updated or priority",
+                    )
+                })?,
             },
             after: self.cursor.as_deref().map(decode_cursor).transpose()?,
             limit,
@@ -91,31 +114,63 @@ impl ListQuery {
 /// List conversations the caller may see.
 #[utoipa::path(get, path = "/api/v1/conversations", params(ListQuery), tag = "conversations",
     responses((status = 200, body = Page<ConversationOut>), (status = 400), (status = 401)))]
-pub async fn list_conversations(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<axum::Json<Page<ConversationOut>>> {
+pub async fn list_conversations(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<axum::Json<Page<ConversationOut>>> {
     let filter = q.filter(actor.user_id)?;
     let rows = s.engine.list_conversations(&actor, &filter).await?;
     let next_cursor = (rows.len() as i64 == filter.limit)
-        .then(|| rows.last().map(|(c, _)| encode_cursor(filter.sort.key_of(c), c.id)))
+        .then(|| {
+            rows.last()
+                .map(|(c, _)| encode_cursor(filter.sort.key_of(c), c.id))
+        })
         .flatten();
-    Ok(axum::Json(Page { data: rows.into_iter().map(|(c, t)| ConversationOut::from(c, t)).collect(), next_cursor }))
+    Ok(axum::Json(Page {
+        data: rows
+            .into_iter()
+            .map(|(c, t)| ConversationOut::from(c, t))
+            .collect(),
+        next_cursor,
+    }))
 }
 
 /// Open a conversation. Honours `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/conversations", request_body = CreateConversationIn, tag = "conversations",
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     responses((status = 201, body = CreatedConversation), (status = 400), (status = 401), (status = 413), (status = 422)))]
-pub async fn create_conversation(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(body): ApiJson<CreateConversationIn>) -> ApiResult<Response> {
+pub async fn create_conversation(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<CreateConversationIn>,
+) -> ApiResult<Response> {
     let author = match body.message.author.as_deref() {
         None => AuthorKind::Customer,
-        Some(a) => AuthorKind::parse(a).map_err(|_| Problem::invalid("message.author", "message.author must be customer or agent"))?,
+        Some(a) => AuthorKind::parse(a).map_err(|_| {
+            Problem::invalid("message.author", "message.author must be customer or agent")
+        })?,
     };
-    let attachments = decode_attachments(body.message.attachments, s.engine.limits.max_attachment_bytes)?;
+    let attachments = decode_attachments(
+        body.message.attachments,
+        s.engine.limits.max_attachment_bytes,
+    )?;
     let cmd = NewConversationCmd {
-        customer: CustomerRef { id: body.customer.id, email: body.customer.email, phone: body.customer.phone, name: body.customer.name },
+        customer: CustomerRef {
+            id: body.customer.id,
+            email: body.customer.email,
+            phone: body.customer.phone,
+            name: body.customer.name,
+        },
         subject: body.subject,
         body: body.message.body,
         html: body.message.html,
-        channel: body.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or(Channel::Api),
+        channel: body
+            .channel
+            .as_deref()
+            .map(Channel::parse)
+            .transpose()?
+            .unwrap_or(Channel::Api),
         priority: body.priority.as_deref().map(Priority::parse).transpose()?,
         team_id: body.team_id,
         assignee_id: body.assignee_id,
@@ -126,16 +181,34 @@ pub async fn create_conversation(State(s): State<AppState>, ApiActor(actor): Api
         at: None,
     };
     let c = s.engine.create_conversation(Some(&actor), cmd).await?;
-    let tags = s.engine.conversation_detail(&actor, c.id).await.map(|d| d.tags).unwrap_or_default();
-    let out = CreatedConversation { id: c.id, number: c.number, conversation: ConversationOut::from(c, tags) };
+    let tags = s
+        .engine
+        .conversation_detail(&actor, c.id)
+        .await
+        .map(|d| d.tags)
+        .unwrap_or_default();
+    let out = CreatedConversation {
+        id: c.id,
+        number: c.number,
+        conversation: ConversationOut::from(c, tags),
+    };
     let location = format!("/api/v1/conversations/{}", out.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(out)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(out),
+    )
+        .into_response())
 }
 
 /// One conversation.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
     responses((status = 200, body = ConversationOut), (status = 404)))]
-pub async fn get_conversation(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> ApiResult<axum::Json<ConversationOut>> {
+pub async fn get_conversation(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<ConversationOut>> {
     let d = s.engine.conversation_detail(&actor, id).await?;
     Ok(axum::Json(ConversationOut::from(d.conversation, d.tags)))
 }
@@ -143,7 +216,12 @@ pub async fn get_conversation(State(s): State<AppState>, ApiActor(actor): ApiAct
 /// Change status, priority, assignee, team, tags, custom fields, subject or followers.
 #[utoipa::path(patch, path = "/api/v1/conversations/{id}", request_body = PatchConversationIn, tag = "conversations",
     responses((status = 200, body = ConversationOut), (status = 404), (status = 409), (status = 422)))]
-pub async fn update_conversation(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(body): ApiJson<PatchConversationIn>) -> ApiResult<axum::Json<ConversationOut>> {
+pub async fn update_conversation(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PatchConversationIn>,
+) -> ApiResult<axum::Json<ConversationOut>> {
     let patch = Patch {
         subject: body.subject,
         status: body.status.as_deref().map(Status::parse).transpose()?,
@@ -166,35 +244,65 @@ pub async fn update_conversation(State(s): State<AppState>, ApiActor(actor): Api
 /// The messages and internal notes, oldest first.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
     responses((status = 200, body = Vec<MessageOut>), (status = 404)))]
-pub async fn list_messages(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> ApiResult<axum::Json<Vec<MessageOut>>> {
+pub async fn list_messages(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<MessageOut>>> {
     let (msgs, atts) = s.engine.conversation_messages(&actor, id).await?;
-    Ok(axum::Json(msgs.into_iter().map(|m| MessageOut::from(m, &atts)).collect()))
+    Ok(axum::Json(
+        msgs.into_iter()
+            .map(|m| MessageOut::from(m, &atts))
+            .collect(),
+    ))
 }
 
 /// Reply, add an internal note, or record a customer's message. Honours `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", request_body = MessageIn, tag = "conversations",
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     responses((status = 201, body = MessageOut), (status = 404), (status = 409), (status = 413), (status = 422)))]
-pub async fn create_message(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(body): ApiJson<MessageIn>) -> ApiResult<Response> {
+pub async fn create_message(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<MessageIn>,
+) -> ApiResult<Response> {
     let cmd = NewMessageCmd {
         body: body.body,
         html: body.html,
-        visibility: body.visibility.as_deref().map(Visibility::parse).transpose()?.unwrap_or(Visibility::Public),
+        visibility: body
+            .visibility
+            .as_deref()
+            .map(Visibility::parse)
+            .transpose()?
+            .unwrap_or(Visibility::Public),
         channel: body.channel.as_deref().map(Channel::parse).transpose()?,
         status: body.status.as_deref().map(Status::parse).transpose()?,
-        author: body.author.as_deref().map(AuthorKind::parse).transpose()?.unwrap_or(AuthorKind::Agent),
+        author: body
+            .author
+            .as_deref()
+            .map(AuthorKind::parse)
+            .transpose()?
+            .unwrap_or(AuthorKind::Agent),
         attachments: decode_attachments(body.attachments, s.engine.limits.max_attachment_bytes)?,
         at: None,
     };
     let (_, m) = s.engine.add_message(&actor, id, cmd).await?;
-    let (_, atts) = s.engine.conversation_messages(&actor, m.conversation_id).await?;
+    let (_, atts) = s
+        .engine
+        .conversation_messages(&actor, m.conversation_id)
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(MessageOut::from(m, &atts))).into_response())
 }
 
 /// The event log of a conversation: who changed what, when, before and after.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/events", tag = "conversations",
     responses((status = 200, body = Vec<EventOut>), (status = 404)))]
-pub async fn list_events(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> ApiResult<axum::Json<Vec<EventOut>>> {
+pub async fn list_events(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<EventOut>>> {
     let events = s.engine.conversation_events(&actor, id).await?;
     Ok(axum::Json(events.into_iter().map(EventOut::from).collect()))
 }
@@ -202,7 +310,12 @@ pub async fn list_events(State(s): State<AppState>, ApiActor(actor): ApiActor, P
 /// Merge this conversation into another; its messages move and it points to the survivor.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/merge", request_body = MergeIn, tag = "conversations",
     responses((status = 200, body = ConversationOut), (status = 404), (status = 409), (status = 422)))]
-pub async fn merge_conversation(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(body): ApiJson<MergeIn>) -> ApiResult<axum::Json<ConversationOut>> {
+pub async fn merge_conversation(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<MergeIn>,
+) -> ApiResult<axum::Json<ConversationOut>> {
     let target = s.engine.merge_conversations(&actor, id, body.into).await?;
     let d = s.engine.conversation_detail(&actor, target.id).await?;
     Ok(axum::Json(ConversationOut::from(d.conversation, d.tags)))
@@ -211,7 +324,11 @@ pub async fn merge_conversation(State(s): State<AppState>, ApiActor(actor): ApiA
 /// Download an attachment.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "conversations",
     responses((status = 200, description = "The file"), (status = 404)))]
-pub async fn get_attachment(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> ApiResult<Response> {
+pub async fn get_attachment(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
     let (a, bytes) = s.engine.attachment(&actor, id).await?;
     Ok(crate::ui::download(&a, bytes))
 }
@@ -227,21 +344,50 @@ pub struct SearchQuery {
 /// Full-text search over subjects, messages and customers, ranked, within the caller's scope.
 #[utoipa::path(get, path = "/api/v1/search", params(SearchQuery), tag = "search",
     responses((status = 200, body = SearchOut), (status = 400)))]
-pub async fn search(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiQuery(q): ApiQuery<SearchQuery>) -> ApiResult<axum::Json<SearchOut>> {
+pub async fn search(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<axum::Json<SearchOut>> {
     let status = q.status.as_deref().map(Status::parse).transpose()?;
     let limit = q.limit.unwrap_or(25).clamp(1, 100);
-    let (hits, people) = s.engine.search(&actor, &q.q, status.map(|s| s.as_str()), limit).await?;
+    let (hits, people) = s
+        .engine
+        .search(&actor, &q.q, status.map(|s| s.as_str()), limit)
+        .await?;
     let ids: Vec<i64> = hits.iter().map(|h| h.conversation.id).collect();
-    let mut conn = s.engine.store.pool().acquire().await.map_err(|e| Problem::from(steward_engine::EngineError::from(e)))?;
-    let tags = steward_store::conversations::tags_of(&mut conn, &ids).await.map_err(|e| Problem::from(steward_engine::EngineError::from(e)))?;
+    let mut conn = s
+        .engine
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| Problem::from(steward_engine::EngineError::from(e)))?;
+    let tags = steward_store::conversations::tags_of(&mut conn, &ids)
+        .await
+        .map_err(|e| Problem::from(steward_engine::EngineError::from(e)))?;
     Ok(axum::Json(SearchOut {
         conversations: hits
             .into_iter()
             .map(|h| {
-                let t = tags.iter().filter(|(id, _)| *id == h.conversation.id).map(|(_, n)| n.clone()).collect();
-                SearchHitOut { conversation: ConversationOut::from(h.conversation, t), snippet: h.snippet }
+                let t = tags
+                    .iter()
+                    .filter(|(id, _)| *id == h.conversation.id)
+                    .map(|(_, n)| n.clone())
+                    .collect();
+                SearchHitOut {
+                    conversation: ConversationOut::from(h.conversation, t),
+                    snippet: h.snippet,
+                }
             })
             .collect(),
-        customers: people.into_iter().map(|c| CustomerBrief { id: c.id, name: c.name, email: c.email }).collect(),
+        customers: people
+            .into_iter()
+            .map(|c| CustomerBrief {
+                id: c.id,
+                name: c.name,
+                email: c.email,
+            })
+            .collect(),
     }))
 }

@@ -1,19 +1,19 @@
 //! Directory endpoints: customers and their identities, organizations, agents, teams, tags
 //! and custom field definitions.
 
+use super::ApiResult;
 use super::conversations::encode_cursor;
 use super::dto::*;
-use super::ApiResult;
+use crate::AppState;
 use crate::authz::ApiActor;
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use steward_domain::Role;
-use steward_engine::accounts::NewUser;
+use steward_engine::accounts::{NewUser, UserChange};
 use steward_engine::intake::CustomerRef;
 use steward_store::conversations::Filter;
 use utoipa::IntoParams;
@@ -36,10 +36,19 @@ pub struct CustomerQuery {
 
 /// Customers, by id.
 #[utoipa::path(get, path = "/api/v1/customers", params(CustomerQuery), tag = "customers", responses((status = 200, body = Page<CustomerOut>)))]
-pub async fn list_customers(State(s): State<AppState>, ApiActor(_): ApiActor, ApiQuery(q): ApiQuery<CustomerQuery>) -> ApiResult<J<Page<CustomerOut>>> {
+pub async fn list_customers(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
+) -> ApiResult<J<Page<CustomerOut>>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
-    let rows = s.engine.list_customers(q.q.as_deref(), q.organization, q.cursor, limit).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|c| c.id.to_string())).flatten();
+    let rows = s
+        .engine
+        .list_customers(q.q.as_deref(), q.organization, q.cursor, limit)
+        .await?;
+    let next_cursor = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|c| c.id.to_string()))
+        .flatten();
     let mut data = Vec::with_capacity(rows.len());
     for c in rows {
         let (c, ids) = s.engine.customer(c.id).await?;
@@ -50,62 +59,148 @@ pub async fn list_customers(State(s): State<AppState>, ApiActor(_): ApiActor, Ap
 
 /// Create a customer with an email or phone number.
 #[utoipa::path(post, path = "/api/v1/customers", request_body = CreateCustomerIn, tag = "customers", responses((status = 201, body = CustomerOut), (status = 409), (status = 422)))]
-pub async fn create_customer(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<CreateCustomerIn>) -> ApiResult<Response> {
-    let c = s.engine.create_customer(&actor, CustomerRef { id: None, email: b.email, phone: b.phone, name: b.name }, b.organization_id).await?;
+pub async fn create_customer(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<CreateCustomerIn>,
+) -> ApiResult<Response> {
+    let c = s
+        .engine
+        .create_customer(
+            &actor,
+            CustomerRef {
+                id: None,
+                email: b.email,
+                phone: b.phone,
+                name: b.name,
+            },
+            b.organization_id,
+        )
+        .await?;
     let (c, ids) = s.engine.customer(c.id).await?;
     Ok(created(CustomerOut::from(c, ids)))
 }
 
 /// One customer with every identity.
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", responses((status = 200, body = CustomerOut), (status = 404)))]
-pub async fn get_customer(State(s): State<AppState>, ApiActor(_): ApiActor, Path(id): Path<i64>) -> ApiResult<J<CustomerOut>> {
+pub async fn get_customer(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<J<CustomerOut>> {
     let (c, ids) = s.engine.customer(id).await?;
     Ok(axum::Json(CustomerOut::from(c, ids)))
 }
 
 /// Change a customer's name, organization or notes.
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", request_body = PatchCustomerIn, tag = "customers", responses((status = 200, body = CustomerOut), (status = 404), (status = 422)))]
-pub async fn update_customer(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(b): ApiJson<PatchCustomerIn>) -> ApiResult<J<CustomerOut>> {
-    s.engine.update_customer(&actor, id, b.name.as_deref(), b.organization_id, b.notes.as_deref()).await?;
+pub async fn update_customer(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PatchCustomerIn>,
+) -> ApiResult<J<CustomerOut>> {
+    s.engine
+        .update_customer(
+            &actor,
+            id,
+            b.name.as_deref(),
+            b.organization_id,
+            b.notes.as_deref(),
+        )
+        .await?;
     let (c, ids) = s.engine.customer(id).await?;
     Ok(axum::Json(CustomerOut::from(c, ids)))
 }
 
 /// Add an email, phone, chat visitor id or social handle to a customer.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/identities", request_body = IdentityOut, tag = "customers", responses((status = 201, body = IdentityOut), (status = 409), (status = 422)))]
-pub async fn add_identity(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(b): ApiJson<IdentityOut>) -> ApiResult<Response> {
+pub async fn add_identity(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<IdentityOut>,
+) -> ApiResult<Response> {
     let i = s.engine.add_identity(&actor, id, &b.kind, &b.value).await?;
-    Ok(created(IdentityOut { kind: i.kind, value: i.value }))
+    Ok(created(IdentityOut {
+        kind: i.kind,
+        value: i.value,
+    }))
 }
 
 /// Every conversation of a customer the caller may see, on every channel.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/conversations", tag = "customers", responses((status = 200, body = Page<ConversationOut>)))]
-pub async fn customer_conversations(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> ApiResult<J<Page<ConversationOut>>> {
+pub async fn customer_conversations(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<J<Page<ConversationOut>>> {
     s.engine.customer(id).await?;
-    let filter = Filter { customer_id: Some(id), limit: 100, ..Default::default() };
+    let filter = Filter {
+        customer_id: Some(id),
+        limit: 100,
+        ..Default::default()
+    };
     let rows = s.engine.list_conversations(&actor, &filter).await?;
-    let next_cursor = (rows.len() == 100).then(|| rows.last().map(|(c, _)| encode_cursor(c.last_activity_at, c.id))).flatten();
-    Ok(axum::Json(Page { data: rows.into_iter().map(|(c, t)| ConversationOut::from(c, t)).collect(), next_cursor }))
+    let next_cursor = (rows.len() == 100)
+        .then(|| {
+            rows.last()
+                .map(|(c, _)| encode_cursor(c.last_activity_at, c.id))
+        })
+        .flatten();
+    Ok(axum::Json(Page {
+        data: rows
+            .into_iter()
+            .map(|(c, t)| ConversationOut::from(c, t))
+            .collect(),
+        next_cursor,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "customers", responses((status = 200, body = Vec<OrganizationOut>)))]
-pub async fn list_organizations(State(s): State<AppState>, ApiActor(_): ApiActor) -> ApiResult<J<Vec<OrganizationOut>>> {
-    Ok(axum::Json(s.engine.organizations().await?.into_iter().map(OrganizationOut::from).collect()))
+pub async fn list_organizations(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+) -> ApiResult<J<Vec<OrganizationOut>>> {
+    Ok(axum::Json(
+        s.engine
+            .organizations()
+            .await?
+            .into_iter()
+            .map(OrganizationOut::from)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/organizations", request_body = CreateOrganizationIn, tag = "customers", responses((status = 201, body = OrganizationOut), (status = 409)))]
-pub async fn create_organization(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<CreateOrganizationIn>) -> ApiResult<Response> {
-    let o = s.engine.create_organization(Some(&actor), &b.name, b.domain.as_deref()).await?;
+pub async fn create_organization(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<CreateOrganizationIn>,
+) -> ApiResult<Response> {
+    let o = s
+        .engine
+        .create_organization(Some(&actor), &b.name, b.domain.as_deref())
+        .await?;
     Ok(created(OrganizationOut::from(o)))
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "customers", responses((status = 200, body = OrganizationOut), (status = 404)))]
-pub async fn get_organization(State(s): State<AppState>, ApiActor(_): ApiActor, Path(id): Path<i64>) -> ApiResult<J<OrganizationOut>> {
-    Ok(axum::Json(OrganizationOut::from(s.engine.organization(id).await?)))
+pub async fn get_organization(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<J<OrganizationOut>> {
+    Ok(axum::Json(OrganizationOut::from(
+        s.engine.organization(id).await?,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", responses((status = 200, body = Vec<AgentOut>)))]
-pub async fn list_agents(State(s): State<AppState>, ApiActor(_): ApiActor) -> ApiResult<J<Vec<AgentOut>>> {
+pub async fn list_agents(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+) -> ApiResult<J<Vec<AgentOut>>> {
     let mut out = Vec::new();
     for u in s.engine.agents().await? {
         let (u, teams) = s.engine.agent(u.id).await?;
@@ -116,26 +211,63 @@ pub async fn list_agents(State(s): State<AppState>, ApiActor(_): ApiActor) -> Ap
 
 /// Create an agent (admin only).
 #[utoipa::path(post, path = "/api/v1/agents", request_body = CreateAgentIn, tag = "agents", responses((status = 201, body = AgentOut), (status = 403), (status = 409), (status = 422)))]
-pub async fn create_agent(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<CreateAgentIn>) -> ApiResult<Response> {
+pub async fn create_agent(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<CreateAgentIn>,
+) -> ApiResult<Response> {
     actor.may_administer()?;
     let role = Role::parse(&b.role)?;
-    let u = s.engine.create_user(NewUser { email: &b.email, name: &b.name, role, password: b.password.as_deref(), team_ids: &b.team_ids }, Some(&actor)).await?;
+    let u = s
+        .engine
+        .create_user(
+            NewUser {
+                email: &b.email,
+                name: &b.name,
+                role,
+                password: b.password.as_deref(),
+                team_ids: &b.team_ids,
+            },
+            Some(&actor),
+        )
+        .await?;
     let (u, teams) = s.engine.agent(u.id).await?;
     Ok(created(AgentOut::from(u, teams)))
 }
 
 #[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", responses((status = 200, body = AgentOut), (status = 404)))]
-pub async fn get_agent(State(s): State<AppState>, ApiActor(_): ApiActor, Path(id): Path<i64>) -> ApiResult<J<AgentOut>> {
+pub async fn get_agent(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<J<AgentOut>> {
     let (u, teams) = s.engine.agent(id).await?;
     Ok(axum::Json(AgentOut::from(u, teams)))
 }
 
 /// Change an agent (admin only).
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", request_body = PatchAgentIn, tag = "agents", responses((status = 200, body = AgentOut), (status = 403), (status = 404), (status = 422)))]
-pub async fn update_agent(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(b): ApiJson<PatchAgentIn>) -> ApiResult<J<AgentOut>> {
+pub async fn update_agent(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PatchAgentIn>,
+) -> ApiResult<J<AgentOut>> {
     actor.may_administer()?;
     let role = b.role.as_deref().map(Role::parse).transpose()?;
-    s.engine.update_user(&actor, id, b.name.as_deref(), role, b.active, b.team_ids.as_deref(), b.password.as_deref()).await?;
+    s.engine
+        .update_user(
+            &actor,
+            id,
+            UserChange {
+                name: b.name.as_deref(),
+                role,
+                active: b.active,
+                team_ids: b.team_ids.as_deref(),
+                password: b.password.as_deref(),
+            },
+        )
+        .await?;
     let (u, teams) = s.engine.agent(id).await?;
     Ok(axum::Json(AgentOut::from(u, teams)))
 }
@@ -149,11 +281,20 @@ pub async fn me(State(s): State<AppState>, ApiActor(actor): ApiActor) -> ApiResu
 
 async fn team_out(s: &AppState, id: i64) -> ApiResult<TeamOut> {
     let (t, members) = s.engine.team(id).await?;
-    Ok(TeamOut { id: t.id, name: t.name, description: t.description, member_ids: members, created_at: crate::fmt::rfc3339(t.created_at) })
+    Ok(TeamOut {
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        member_ids: members,
+        created_at: crate::fmt::rfc3339(t.created_at),
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<TeamOut>)))]
-pub async fn list_teams(State(s): State<AppState>, ApiActor(_): ApiActor) -> ApiResult<J<Vec<TeamOut>>> {
+pub async fn list_teams(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+) -> ApiResult<J<Vec<TeamOut>>> {
     let mut out = Vec::new();
     for t in s.engine.teams().await? {
         out.push(team_out(&s, t.id).await?);
@@ -163,79 +304,186 @@ pub async fn list_teams(State(s): State<AppState>, ApiActor(_): ApiActor) -> Api
 
 /// Create a team (admin only).
 #[utoipa::path(post, path = "/api/v1/teams", request_body = TeamIn, tag = "teams", responses((status = 201, body = TeamOut), (status = 403), (status = 409)))]
-pub async fn create_team(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<TeamIn>) -> ApiResult<Response> {
+pub async fn create_team(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<TeamIn>,
+) -> ApiResult<Response> {
     actor.may_administer()?;
-    let name = b.name.ok_or_else(|| Problem::invalid("name", "name is required"))?;
-    let t = s.engine.save_team(Some(&actor), None, &name, b.description.as_deref().unwrap_or(""), b.member_ids.as_deref()).await?;
+    let name = b
+        .name
+        .ok_or_else(|| Problem::invalid("name", "name is required"))?;
+    let t = s
+        .engine
+        .save_team(
+            Some(&actor),
+            None,
+            &name,
+            b.description.as_deref().unwrap_or(""),
+            b.member_ids.as_deref(),
+        )
+        .await?;
     Ok(created(team_out(&s, t.id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", responses((status = 200, body = TeamOut), (status = 404)))]
-pub async fn get_team(State(s): State<AppState>, ApiActor(_): ApiActor, Path(id): Path<i64>) -> ApiResult<J<TeamOut>> {
+pub async fn get_team(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<J<TeamOut>> {
     Ok(axum::Json(team_out(&s, id).await?))
 }
 
 /// Change a team (admin only).
 #[utoipa::path(patch, path = "/api/v1/teams/{id}", request_body = TeamIn, tag = "teams", responses((status = 200, body = TeamOut), (status = 403), (status = 404)))]
-pub async fn update_team(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(b): ApiJson<TeamIn>) -> ApiResult<J<TeamOut>> {
+pub async fn update_team(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TeamIn>,
+) -> ApiResult<J<TeamOut>> {
     actor.may_administer()?;
     let (t, _) = s.engine.team(id).await?;
     s.engine
-        .save_team(Some(&actor), Some(id), b.name.as_deref().unwrap_or(&t.name), b.description.as_deref().unwrap_or(&t.description), b.member_ids.as_deref())
+        .save_team(
+            Some(&actor),
+            Some(id),
+            b.name.as_deref().unwrap_or(&t.name),
+            b.description.as_deref().unwrap_or(&t.description),
+            b.member_ids.as_deref(),
+        )
         .await?;
     Ok(axum::Json(team_out(&s, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tags", tag = "tags", responses((status = 200, body = Vec<TagOut>)))]
-pub async fn list_tags(State(s): State<AppState>, ApiActor(_): ApiActor) -> ApiResult<J<Vec<TagOut>>> {
-    Ok(axum::Json(s.engine.tags().await?.into_iter().map(TagOut::from).collect()))
+pub async fn list_tags(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+) -> ApiResult<J<Vec<TagOut>>> {
+    Ok(axum::Json(
+        s.engine
+            .tags()
+            .await?
+            .into_iter()
+            .map(TagOut::from)
+            .collect(),
+    ))
 }
 
 /// Create a tag (admin only).
 #[utoipa::path(post, path = "/api/v1/tags", request_body = TagIn, tag = "tags", responses((status = 201, body = TagOut), (status = 403), (status = 409)))]
-pub async fn create_tag(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<TagIn>) -> ApiResult<Response> {
-    let name = b.name.ok_or_else(|| Problem::invalid("name", "name is required"))?;
-    let t = s.engine.save_tag(&actor, None, &name, b.color.as_deref().unwrap_or("#64748b")).await?;
+pub async fn create_tag(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<TagIn>,
+) -> ApiResult<Response> {
+    let name = b
+        .name
+        .ok_or_else(|| Problem::invalid("name", "name is required"))?;
+    let t = s
+        .engine
+        .save_tag(&actor, None, &name, b.color.as_deref().unwrap_or("#64748b"))
+        .await?;
     Ok(created(TagOut::from(t)))
 }
 
 /// Rename or recolour a tag (admin only).
 #[utoipa::path(patch, path = "/api/v1/tags/{id}", request_body = TagIn, tag = "tags", responses((status = 200, body = TagOut), (status = 403), (status = 404)))]
-pub async fn update_tag(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(b): ApiJson<TagIn>) -> ApiResult<J<TagOut>> {
-    let current = s.engine.tags().await?.into_iter().find(|t| t.id == id).ok_or_else(|| Problem::not_found("tag"))?;
-    let t = s.engine.save_tag(&actor, Some(id), b.name.as_deref().unwrap_or(&current.name), b.color.as_deref().unwrap_or(&current.color)).await?;
+pub async fn update_tag(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TagIn>,
+) -> ApiResult<J<TagOut>> {
+    let current = s
+        .engine
+        .tags()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| Problem::not_found("tag"))?;
+    let t = s
+        .engine
+        .save_tag(
+            &actor,
+            Some(id),
+            b.name.as_deref().unwrap_or(&current.name),
+            b.color.as_deref().unwrap_or(&current.color),
+        )
+        .await?;
     Ok(axum::Json(TagOut::from(t)))
 }
 
 /// Delete a tag from every conversation (admin only).
 #[utoipa::path(delete, path = "/api/v1/tags/{id}", tag = "tags", responses((status = 204), (status = 403), (status = 404)))]
-pub async fn delete_tag(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn delete_tag(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     s.engine.delete_tag(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/custom_fields", tag = "custom fields", responses((status = 200, body = Vec<CustomFieldOut>)))]
-pub async fn list_custom_fields(State(s): State<AppState>, ApiActor(_): ApiActor) -> ApiResult<J<Vec<CustomFieldOut>>> {
-    Ok(axum::Json(s.engine.custom_fields().await?.into_iter().map(CustomFieldOut::from).collect()))
+pub async fn list_custom_fields(
+    State(s): State<AppState>,
+    ApiActor(_): ApiActor,
+) -> ApiResult<J<Vec<CustomFieldOut>>> {
+    Ok(axum::Json(
+        s.engine
+            .custom_fields()
+            .await?
+            .into_iter()
+            .map(CustomFieldOut::from)
+            .collect(),
+    ))
 }
 
 /// Define a custom field (admin only).
 #[utoipa::path(post, path = "/api/v1/custom_fields", request_body = CreateCustomFieldIn, tag = "custom fields", responses((status = 201, body = CustomFieldOut), (status = 403), (status = 409), (status = 422)))]
-pub async fn create_custom_field(State(s): State<AppState>, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<CreateCustomFieldIn>) -> ApiResult<Response> {
-    let f = s.engine.create_custom_field(&actor, &b.key, &b.label, &b.kind, &b.options).await?;
+pub async fn create_custom_field(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<CreateCustomFieldIn>,
+) -> ApiResult<Response> {
+    let f = s
+        .engine
+        .create_custom_field(&actor, &b.key, &b.label, &b.kind, &b.options)
+        .await?;
     Ok(created(CustomFieldOut::from(f)))
 }
 
 /// Change a custom field's label, options or position (admin only).
 #[utoipa::path(patch, path = "/api/v1/custom_fields/{id}", request_body = PatchCustomFieldIn, tag = "custom fields", responses((status = 200, body = CustomFieldOut), (status = 403), (status = 404)))]
-pub async fn update_custom_field(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>, ApiJson(b): ApiJson<PatchCustomFieldIn>) -> ApiResult<J<CustomFieldOut>> {
-    let f = s.engine.update_custom_field(&actor, id, b.label.as_deref(), b.options.as_deref(), b.position).await?;
+pub async fn update_custom_field(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PatchCustomFieldIn>,
+) -> ApiResult<J<CustomFieldOut>> {
+    let f = s
+        .engine
+        .update_custom_field(
+            &actor,
+            id,
+            b.label.as_deref(),
+            b.options.as_deref(),
+            b.position,
+        )
+        .await?;
     Ok(axum::Json(CustomFieldOut::from(f)))
 }
 
 /// Delete a custom field definition (admin only). Values already stored stay in the history.
 #[utoipa::path(delete, path = "/api/v1/custom_fields/{id}", tag = "custom fields", responses((status = 204), (status = 403), (status = 404)))]
-pub async fn delete_custom_field(State(s): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn delete_custom_field(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     s.engine.delete_custom_field(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -57,7 +57,11 @@ impl ConversationOut {
             status: c.status.to_string(),
             priority: c.priority.to_string(),
             channel: c.channel.to_string(),
-            customer: CustomerBrief { id: c.customer_id, name: c.customer_name, email: c.customer_email },
+            customer: CustomerBrief {
+                id: c.customer_id,
+                name: c.customer_name,
+                email: c.customer_email,
+            },
             assignee_id: c.assignee_id,
             assignee_name: c.assignee_name,
             team_id: c.team_id,
@@ -240,7 +244,11 @@ impl MessageOut {
             channel: m.channel.to_string(),
             body: m.body_text,
             html: m.body_html,
-            attachments: attachments.iter().filter(|a| a.message_id == m.id).map(AttachmentOut::from).collect(),
+            attachments: attachments
+                .iter()
+                .filter(|a| a.message_id == m.id)
+                .map(AttachmentOut::from)
+                .collect(),
             created_at: rfc3339(m.created_at),
         }
     }
@@ -310,7 +318,13 @@ impl CustomerOut {
             organization_id: c.organization_id,
             organization_name: c.organization_name,
             notes: c.notes,
-            identities: ids.into_iter().map(|i| IdentityOut { kind: i.kind, value: i.value }).collect(),
+            identities: ids
+                .into_iter()
+                .map(|i| IdentityOut {
+                    kind: i.kind,
+                    value: i.value,
+                })
+                .collect(),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }
@@ -348,7 +362,14 @@ pub struct OrganizationOut {
 
 impl From<models::Organization> for OrganizationOut {
     fn from(o: models::Organization) -> OrganizationOut {
-        OrganizationOut { id: o.id, name: o.name, domain: o.domain, notes: o.notes, customer_count: o.customer_count, created_at: rfc3339(o.created_at) }
+        OrganizationOut {
+            id: o.id,
+            name: o.name,
+            domain: o.domain,
+            notes: o.notes,
+            customer_count: o.customer_count,
+            created_at: rfc3339(o.created_at),
+        }
     }
 }
 
@@ -373,7 +394,15 @@ pub struct AgentOut {
 
 impl AgentOut {
     pub fn from(u: models::User, team_ids: Vec<i64>) -> AgentOut {
-        AgentOut { id: u.id, email: u.email, name: u.name, role: u.role.to_string(), active: u.active != 0, team_ids, created_at: rfc3339(u.created_at) }
+        AgentOut {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role.to_string(),
+            active: u.active != 0,
+            team_ids,
+            created_at: rfc3339(u.created_at),
+        }
     }
 }
 
@@ -426,7 +455,12 @@ pub struct TagOut {
 
 impl From<models::Tag> for TagOut {
     fn from(t: models::Tag) -> TagOut {
-        TagOut { id: t.id, name: t.name, color: t.color, usage: t.usage }
+        TagOut {
+            id: t.id,
+            name: t.name,
+            color: t.color,
+            usage: t.usage,
+        }
     }
 }
 
@@ -450,7 +484,14 @@ pub struct CustomFieldOut {
 
 impl From<models::FieldDefRow> for CustomFieldOut {
     fn from(f: models::FieldDefRow) -> CustomFieldOut {
-        CustomFieldOut { options: f.options_list(), id: f.id, key: f.key, label: f.label, kind: f.kind, position: f.position }
+        CustomFieldOut {
+            options: f.options_list(),
+            id: f.id,
+            key: f.key,
+            label: f.label,
+            kind: f.kind,
+            position: f.position,
+        }
     }
 }
 

@@ -6,11 +6,11 @@ pub mod directory;
 pub mod docs;
 pub mod dto;
 
-use crate::error::Problem;
 use crate::AppState;
+use crate::error::Problem;
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, patch, post};
-use axum::Router;
 use base64::Engine as _;
 use steward_engine::conversation::Upload;
 
@@ -18,31 +18,85 @@ pub type ApiResult<T> = Result<T, Problem>;
 
 pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
     let v1 = Router::new()
-        .route("/conversations", get(conversations::list_conversations).post(conversations::create_conversation))
-        .route("/conversations/{id}", get(conversations::get_conversation).patch(conversations::update_conversation))
-        .route("/conversations/{id}/messages", get(conversations::list_messages).post(conversations::create_message))
-        .route("/conversations/{id}/events", get(conversations::list_events))
-        .route("/conversations/{id}/merge", post(conversations::merge_conversation))
+        .route(
+            "/conversations",
+            get(conversations::list_conversations).post(conversations::create_conversation),
+        )
+        .route(
+            "/conversations/{id}",
+            get(conversations::get_conversation).patch(conversations::update_conversation),
+        )
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::list_messages).post(conversations::create_message),
+        )
+        .route(
+            "/conversations/{id}/events",
+            get(conversations::list_events),
+        )
+        .route(
+            "/conversations/{id}/merge",
+            post(conversations::merge_conversation),
+        )
         .route("/attachments/{id}", get(conversations::get_attachment))
         .route("/search", get(conversations::search))
-        .route("/customers", get(directory::list_customers).post(directory::create_customer))
-        .route("/customers/{id}", get(directory::get_customer).patch(directory::update_customer))
+        .route(
+            "/customers",
+            get(directory::list_customers).post(directory::create_customer),
+        )
+        .route(
+            "/customers/{id}",
+            get(directory::get_customer).patch(directory::update_customer),
+        )
         .route("/customers/{id}/identities", post(directory::add_identity))
-        .route("/customers/{id}/conversations", get(directory::customer_conversations))
-        .route("/organizations", get(directory::list_organizations).post(directory::create_organization))
+        .route(
+            "/customers/{id}/conversations",
+            get(directory::customer_conversations),
+        )
+        .route(
+            "/organizations",
+            get(directory::list_organizations).post(directory::create_organization),
+        )
         .route("/organizations/{id}", get(directory::get_organization))
-        .route("/agents", get(directory::list_agents).post(directory::create_agent))
-        .route("/agents/{id}", get(directory::get_agent).patch(directory::update_agent))
+        .route(
+            "/agents",
+            get(directory::list_agents).post(directory::create_agent),
+        )
+        .route(
+            "/agents/{id}",
+            get(directory::get_agent).patch(directory::update_agent),
+        )
         .route("/me", get(directory::me))
-        .route("/teams", get(directory::list_teams).post(directory::create_team))
-        .route("/teams/{id}", get(directory::get_team).patch(directory::update_team))
-        .route("/tags", get(directory::list_tags).post(directory::create_tag))
-        .route("/tags/{id}", patch(directory::update_tag).delete(directory::delete_tag))
-        .route("/custom_fields", get(directory::list_custom_fields).post(directory::create_custom_field))
-        .route("/custom_fields/{id}", patch(directory::update_custom_field).delete(directory::delete_custom_field))
+        .route(
+            "/teams",
+            get(directory::list_teams).post(directory::create_team),
+        )
+        .route(
+            "/teams/{id}",
+            get(directory::get_team).patch(directory::update_team),
+        )
+        .route(
+            "/tags",
+            get(directory::list_tags).post(directory::create_tag),
+        )
+        .route(
+            "/tags/{id}",
+            patch(directory::update_tag).delete(directory::delete_tag),
+        )
+        .route(
+            "/custom_fields",
+            get(directory::list_custom_fields).post(directory::create_custom_field),
+        )
+        .route(
+            "/custom_fields/{id}",
+            patch(directory::update_custom_field).delete(directory::delete_custom_field),
+        )
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::idempotency::idempotent))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::idempotent,
+        ))
         .layer(DefaultBodyLimit::max(body_limit));
     Router::new()
         .nest("/api/v1", v1)
@@ -54,7 +108,10 @@ async fn not_found() -> Problem {
 }
 
 /// Decodes uploaded files, refusing any over the limit before decoding it.
-pub fn decode_attachments(items: Vec<dto::AttachmentIn>, max_bytes: usize) -> ApiResult<Vec<Upload>> {
+pub fn decode_attachments(
+    items: Vec<dto::AttachmentIn>,
+    max_bytes: usize,
+) -> ApiResult<Vec<Upload>> {
     let mut out = Vec::with_capacity(items.len());
     for (i, a) in items.into_iter().enumerate() {
         if a.content_base64.len() / 4 * 3 > max_bytes + 3 {
@@ -62,13 +119,25 @@ pub fn decode_attachments(items: Vec<dto::AttachmentIn>, max_bytes: usize) -> Ap
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
                 "Too large",
-                format!("attachment {} is over the limit of {max_bytes} bytes", a.filename),
+                format!(
+                    "attachment {} is over the limit of {max_bytes} bytes",
+                    a.filename
+                ),
             ));
         }
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(a.content_base64.trim())
-            .map_err(|e| Problem::invalid(&format!("attachments[{i}].content_base64"), format!("is not base64: {e}")))?;
-        out.push(Upload { filename: a.filename, content_type: a.content_type, bytes });
+            .map_err(|e| {
+                Problem::invalid(
+                    &format!("attachments[{i}].content_base64"),
+                    format!("is not base64: {e}"),
+                )
+            })?;
+        out.push(Upload {
+            filename: a.filename,
+            content_type: a.content_type,
+            bytes,
+        });
     }
     Ok(out)
 }

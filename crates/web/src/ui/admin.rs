@@ -4,15 +4,15 @@
 use super::form::FormData;
 use super::render;
 use super::view::{Choice, Layout};
+use crate::AppState;
 use crate::authz::Agent;
 use crate::error::{PageError, Problem};
-use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use steward_domain::custom_field::FieldKind;
 use steward_domain::Role;
-use steward_engine::accounts::NewUser;
+use steward_domain::custom_field::FieldKind;
+use steward_engine::accounts::{NewUser, UserChange};
 use steward_store::models::{FieldDefRow, Tag};
 
 pub struct AgentLine {
@@ -58,9 +58,15 @@ async fn page(s: &AppState, agent: &Agent, tab: &'static str) -> Result<Response
                 id: u.id,
                 name: u.name.clone(),
                 email: u.email.clone(),
-                roles: Role::ALL.iter().map(|r| Choice::new(r.as_str(), r.as_str(), *r == u.role)).collect(),
+                roles: Role::ALL
+                    .iter()
+                    .map(|r| Choice::new(r.as_str(), r.as_str(), *r == u.role))
+                    .collect(),
                 active: u.active != 0,
-                teams: teams.iter().map(|t| Choice::new(t.id, &t.name, team_ids.contains(&t.id))).collect(),
+                teams: teams
+                    .iter()
+                    .map(|t| Choice::new(t.id, &t.name, team_ids.contains(&t.id)))
+                    .collect(),
             });
         }
     }
@@ -71,7 +77,10 @@ async fn page(s: &AppState, agent: &Agent, tab: &'static str) -> Result<Response
                 id: t.id,
                 name: t.name.clone(),
                 description: t.description.clone(),
-                members: users.iter().map(|u| Choice::new(u.id, &u.name, members.contains(&u.id))).collect(),
+                members: users
+                    .iter()
+                    .map(|u| Choice::new(u.id, &u.name, members.contains(&u.id)))
+                    .collect(),
             });
         }
     }
@@ -80,11 +89,28 @@ async fn page(s: &AppState, agent: &Agent, tab: &'static str) -> Result<Response
         tab,
         agents,
         teams: teams_out,
-        tags: if tab == "tags" { s.engine.tags().await? } else { Vec::new() },
-        fields: if tab == "fields" { s.engine.custom_fields().await? } else { Vec::new() },
-        role_choices: Role::ALL.iter().map(|r| Choice::new(r.as_str(), r.as_str(), *r == Role::Agent)).collect(),
-        team_choices: teams.iter().map(|t| Choice::new(t.id, &t.name, false)).collect(),
-        kind_choices: FieldKind::ALL.iter().map(|k| Choice::new(k.as_str(), k.as_str(), *k == FieldKind::Text)).collect(),
+        tags: if tab == "tags" {
+            s.engine.tags().await?
+        } else {
+            Vec::new()
+        },
+        fields: if tab == "fields" {
+            s.engine.custom_fields().await?
+        } else {
+            Vec::new()
+        },
+        role_choices: Role::ALL
+            .iter()
+            .map(|r| Choice::new(r.as_str(), r.as_str(), *r == Role::Agent))
+            .collect(),
+        team_choices: teams
+            .iter()
+            .map(|t| Choice::new(t.id, &t.name, false))
+            .collect(),
+        kind_choices: FieldKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.as_str(), *k == FieldKind::Text))
+            .collect(),
     }))
 }
 
@@ -104,15 +130,24 @@ pub async fn fields(State(s): State<AppState>, agent: Agent) -> Result<Response,
 fn ids(form: &FormData, name: &str) -> Result<Vec<i64>, PageError> {
     form.all(name)
         .into_iter()
-        .map(|v| v.parse().map_err(|_| PageError(Problem::bad_request(format!("{name} must be numbers")))))
+        .map(|v| {
+            v.parse()
+                .map_err(|_| PageError(Problem::bad_request(format!("{name} must be numbers"))))
+        })
         .collect()
 }
 
 fn id(form: &FormData) -> Result<i64, PageError> {
-    form.get("id").parse().map_err(|_| PageError(Problem::bad_request("id must be a number")))
+    form.get("id")
+        .parse()
+        .map_err(|_| PageError(Problem::bad_request("id must be a number")))
 }
 
-pub async fn save_agent(State(s): State<AppState>, agent: Agent, form: FormData) -> Result<Response, PageError> {
+pub async fn save_agent(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     agent.require_admin()?;
     let role = Role::parse(form.get("role"))?;
@@ -120,47 +155,127 @@ pub async fn save_agent(State(s): State<AppState>, agent: Agent, form: FormData)
     let password = Some(form.get("password")).filter(|p| !p.is_empty());
     if form.get("action") == "create" {
         s.engine
-            .create_user(NewUser { email: form.get("email"), name: form.get("name"), role, password, team_ids: &team_ids }, Some(&agent.actor))
+            .create_user(
+                NewUser {
+                    email: form.get("email"),
+                    name: form.get("name"),
+                    role,
+                    password,
+                    team_ids: &team_ids,
+                },
+                Some(&agent.actor),
+            )
             .await?;
     } else {
         let active = form.get("active") == "true";
-        s.engine.update_user(&agent.actor, id(&form)?, Some(form.get("name")), Some(role), Some(active), Some(&team_ids), password).await?;
+        s.engine
+            .update_user(
+                &agent.actor,
+                id(&form)?,
+                UserChange {
+                    name: Some(form.get("name")),
+                    role: Some(role),
+                    active: Some(active),
+                    team_ids: Some(&team_ids),
+                    password,
+                },
+            )
+            .await?;
     }
     Ok(Redirect::to("/admin/agents").into_response())
 }
 
-pub async fn save_team(State(s): State<AppState>, agent: Agent, form: FormData) -> Result<Response, PageError> {
+pub async fn save_team(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     let members = ids(&form, "member_ids")?;
-    let team_id = if form.get("action") == "create" { None } else { Some(id(&form)?) };
-    s.engine.save_team(Some(&agent.actor), team_id, form.get("name"), form.get("description"), Some(&members)).await?;
+    let team_id = if form.get("action") == "create" {
+        None
+    } else {
+        Some(id(&form)?)
+    };
+    s.engine
+        .save_team(
+            Some(&agent.actor),
+            team_id,
+            form.get("name"),
+            form.get("description"),
+            Some(&members),
+        )
+        .await?;
     Ok(Redirect::to("/admin/teams").into_response())
 }
 
-pub async fn save_tag(State(s): State<AppState>, agent: Agent, form: FormData) -> Result<Response, PageError> {
+pub async fn save_tag(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     match form.get("action") {
         "delete" => s.engine.delete_tag(&agent.actor, id(&form)?).await?,
         "create" => {
-            s.engine.save_tag(&agent.actor, None, form.get("name"), form.get("color")).await?;
+            s.engine
+                .save_tag(&agent.actor, None, form.get("name"), form.get("color"))
+                .await?;
         }
         _ => {
-            s.engine.save_tag(&agent.actor, Some(id(&form)?), form.get("name"), form.get("color")).await?;
+            s.engine
+                .save_tag(
+                    &agent.actor,
+                    Some(id(&form)?),
+                    form.get("name"),
+                    form.get("color"),
+                )
+                .await?;
         }
     }
     Ok(Redirect::to("/admin/tags").into_response())
 }
 
-pub async fn save_field(State(s): State<AppState>, agent: Agent, form: FormData) -> Result<Response, PageError> {
+pub async fn save_field(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
-    let options: Vec<String> = form.get("options").split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
+    let options: Vec<String> = form
+        .get("options")
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect();
     match form.get("action") {
-        "delete" => s.engine.delete_custom_field(&agent.actor, id(&form)?).await?,
+        "delete" => {
+            s.engine
+                .delete_custom_field(&agent.actor, id(&form)?)
+                .await?
+        }
         "create" => {
-            s.engine.create_custom_field(&agent.actor, form.get("key"), form.get("label"), form.get("kind"), &options).await?;
+            s.engine
+                .create_custom_field(
+                    &agent.actor,
+                    form.get("key"),
+                    form.get("label"),
+                    form.get("kind"),
+                    &options,
+                )
+                .await?;
         }
         _ => {
-            s.engine.update_custom_field(&agent.actor, id(&form)?, Some(form.get("label")), Some(&options), None).await?;
+            s.engine
+                .update_custom_field(
+                    &agent.actor,
+                    id(&form)?,
+                    Some(form.get("label")),
+                    Some(&options),
+                    None,
+                )
+                .await?;
         }
     }
     Ok(Redirect::to("/admin/fields").into_response())

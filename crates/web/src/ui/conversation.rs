@@ -6,9 +6,9 @@ use super::form::FormData;
 use super::timeline::{self, Item};
 use super::view::{Choice, Layout, Row};
 use super::{download, render};
+use crate::AppState;
 use crate::authz::Agent;
 use crate::error::{PageError, Problem};
-use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -66,12 +66,28 @@ struct TimelineFragment {
 }
 
 async fn names(s: &AppState) -> Result<(HashMap<i64, String>, HashMap<i64, String>), PageError> {
-    let users = s.engine.agents().await?.into_iter().map(|u| (u.id, u.name)).collect();
-    let teams = s.engine.teams().await?.into_iter().map(|t| (t.id, t.name)).collect();
+    let users = s
+        .engine
+        .agents()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let teams = s
+        .engine
+        .teams()
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
     Ok((users, teams))
 }
 
-pub async fn page(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn page(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let d = s.engine.conversation_detail(&agent.actor, id).await?;
     let (users, teams) = names(&s).await?;
     let now = steward_store::now_ms();
@@ -84,20 +100,42 @@ pub async fn page(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) 
         .collect();
     let mut reply_statuses = vec![Choice::new("", "keep status", true)];
     reply_statuses.extend(
-        [Status::Open, Status::Pending, Status::OnHold, Status::Solved]
-            .iter()
-            .filter(|st| c.status.can_become(**st) && **st != c.status)
-            .map(|st| Choice::new(st.as_str(), format!("and set {}", st.as_str().replace('_', " ")), false)),
+        [
+            Status::Open,
+            Status::Pending,
+            Status::OnHold,
+            Status::Solved,
+        ]
+        .iter()
+        .filter(|st| c.status.can_become(**st) && **st != c.status)
+        .map(|st| {
+            Choice::new(
+                st.as_str(),
+                format!("and set {}", st.as_str().replace('_', " ")),
+                false,
+            )
+        }),
     );
-    let priorities = Priority::ALL.iter().map(|p| Choice::new(p.as_str(), p.as_str(), *p == c.priority)).collect();
+    let priorities = Priority::ALL
+        .iter()
+        .map(|p| Choice::new(p.as_str(), p.as_str(), *p == c.priority))
+        .collect();
     let mut agents: Vec<(i64, String)> = users.iter().map(|(k, v)| (*k, v.clone())).collect();
     agents.sort_by(|a, b| a.1.cmp(&b.1));
     let mut assignees = vec![Choice::new("", "nobody", c.assignee_id.is_none())];
-    assignees.extend(agents.iter().map(|(uid, n)| Choice::new(uid, n, Some(*uid) == c.assignee_id)));
+    assignees.extend(
+        agents
+            .iter()
+            .map(|(uid, n)| Choice::new(uid, n, Some(*uid) == c.assignee_id)),
+    );
     let mut team_list: Vec<(i64, String)> = teams.iter().map(|(k, v)| (*k, v.clone())).collect();
     team_list.sort_by(|a, b| a.1.cmp(&b.1));
     let mut team_choices = vec![Choice::new("", "no team", c.team_id.is_none())];
-    team_choices.extend(team_list.iter().map(|(tid, n)| Choice::new(tid, n, Some(*tid) == c.team_id)));
+    team_choices.extend(
+        team_list
+            .iter()
+            .map(|(tid, n)| Choice::new(tid, n, Some(*tid) == c.team_id)),
+    );
     let values = c.custom_fields_json();
     let fields = s
         .engine
@@ -112,12 +150,27 @@ pub async fn page(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) 
                 other => other.to_string(),
             };
             let mut options = vec![Choice::new("", "—", value.is_empty())];
-            options.extend(f.options_list().into_iter().map(|o| Choice::new(&o, &o, o == value)));
-            FieldInput { checked: v == Value::Bool(true), key: f.key, label: f.label, kind: f.kind, value, options }
+            options.extend(
+                f.options_list()
+                    .into_iter()
+                    .map(|o| Choice::new(&o, &o, o == value)),
+            );
+            FieldInput {
+                checked: v == Value::Bool(true),
+                key: f.key,
+                label: f.label,
+                kind: f.kind,
+                value,
+                options,
+            }
         })
         .collect();
     let (customer, identities) = s.engine.customer(c.customer_id).await?;
-    let history_filter = Filter { customer_id: Some(c.customer_id), limit: 20, ..Default::default() };
+    let history_filter = Filter {
+        customer_id: Some(c.customer_id),
+        limit: 20,
+        ..Default::default()
+    };
     let history = s
         .engine
         .list_conversations(&agent.actor, &history_filter)
@@ -126,8 +179,15 @@ pub async fn page(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) 
         .filter(|(h, _)| h.id != c.id)
         .map(|(h, t)| Row::from(&h, t, now))
         .collect();
-    let follower_names: Vec<String> = d.followers.iter().filter_map(|f| users.get(f).cloned()).collect();
-    let dur = |ms: Option<i64>| ms.map(|t| crate::fmt::duration((t - c.created_at).max(0))).unwrap_or_else(|| "—".into());
+    let follower_names: Vec<String> = d
+        .followers
+        .iter()
+        .filter_map(|f| users.get(f).cloned())
+        .collect();
+    let dur = |ms: Option<i64>| {
+        ms.map(|t| crate::fmt::duration((t - c.created_at).max(0)))
+            .unwrap_or_else(|| "—".into())
+    };
     Ok(render(&Page {
         layout: Layout::new(&agent, &s.brand, "inbox"),
         id: c.id,
@@ -158,21 +218,46 @@ pub async fn page(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) 
     }))
 }
 
-pub async fn timeline_fragment(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn timeline_fragment(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let d = s.engine.conversation_detail(&agent.actor, id).await?;
     let (users, teams) = names(&s).await?;
-    Ok(render(&TimelineFragment { items: timeline::build(&d, &users, &teams, steward_store::now_ms()) }))
+    Ok(render(&TimelineFragment {
+        items: timeline::build(&d, &users, &teams, steward_store::now_ms()),
+    }))
 }
 
 /// Reads the composer's multipart form: text fields and files.
-async fn read_multipart(mut mp: Multipart, max: usize) -> Result<(HashMap<String, String>, Vec<Upload>), PageError> {
+async fn read_multipart(
+    mut mp: Multipart,
+    max: usize,
+) -> Result<(HashMap<String, String>, Vec<Upload>), PageError> {
     let mut fields = HashMap::new();
     let mut files = Vec::new();
-    let too_large = || PageError(Problem::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", format!("a file is over the limit of {} MB", max / 1024 / 1024)));
-    while let Some(field) = mp.next_field().await.map_err(|e| if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { PageError(Problem::bad_request(e.body_text())) })? {
+    let too_large = || {
+        PageError(Problem::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Too large",
+            format!("a file is over the limit of {} MB", max / 1024 / 1024),
+        ))
+    };
+    while let Some(field) = mp.next_field().await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            PageError(Problem::bad_request(e.body_text()))
+        }
+    })? {
         let name = field.name().unwrap_or("").to_string();
         if let Some(filename) = field.file_name().map(str::to_string) {
-            let ct = field.content_type().unwrap_or("application/octet-stream").to_string();
+            let ct = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_string();
             let bytes = field.bytes().await.map_err(|_| too_large())?;
             if filename.is_empty() && bytes.is_empty() {
                 continue;
@@ -180,21 +265,40 @@ async fn read_multipart(mut mp: Multipart, max: usize) -> Result<(HashMap<String
             if bytes.len() > max {
                 return Err(too_large());
             }
-            files.push(Upload { filename, content_type: ct, bytes: bytes.to_vec() });
+            files.push(Upload {
+                filename,
+                content_type: ct,
+                bytes: bytes.to_vec(),
+            });
         } else {
-            let text = field.text().await.map_err(|e| PageError(Problem::bad_request(e.body_text())))?;
+            let text = field
+                .text()
+                .await
+                .map_err(|e| PageError(Problem::bad_request(e.body_text())))?;
             fields.insert(name, text);
         }
     }
     Ok((fields, files))
 }
 
-pub async fn reply(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>, mp: Multipart) -> Result<Response, PageError> {
+pub async fn reply(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> Result<Response, PageError> {
     let (f, files) = read_multipart(mp, s.engine.limits.max_attachment_bytes).await?;
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     agent.check_csrf(get("_csrf"))?;
-    let visibility = if get("visibility") == "internal" { Visibility::Internal } else { Visibility::Public };
-    let status = Some(get("status")).filter(|x| !x.is_empty()).map(Status::parse).transpose()?;
+    let visibility = if get("visibility") == "internal" {
+        Visibility::Internal
+    } else {
+        Visibility::Public
+    };
+    let status = Some(get("status"))
+        .filter(|x| !x.is_empty())
+        .map(Status::parse)
+        .transpose()?;
     let cmd = NewMessageCmd {
         body: get("body").to_string(),
         html: None,
@@ -224,13 +328,21 @@ fn parse_field(kind: &str, raw: &str) -> Result<Value, PageError> {
     })
 }
 
-pub async fn update(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>, form: FormData) -> Result<Response, PageError> {
+pub async fn update(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     let id_or_none = |name: &str| -> Result<Option<Option<i64>>, PageError> {
         match form.opt(name) {
             None => Ok(None),
             Some("") => Ok(Some(None)),
-            Some(v) => v.parse().map(|n| Some(Some(n))).map_err(|_| PageError(Problem::bad_request(format!("{name} must be a number")))),
+            Some(v) => v
+                .parse()
+                .map(|n| Some(Some(n)))
+                .map_err(|_| PageError(Problem::bad_request(format!("{name} must be a number")))),
         }
     };
     let mut custom = Map::new();
@@ -243,16 +355,32 @@ pub async fn update(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>
     }
     let patch = Patch {
         subject: form.opt("subject").map(str::to_string),
-        status: form.opt("status").filter(|v| !v.is_empty()).map(Status::parse).transpose()?,
-        priority: form.opt("priority").filter(|v| !v.is_empty()).map(Priority::parse).transpose()?,
+        status: form
+            .opt("status")
+            .filter(|v| !v.is_empty())
+            .map(Status::parse)
+            .transpose()?,
+        priority: form
+            .opt("priority")
+            .filter(|v| !v.is_empty())
+            .map(Priority::parse)
+            .transpose()?,
         assignee_id: id_or_none("assignee_id")?,
         team_id: id_or_none("team_id")?,
-        tags: form.opt("tags").map(|t| t.split([',', ' ']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()),
+        tags: form.opt("tags").map(|t| {
+            t.split([',', ' '])
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
         custom_fields: (!custom.is_empty()).then_some(custom),
         followers: None,
         at: None,
     };
-    s.engine.update_conversation(&agent.actor, id, patch).await?;
+    s.engine
+        .update_conversation(&agent.actor, id, patch)
+        .await?;
     // A transfer can take the conversation out of an agent's sight: go back to the inbox then.
     let to = match s.engine.conversation(&agent.actor, id).await {
         Ok(_) => format!("/conversations/{id}"),
@@ -261,20 +389,40 @@ pub async fn update(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>
     Ok(Redirect::to(&to).into_response())
 }
 
-pub async fn merge(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>, form: FormData) -> Result<Response, PageError> {
+pub async fn merge(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     let number: i64 = form
         .get("into")
         .trim()
         .trim_start_matches('#')
         .parse()
-        .map_err(|_| Problem::invalid("into", "give the number of the conversation to merge into, like 1234"))?;
-    let target = s.engine.conversation_by_number(&agent.actor, number).await?;
-    let merged = s.engine.merge_conversations(&agent.actor, id, target.id).await?;
+        .map_err(|_| {
+            Problem::invalid(
+                "into",
+                "give the number of the conversation to merge into, like 1234",
+            )
+        })?;
+    let target = s
+        .engine
+        .conversation_by_number(&agent.actor, number)
+        .await?;
+    let merged = s
+        .engine
+        .merge_conversations(&agent.actor, id, target.id)
+        .await?;
     Ok(Redirect::to(&format!("/conversations/{}", merged.id)).into_response())
 }
 
-pub async fn attachment(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn attachment(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let (a, bytes) = s.engine.attachment(&agent.actor, id).await?;
     Ok(download(&a, bytes))
 }
@@ -288,23 +436,56 @@ struct NewPage {
 }
 
 pub async fn new_page(State(s): State<AppState>, agent: Agent) -> Result<Response, PageError> {
-    let channels = Channel::ALL.iter().map(|c| Choice::new(c.as_str(), c.as_str(), *c == Channel::Email)).collect();
+    let channels = Channel::ALL
+        .iter()
+        .map(|c| Choice::new(c.as_str(), c.as_str(), *c == Channel::Email))
+        .collect();
     let mut teams = vec![Choice::new("", "no team", false)];
     let first = agent.actor.team_ids.first().copied();
-    teams.extend(s.engine.teams().await?.into_iter().map(|t| Choice::new(t.id, &t.name, Some(t.id) == first)));
-    Ok(render(&NewPage { layout: Layout::new(&agent, &s.brand, "new"), channels, teams }))
+    teams.extend(
+        s.engine
+            .teams()
+            .await?
+            .into_iter()
+            .map(|t| Choice::new(t.id, &t.name, Some(t.id) == first)),
+    );
+    Ok(render(&NewPage {
+        layout: Layout::new(&agent, &s.brand, "new"),
+        channels,
+        teams,
+    }))
 }
 
-pub async fn create(State(s): State<AppState>, agent: Agent, form: FormData) -> Result<Response, PageError> {
+pub async fn create(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     let mut cmd = NewConversationCmd::from_customer(
-        CustomerRef { id: None, email: Some(form.get("email").to_string()).filter(|e| !e.is_empty()), phone: Some(form.get("phone").to_string()).filter(|p| !p.is_empty()), name: Some(form.get("name").to_string()) },
+        CustomerRef {
+            id: None,
+            email: Some(form.get("email").to_string()).filter(|e| !e.is_empty()),
+            phone: Some(form.get("phone").to_string()).filter(|p| !p.is_empty()),
+            name: Some(form.get("name").to_string()),
+        },
         form.get("subject"),
         form.get("body"),
         Channel::parse(form.get("channel"))?,
     );
-    cmd.author = if form.get("author") == "customer" { AuthorKind::Customer } else { AuthorKind::Agent };
-    cmd.team_id = Some(form.get("team_id")).filter(|t| !t.is_empty()).map(str::parse).transpose().map_err(|_| Problem::bad_request("team must be a number"))?;
-    let c = s.engine.create_conversation(Some(&agent.actor), cmd).await?;
+    cmd.author = if form.get("author") == "customer" {
+        AuthorKind::Customer
+    } else {
+        AuthorKind::Agent
+    };
+    cmd.team_id = Some(form.get("team_id"))
+        .filter(|t| !t.is_empty())
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| Problem::bad_request("team must be a number"))?;
+    let c = s
+        .engine
+        .create_conversation(Some(&agent.actor), cmd)
+        .await?;
     Ok(Redirect::to(&format!("/conversations/{}", c.id)).into_response())
 }

@@ -4,9 +4,9 @@
 use super::form::FormData;
 use super::render;
 use super::view::{Choice, Layout, Row};
+use crate::AppState;
 use crate::authz::Agent;
 use crate::error::PageError;
-use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -35,19 +35,42 @@ pub struct ListQuery {
     after: Option<i64>,
 }
 
-pub async fn list(State(s): State<AppState>, agent: Agent, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+pub async fn list(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
     let text = q.q.clone().unwrap_or_default();
-    let rows = s.engine.list_customers(Some(text.trim()), None, q.after, 50).await?;
+    let rows = s
+        .engine
+        .list_customers(Some(text.trim()), None, q.after, 50)
+        .await?;
     let next = if rows.len() == 50 {
-        rows.last().map_or(String::new(), |c| format!("/customers?q={}&after={}", crate::authz::urlencode(&text), c.id))
+        rows.last().map_or(String::new(), |c| {
+            format!(
+                "/customers?q={}&after={}",
+                crate::authz::urlencode(&text),
+                c.id
+            )
+        })
     } else {
         String::new()
     };
     let customers = rows
         .into_iter()
-        .map(|c| CustomerLine { id: c.id, name: c.name, email: c.email.unwrap_or_default(), org: c.organization_name.unwrap_or_default() })
+        .map(|c| CustomerLine {
+            id: c.id,
+            name: c.name,
+            email: c.email.unwrap_or_default(),
+            org: c.organization_name.unwrap_or_default(),
+        })
         .collect();
-    Ok(render(&ListPage { layout: Layout::new(&agent, &s.brand, "customers"), q: text, customers, next }))
+    Ok(render(&ListPage {
+        layout: Layout::new(&agent, &s.brand, "customers"),
+        q: text,
+        customers,
+        next,
+    }))
 }
 
 #[derive(Template)]
@@ -63,13 +86,38 @@ struct CustomerPage {
     since: String,
 }
 
-pub async fn page(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn page(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let (c, identities) = s.engine.customer(id).await?;
-    let mut orgs = vec![Choice::new("", "no organization", c.organization_id.is_none())];
-    orgs.extend(s.engine.organizations().await?.into_iter().map(|o| Choice::new(o.id, &o.name, Some(o.id) == c.organization_id)));
+    let mut orgs = vec![Choice::new(
+        "",
+        "no organization",
+        c.organization_id.is_none(),
+    )];
+    orgs.extend(
+        s.engine
+            .organizations()
+            .await?
+            .into_iter()
+            .map(|o| Choice::new(o.id, &o.name, Some(o.id) == c.organization_id)),
+    );
     let now = steward_store::now_ms();
-    let filter = Filter { customer_id: Some(id), limit: 100, include_merged: true, ..Default::default() };
-    let conversations = s.engine.list_conversations(&agent.actor, &filter).await?.into_iter().map(|(c, t)| Row::from(&c, t, now)).collect();
+    let filter = Filter {
+        customer_id: Some(id),
+        limit: 100,
+        include_merged: true,
+        ..Default::default()
+    };
+    let conversations = s
+        .engine
+        .list_conversations(&agent.actor, &filter)
+        .await?
+        .into_iter()
+        .map(|(c, t)| Row::from(&c, t, now))
+        .collect();
     Ok(render(&CustomerPage {
         layout: Layout::new(&agent, &s.brand, "customers"),
         id,
@@ -82,16 +130,38 @@ pub async fn page(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>) 
     }))
 }
 
-pub async fn update(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>, form: FormData) -> Result<Response, PageError> {
+pub async fn update(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     if !form.get("identity_value").trim().is_empty() {
-        s.engine.add_identity(&agent.actor, id, form.get("identity_kind"), form.get("identity_value")).await?;
+        s.engine
+            .add_identity(
+                &agent.actor,
+                id,
+                form.get("identity_kind"),
+                form.get("identity_value"),
+            )
+            .await?;
     } else {
         let org = match form.get("organization_id") {
             "" => None,
-            v => Some(v.parse::<i64>().map_err(|_| crate::error::Problem::bad_request("organization must be a number"))?),
+            v => Some(v.parse::<i64>().map_err(|_| {
+                crate::error::Problem::bad_request("organization must be a number")
+            })?),
         };
-        s.engine.update_customer(&agent.actor, id, Some(form.get("name")), Some(org), Some(form.get("notes"))).await?;
+        s.engine
+            .update_customer(
+                &agent.actor,
+                id,
+                Some(form.get("name")),
+                Some(org),
+                Some(form.get("notes")),
+            )
+            .await?;
     }
     Ok(Redirect::to(&format!("/customers/{id}")).into_response())
 }

@@ -3,43 +3,69 @@
 //! normal authorized routes, so the stream itself carries no customer data.
 
 use super::form::FormData;
+use crate::AppState;
 use crate::authz::Agent;
 use crate::error::{PageError, Problem};
 use crate::presence::Viewer;
-use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use std::convert::Infallible;
 use steward_engine::live::LiveEvent;
-use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
 
-pub async fn stream(State(s): State<AppState>, _agent: Agent) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn stream(
+    State(s): State<AppState>,
+    _agent: Agent,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stopping = s.stopping.clone();
     let events = BroadcastStream::new(s.engine.bus.subscribe()).map(|item| {
         Ok(match item {
-            Ok(e) => Event::default().event(e.topic.clone()).data(serde_json::to_string(&e).unwrap_or_default()),
+            Ok(e) => Event::default()
+                .event(e.topic.clone())
+                .data(serde_json::to_string(&e).unwrap_or_default()),
             // Missed events: tell the page to refresh everything it shows.
             Err(_) => Event::default().event("resync").data("{}"),
         })
     });
     // The stream ends when the server stops, so shutdown never waits on an open page.
-    let events = futures_util::StreamExt::take_until(events, async move { stopping.cancelled_owned().await });
+    let events =
+        futures_util::StreamExt::take_until(
+            events,
+            async move { stopping.cancelled_owned().await },
+        );
     Sse::new(events).keep_alive(KeepAlive::default())
 }
 
 /// A page reports that its agent is viewing, replying to, or leaving a conversation.
-pub async fn report_presence(State(s): State<AppState>, agent: Agent, Path(id): Path<i64>, headers: HeaderMap, form: FormData) -> Result<StatusCode, PageError> {
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or(form.get("_csrf"));
+pub async fn report_presence(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<StatusCode, PageError> {
+    let token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(form.get("_csrf"));
     agent.check_csrf(token)?;
     let state = match form.get("state") {
         s @ ("viewing" | "replying" | "left") => s.to_string(),
-        _ => return Err(PageError(Problem::bad_request("state must be viewing, replying or left"))),
+        _ => {
+            return Err(PageError(Problem::bad_request(
+                "state must be viewing, replying or left",
+            )));
+        }
     };
     s.engine.conversation(&agent.actor, id).await?;
-    let viewer = Viewer { user_id: agent.actor.user_id, name: agent.actor.name.clone(), state: state.clone() };
+    let viewer = Viewer {
+        user_id: agent.actor.user_id,
+        name: agent.actor.name.clone(),
+        state: state.clone(),
+    };
     if let Some(now) = s.presence.report(id, viewer, state == "left") {
         s.engine.bus.publish(LiveEvent {
             topic: "presence".into(),

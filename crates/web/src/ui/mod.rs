@@ -13,14 +13,14 @@ pub mod search;
 pub mod timeline;
 pub mod view;
 
-use crate::error::{PageError, Problem};
 use crate::AppState;
+use crate::error::{PageError, Problem};
 use askama::Template;
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use steward_store::models::Attachment;
 
 pub fn routes(body_limit: usize) -> Router<AppState> {
@@ -29,16 +29,25 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/login", get(auth::login_page).post(auth::sign_in))
         .route("/logout", post(auth::sign_out))
         .route("/inbox", get(inbox::inbox))
-        .route("/conversations/new", get(conversation::new_page).post(conversation::create))
+        .route(
+            "/conversations/new",
+            get(conversation::new_page).post(conversation::create),
+        )
         .route("/conversations/{id}", get(conversation::page))
-        .route("/conversations/{id}/timeline", get(conversation::timeline_fragment))
+        .route(
+            "/conversations/{id}/timeline",
+            get(conversation::timeline_fragment),
+        )
         .route("/conversations/{id}/reply", post(conversation::reply))
         .route("/conversations/{id}/update", post(conversation::update))
         .route("/conversations/{id}/merge", post(conversation::merge))
         .route("/conversations/{id}/presence", post(live::report_presence))
         .route("/attachments/{id}", get(conversation::attachment))
         .route("/customers", get(customers::list))
-        .route("/customers/{id}", get(customers::page).post(customers::update))
+        .route(
+            "/customers/{id}",
+            get(customers::page).post(customers::update),
+        )
         .route("/search", get(search::page))
         .route("/live", get(live::stream))
         .route("/admin", get(|| async { Redirect::to("/admin/agents") }))
@@ -66,16 +75,39 @@ pub fn download(a: &Attachment, bytes: Vec<u8>) -> Response {
     let inline = a.content_type.starts_with("image/") && a.content_type != "image/svg+xml"
         || a.content_type == "application/pdf"
         || a.content_type == "text/plain";
-    let ct = if inline { a.content_type.as_str() } else { "application/octet-stream" };
-    let name: String = a.filename.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
-    let disposition = format!("{}; filename=\"{}\"", if inline { "inline" } else { "attachment" }, name);
+    let ct = if inline {
+        a.content_type.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    let name: String = a
+        .filename
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ')
+        .collect();
+    let disposition = format!(
+        "{}; filename=\"{}\"",
+        if inline { "inline" } else { "attachment" },
+        name
+    );
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+        ),
+    );
     res
 }

@@ -2,9 +2,9 @@
 
 use super::render;
 use super::view::{Layout, Row};
+use crate::AppState;
 use crate::authz::Agent;
 use crate::error::PageError;
-use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -31,7 +31,11 @@ struct SearchPage {
     searched: bool,
 }
 
-pub async fn page(State(s): State<AppState>, agent: Agent, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+pub async fn page(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, PageError> {
     let text = q.q.unwrap_or_default();
     let (rows, people) = if text.trim().is_empty() {
         (Vec::new(), Vec::new())
@@ -46,7 +50,23 @@ pub async fn page(State(s): State<AppState>, agent: Agent, Query(q): Query<Searc
                 r
             })
             .collect();
-        (rows, people.into_iter().map(|p| Person { id: p.id, name: p.name, email: p.email.unwrap_or_default() }).collect())
+        (
+            rows,
+            people
+                .into_iter()
+                .map(|p| Person {
+                    id: p.id,
+                    name: p.name,
+                    email: p.email.unwrap_or_default(),
+                })
+                .collect(),
+        )
     };
-    Ok(render(&SearchPage { layout: Layout::new(&agent, &s.brand, "search"), searched: !text.trim().is_empty(), q: text, rows, people }))
+    Ok(render(&SearchPage {
+        layout: Layout::new(&agent, &s.brand, "search"),
+        searched: !text.trim().is_empty(),
+        q: text,
+        rows,
+        people,
+    }))
 }

@@ -3,9 +3,9 @@
 
 use crate::fmt;
 use serde_json::Value;
+use std::collections::HashMap;
 use steward_engine::conversation::Detail;
 use steward_engine::sanitize::text_to_html;
-use std::collections::HashMap;
 
 pub struct FileLink {
     pub id: i64,
@@ -47,7 +47,12 @@ fn word(v: &Value) -> String {
 }
 
 /// An event as a sentence, or `None` for events the timeline shows otherwise (messages).
-fn sentence(kind: &str, data: &Value, users: &HashMap<i64, String>, teams: &HashMap<i64, String>) -> Option<String> {
+fn sentence(
+    kind: &str,
+    data: &Value,
+    users: &HashMap<i64, String>,
+    teams: &HashMap<i64, String>,
+) -> Option<String> {
     let name = |map: &HashMap<i64, String>, v: &Value| match v.as_i64() {
         Some(id) => map.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
         None => "nobody".to_string(),
@@ -69,64 +74,131 @@ fn sentence(kind: &str, data: &Value, users: &HashMap<i64, String>, teams: &Hash
             }
             s
         }
-        "first_response" => format!("answered first after {}", fmt::duration(a["first_response_ms"].as_i64().unwrap_or(0))),
+        "first_response" => format!(
+            "answered first after {}",
+            fmt::duration(a["first_response_ms"].as_i64().unwrap_or(0))
+        ),
         "priority.changed" => format!("changed priority from {} to {}", word(b), word(a)),
         "subject.changed" => format!("changed the subject to “{}”", word(a)),
         "assignee.changed" => format!("assigned it to {} (was {})", name(users, a), name(users, b)),
-        "team.changed" => format!("moved it to team {} (was {})", name(teams, a), name(teams, b)),
+        "team.changed" => format!(
+            "moved it to team {} (was {})",
+            name(teams, a),
+            name(teams, b)
+        ),
         "tags.changed" => format!("set tags to {}", word(a)),
         "custom_fields.changed" => {
             let obj = a.as_object().cloned().unwrap_or_default();
-            let parts: Vec<String> = obj.iter().map(|(k, v)| format!("{k} = {}", word(v))).collect();
-            format!("set fields: {}", if parts.is_empty() { "all cleared".into() } else { parts.join(", ") })
+            let parts: Vec<String> = obj
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", word(v)))
+                .collect();
+            format!(
+                "set fields: {}",
+                if parts.is_empty() {
+                    "all cleared".into()
+                } else {
+                    parts.join(", ")
+                }
+            )
         }
         "followers.changed" => {
-            let list = a.as_array().map(|l| l.iter().map(|v| name(users, v)).collect::<Vec<_>>().join(", ")).unwrap_or_default();
-            format!("set followers to {}", if list.is_empty() { "nobody".into() } else { list })
+            let list = a
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .map(|v| name(users, v))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            format!(
+                "set followers to {}",
+                if list.is_empty() {
+                    "nobody".into()
+                } else {
+                    list
+                }
+            )
         }
         "conversation.merged" => format!("merged this into #{}", a["number"]),
-        "conversation.merged_in" => format!("merged #{} into this ({} messages moved)", a["number"], a["messages_moved"]),
-        "follow_up.created" => format!("the customer wrote again after it closed: follow-up #{}", a["number"]),
+        "conversation.merged_in" => format!(
+            "merged #{} into this ({} messages moved)",
+            a["number"], a["messages_moved"]
+        ),
+        "follow_up.created" => format!(
+            "the customer wrote again after it closed: follow-up #{}",
+            a["number"]
+        ),
         other => other.replace(['.', '_'], " "),
     })
 }
 
-pub fn build(d: &Detail, users: &HashMap<i64, String>, teams: &HashMap<i64, String>, now: i64) -> Vec<Item> {
+pub fn build(
+    d: &Detail,
+    users: &HashMap<i64, String>,
+    teams: &HashMap<i64, String>,
+    now: i64,
+) -> Vec<Item> {
     let mut items: Vec<(i64, i64, Item)> = Vec::new();
     for m in &d.messages {
         let files = d
             .attachments
             .iter()
             .filter(|a| a.message_id == m.id)
-            .map(|a| FileLink { id: a.id, name: a.filename.clone(), size: size(a.size) })
+            .map(|a| FileLink {
+                id: a.id,
+                name: a.filename.clone(),
+                size: size(a.size),
+            })
             .collect();
-        let html = m.body_html.clone().unwrap_or_else(|| text_to_html(&m.body_text));
-        items.push((m.created_at, 0, Item {
-            kind: if m.visibility == steward_domain::Visibility::Internal { "note" } else { "message" },
-            author: m.author_name.clone().unwrap_or_else(|| m.author_kind.to_string()),
-            author_kind: m.author_kind.to_string(),
-            channel: m.channel.to_string(),
-            time: fmt::ago(m.created_at, now),
-            time_iso: fmt::rfc3339(m.created_at),
-            html,
-            text: String::new(),
-            files,
-        }));
+        let html = m
+            .body_html
+            .clone()
+            .unwrap_or_else(|| text_to_html(&m.body_text));
+        items.push((
+            m.created_at,
+            0,
+            Item {
+                kind: if m.visibility == steward_domain::Visibility::Internal {
+                    "note"
+                } else {
+                    "message"
+                },
+                author: m
+                    .author_name
+                    .clone()
+                    .unwrap_or_else(|| m.author_kind.to_string()),
+                author_kind: m.author_kind.to_string(),
+                channel: m.channel.to_string(),
+                time: fmt::ago(m.created_at, now),
+                time_iso: fmt::rfc3339(m.created_at),
+                html,
+                text: String::new(),
+                files,
+            },
+        ));
     }
     for e in &d.events {
         let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
-        let Some(text) = sentence(&e.kind, &data, users, teams) else { continue };
-        items.push((e.at, 1, Item {
-            kind: "event",
-            author: e.actor_name.clone().unwrap_or_else(|| "Steward".into()),
-            author_kind: e.actor_kind.clone(),
-            channel: String::new(),
-            time: fmt::ago(e.at, now),
-            time_iso: fmt::rfc3339(e.at),
-            html: String::new(),
-            text,
-            files: Vec::new(),
-        }));
+        let Some(text) = sentence(&e.kind, &data, users, teams) else {
+            continue;
+        };
+        items.push((
+            e.at,
+            1,
+            Item {
+                kind: "event",
+                author: e.actor_name.clone().unwrap_or_else(|| "Steward".into()),
+                author_kind: e.actor_kind.clone(),
+                channel: String::new(),
+                time: fmt::ago(e.at, now),
+                time_iso: fmt::rfc3339(e.at),
+                html: String::new(),
+                text,
+                files: Vec::new(),
+            },
+        ));
     }
     items.sort_by_key(|(at, order, _)| (*at, *order));
     items.into_iter().map(|(_, _, i)| i).collect()

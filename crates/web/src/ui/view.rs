@@ -76,13 +76,21 @@ pub struct Choice {
 
 impl Choice {
     pub fn new(value: impl ToString, label: impl ToString, selected: bool) -> Choice {
-        Choice { value: value.to_string(), label: label.to_string(), selected }
+        Choice {
+            value: value.to_string(),
+            label: label.to_string(),
+            selected,
+        }
     }
 }
 
 /// Choices for one of the domain's word lists, with an "any" entry first.
 pub fn word_choices(words: &[&str], current: &str, any: &str) -> Vec<Choice> {
     let mut out = vec![Choice::new("", any, current.is_empty())];
-    out.extend(words.iter().map(|w| Choice::new(w, w.replace('_', " "), *w == current)));
+    out.extend(
+        words
+            .iter()
+            .map(|w| Choice::new(w, w.replace('_', " "), *w == current)),
+    );
     out
 }
