@@ -48,6 +48,15 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks a new password and hashes it off the async threads (argon2 is deliberately slow).
+async fn hash_new_password(password: &str) -> Result<String> {
+    check_password(password)?;
+    let p = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&p))
+        .await
+        .map_err(|e| EngineError::invalid("password", e.to_string()))?
+}
+
 fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < 8 {
         return Err(EngineError::invalid(
@@ -231,15 +240,7 @@ impl Engine {
         let email = validate::email("email", new.email)?;
         let name = validate::required("name", new.name, validate::MAX_NAME)?;
         let hash = match new.password {
-            Some(p) => {
-                check_password(p)?;
-                let p = p.to_string();
-                Some(
-                    tokio::task::spawn_blocking(move || hash_password(&p))
-                        .await
-                        .map_err(|e| EngineError::invalid("password", e.to_string()))??,
-                )
-            }
+            Some(p) => Some(hash_new_password(p).await?),
             None => None,
         };
         let now = now_ms();
@@ -289,10 +290,7 @@ impl Engine {
         } = change;
         by.may_administer()?;
         let hash = match password {
-            Some(p) => {
-                check_password(p)?;
-                Some(hash_password(p)?)
-            }
+            Some(p) => Some(hash_new_password(p).await?),
             None => None,
         };
         let now = now_ms();

@@ -137,9 +137,9 @@ const TOPICS: &[(&str, &str, &str, usize)] = &[
 
 const AGENT_REPLIES: &[&str] = &[
     "Thanks for reaching out! I have looked into this and {fix}. Let me know if anything else comes up.",
-    "Sorry for the trouble. {fix}. You should see the change within a day.",
-    "Good question. {fix}. Is there anything else I can help with?",
-    "I understand how frustrating this is. {fix}. I will keep an eye on it personally.",
+    "Sorry for the trouble: {fix}. You should see the change within a day.",
+    "Good question. In short, {fix}. Is there anything else I can help with?",
+    "I understand how frustrating this is. Good news: {fix}. I will keep an eye on it personally.",
 ];
 const FIXES: &[&str] = &[
     "the refund is on its way to your card",
@@ -165,6 +165,15 @@ const NOTES: &[&str] = &[
     "Waiting on the warehouse to confirm stock.",
     "Customer called as well; same issue.",
 ];
+
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
 
 fn pick<'a>(rng: &mut StdRng, items: &'a [&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
@@ -352,7 +361,7 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
                 id: Some(customers[rng.random_range(0..customers.len())]),
                 ..Default::default()
             },
-            &subject.replace("{p}", product),
+            &capitalized(&subject.replace("{p}", product)),
             &body.replace("{p}", product),
             channel,
         );

@@ -157,6 +157,7 @@ pub async fn customer_conversations(
     }))
 }
 
+/// Organizations with their customer counts.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "customers", responses((status = 200, body = Vec<OrganizationOut>)))]
 pub async fn list_organizations(
     State(s): State<AppState>,
@@ -172,6 +173,7 @@ pub async fn list_organizations(
     ))
 }
 
+/// Create an organization.
 #[utoipa::path(post, path = "/api/v1/organizations", request_body = CreateOrganizationIn, tag = "customers", responses((status = 201, body = OrganizationOut), (status = 409)))]
 pub async fn create_organization(
     State(s): State<AppState>,
@@ -185,6 +187,7 @@ pub async fn create_organization(
     Ok(created(OrganizationOut::from(o)))
 }
 
+/// One organization.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "customers", responses((status = 200, body = OrganizationOut), (status = 404)))]
 pub async fn get_organization(
     State(s): State<AppState>,
@@ -196,6 +199,7 @@ pub async fn get_organization(
     )))
 }
 
+/// Agents with their roles and teams.
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", responses((status = 200, body = Vec<AgentOut>)))]
 pub async fn list_agents(
     State(s): State<AppState>,
@@ -235,6 +239,7 @@ pub async fn create_agent(
     Ok(created(AgentOut::from(u, teams)))
 }
 
+/// One agent.
 #[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", responses((status = 200, body = AgentOut), (status = 404)))]
 pub async fn get_agent(
     State(s): State<AppState>,
@@ -290,6 +295,7 @@ async fn team_out(s: &AppState, id: i64) -> ApiResult<TeamOut> {
     })
 }
 
+/// Teams with their members.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, body = Vec<TeamOut>)))]
 pub async fn list_teams(
     State(s): State<AppState>,
@@ -326,6 +332,7 @@ pub async fn create_team(
     Ok(created(team_out(&s, t.id).await?))
 }
 
+/// One team.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", responses((status = 200, body = TeamOut), (status = 404)))]
 pub async fn get_team(
     State(s): State<AppState>,
@@ -357,6 +364,7 @@ pub async fn update_team(
     Ok(axum::Json(team_out(&s, id).await?))
 }
 
+/// Tags with how many conversations carry each.
 #[utoipa::path(get, path = "/api/v1/tags", tag = "tags", responses((status = 200, body = Vec<TagOut>)))]
 pub async fn list_tags(
     State(s): State<AppState>,
@@ -427,6 +435,7 @@ pub async fn delete_tag(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Custom field definitions, in order.
 #[utoipa::path(get, path = "/api/v1/custom_fields", tag = "custom fields", responses((status = 200, body = Vec<CustomFieldOut>)))]
 pub async fn list_custom_fields(
     State(s): State<AppState>,
