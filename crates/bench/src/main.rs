@@ -1,0 +1,199 @@
+//! `steward-bench`: seeds a database at scale, starts Steward on it as a separate process, and
+//! measures the scenarios, the reference ceilings, start-up time and memory.
+//!
+//! ```sh
+//! cargo build --release -p steward -p steward-bench
+//! target/release/steward-bench all --data /tmp/steward-bench --conversations 1000000
+//! ```
+
+mod ceiling;
+mod load;
+mod report;
+mod scenarios;
+mod seed;
+mod server;
+mod words;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use load::Mode;
+use report::{Report, ScenarioResult};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "steward-bench", about = "Load and measurement tool for Steward")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct Db {
+    /// The data folder (SQLite database, attachments, and bench.json with what was seeded).
+    #[arg(long, default_value = "/tmp/steward-bench")]
+    data: PathBuf,
+    /// PostgreSQL instead of SQLite.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct SeedArgs {
+    /// How many conversations to add (messages are about five times as many).
+    #[arg(long, default_value_t = 10_000)]
+    conversations: u64,
+    /// Conversations per transaction.
+    #[arg(long, default_value_t = 2_000)]
+    batch: u64,
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// Comma-separated scenarios: create, reply, inbox, page, get, search.
+    #[arg(long, default_value = "create,reply,inbox,page,get,search")]
+    scenarios: String,
+    /// Closed loop: this many requests in flight.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Open loop at this many requests per second (instead of closed loop).
+    #[arg(long)]
+    rate: Option<u64>,
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// The steward binary [default: next to this one].
+    #[arg(long)]
+    steward: Option<PathBuf>,
+    /// Write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Print the change against an earlier JSON result.
+    #[arg(long)]
+    compare: Option<PathBuf>,
+    /// Skip the reference ceilings.
+    #[arg(long)]
+    no_ceilings: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Fill a database with realistic data.
+    Seed {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        seed: SeedArgs,
+    },
+    /// Run scenarios against Steward on a seeded database.
+    Run {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Seed (unless already seeded) and run.
+    All {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        seed: SeedArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// An empty HTTP server, the reference ceiling (started by `run`).
+    #[command(hide = true)]
+    EmptyServer {
+        #[arg(long)]
+        bind: String,
+    },
+}
+
+fn database_url(db: &Db) -> String {
+    db.database_url.clone().unwrap_or_else(|| steward_store::sqlite_url(&db.data))
+}
+
+fn seeded_file(db: &Db) -> PathBuf {
+    db.data.join("bench.json")
+}
+
+async fn do_seed(db: &Db, s: &SeedArgs) -> anyhow::Result<seed::Seeded> {
+    let store = steward_store::Store::open(&database_url(db), &db.data).await?;
+    let seeded = seed::seed(&store, &seed::Options { conversations: s.conversations, batch: s.batch.max(1) }).await?;
+    std::fs::write(seeded_file(db), serde_json::to_vec_pretty(&seeded)?)?;
+    store.close().await;
+    Ok(seeded)
+}
+
+async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
+    let seeded: seed::Seeded = serde_json::from_slice(&std::fs::read(seeded_file(db)).context("no bench.json in the data folder: run `steward-bench seed` first")?)?;
+    let bin = r.steward.clone().unwrap_or_else(server::sibling_binary);
+    let server = server::Server::start(&bin, &db.data, db.database_url.as_deref(), server::free_port()?).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut report = Report {
+        backend: if db.database_url.is_some() { "postgres".into() } else { "sqlite".into() },
+        conversations: seeded.conversations,
+        messages: seeded.messages,
+        ready_ms: server.ready_ms,
+        idle_rss_mb: server::rss_mb(server.pid()),
+        ..Report::default()
+    };
+    let duration = Duration::from_secs_f64(r.duration.max(0.1));
+    let mode = match r.rate {
+        Some(rate) => Mode::Open { rate },
+        None => Mode::Closed { concurrency: r.concurrency },
+    };
+    let target = Arc::new(scenarios::Target::new(&server.base, seeded).await?);
+    for name in r.scenarios.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        eprintln!("running {name} for {:.0} s…", duration.as_secs_f64());
+        let cpu0 = server::cpu_seconds(server.pid());
+        let t0 = Instant::now();
+        let stats = scenarios::run(name, target.clone(), mode, duration).await?;
+        let cpu = 100.0 * (server::cpu_seconds(server.pid()) - cpu0) / t0.elapsed().as_secs_f64();
+        report.scenarios.insert(
+            name.to_string(),
+            ScenarioResult { stats, mode: format!("{mode:?}"), server_rss_mb: server::rss_mb(server.pid()), server_cpu_pct: cpu },
+        );
+    }
+    drop(server);
+    if !r.no_ceilings {
+        eprintln!("measuring the reference ceilings…");
+        report.http_ceiling = Some(ceiling::http_ceiling(r.concurrency, duration).await?);
+        report.sqlite_tx_per_s = Some(ceiling::sqlite_ceiling(&db.data, Duration::from_secs(2).min(duration)).await?);
+    }
+    report.print();
+    if let Some(path) = &r.compare {
+        let base: Report = serde_json::from_slice(&std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)?;
+        report.compare(&base);
+    }
+    if let Some(path) = &r.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Seed { db, seed } => do_seed(&db, &seed).await.map(|_| ()),
+        Cmd::Run { db, run } => do_run(&db, &run).await,
+        Cmd::All { db, seed, run } => {
+            let seeded = if seeded_file(&db).exists() { Ok(()) } else { do_seed(&db, &seed).await.map(|_| ()) };
+            match seeded {
+                Ok(()) => do_run(&db, &run).await,
+                Err(e) => Err(e),
+            }
+        }
+        Cmd::EmptyServer { bind } => ceiling::empty_server(&bind).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
