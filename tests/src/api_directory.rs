@@ -189,3 +189,45 @@ async fn the_openapi_document_is_3_1_and_describes_the_api_and_the_docs_page_wor
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_phone_number_belongs_to_one_customer_and_lookups_ignore_case() {
+    let app = spawn_app().await;
+    let (s, _) = app
+        .post(
+            "/api/v1/customers",
+            json!({"name": "Ann", "phone": "+1 (555) 0101"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = app
+        .post(
+            "/api/v1/customers",
+            json!({"name": "Bob", "phone": "+15550101"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    app.post(
+        "/api/v1/customers",
+        json!({"name": "Zoë Müller", "email": "Zoe.Mueller@Example.com"}),
+    )
+    .await;
+    let (_, found) = app.get("/api/v1/customers?q=ZOE.MUELLER").await;
+    assert_eq!(found["data"].as_array().map(Vec::len), Some(1));
+    let (_, none) = app.get("/api/v1/customers?q=%25").await;
+    assert_eq!(
+        none["data"].as_array().map(Vec::len),
+        Some(0),
+        "% matches itself, not everything"
+    );
+    let t = app.team("T").await;
+    let (s, v) = app
+        .patch(
+            &format!("/api/v1/teams/{t}"),
+            json!({"member_ids": [app.admin_id, app.admin_id]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["member_ids"], json!([app.admin_id]));
+    app.stop().await;
+}

@@ -126,3 +126,39 @@ async fn each_problem_type_has_a_page_that_explains_it() {
     assert!(res.text().await.unwrap_or_default().contains("field"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_malformed_id_is_400_and_a_wrong_method_is_405_both_problem_json() {
+    let app = spawn_app().await;
+    let res = app
+        .request(
+            Method::GET,
+            "/api/v1/conversations/abc",
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_problem(res, StatusCode::BAD_REQUEST, "bad-request").await;
+    let res = app
+        .request(
+            Method::DELETE,
+            "/api/v1/conversations",
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_problem(res, StatusCode::METHOD_NOT_ALLOWED, "bad-request").await;
+    let res = app
+        .request(
+            Method::PATCH,
+            "/api/v1/conversations/1",
+            Some(&app.token),
+            Some(json!({"colour": "red"})),
+        )
+        .await;
+    assert!(
+        res.status() == StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown PATCH fields are refused"
+    );
+    app.stop().await;
+}

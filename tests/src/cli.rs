@@ -55,12 +55,7 @@ async fn an_unwritable_data_folder_is_one_clear_line() {
 
 #[tokio::test]
 async fn a_second_start_reuses_the_data_and_migrations_run_once() {
-    let data = std::env::temp_dir().join(format!("steward-restart-{}", std::process::id()));
-    let config = Config {
-        data: data.clone(),
-        bind: "127.0.0.1:0".into(),
-        ..Config::default()
-    };
+    let (config, pg) = crate::helpers::fresh_config().await;
     let store = app::open_store(&config).await.expect("first start");
     let engine = app::engine(store.clone(), &config);
     engine
@@ -77,7 +72,65 @@ async fn a_second_start_reuses_the_data_and_migrations_run_once() {
     let engine = app::engine(store.clone(), &config);
     assert_eq!(engine.teams().await.expect("teams")[0].name, "Kept");
     store.close().await;
-    let _ = std::fs::remove_dir_all(data);
+    let _ = std::fs::remove_dir_all(&config.data);
+    if let Some(name) = pg {
+        crate::helpers::drop_pg_database(&name).await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_seeds_the_promised_sample_data_once_and_then_reuses_it() {
+    use steward_store::sql::Sql;
+    let (config, pg) = crate::helpers::fresh_config().await;
+    let store = app::open_store(&config).await.expect("store");
+    let engine = app::engine(store.clone(), &config);
+    let login = steward::demo::ensure_seeded(&engine).await.expect("seeded");
+    assert_eq!(login.email, "admin@example.com");
+    let count = |sql: &'static str| {
+        let pool = store.pool().clone();
+        async move {
+            let (n,): (i64,) = Sql::new(sql)
+                .query_as()
+                .fetch_one(&pool)
+                .await
+                .expect("count");
+            n
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM teams").await, 3);
+    assert_eq!(count("SELECT COUNT(*) FROM users").await, 8);
+    assert_eq!(count("SELECT COUNT(*) FROM organizations").await, 30);
+    assert_eq!(count("SELECT COUNT(*) FROM customers").await, 200);
+    assert_eq!(count("SELECT COUNT(*) FROM conversations").await, 1000);
+    assert_eq!(count("SELECT COUNT(DISTINCT channel) FROM conversations WHERE channel IN ('email', 'chat', 'web', 'phone', 'api')").await, 5);
+    assert!(count("SELECT COUNT(DISTINCT status) FROM conversations").await >= 4);
+    assert!(count("SELECT COUNT(*) FROM messages WHERE visibility = 'internal'").await > 0);
+    assert!(count("SELECT COUNT(*) FROM messages WHERE author_kind = 'agent'").await > 500);
+    assert!(count("SELECT COUNT(*) FROM conversation_tags").await >= 1000);
+    let day = 86_400_000;
+    let oldest = count("SELECT MIN(created_at) FROM conversations").await;
+    assert!(
+        steward_store::now_ms() - oldest <= 91 * day,
+        "within the last 90 days"
+    );
+    let signed_in = engine
+        .sign_in("admin@example.com", "steward-demo")
+        .await
+        .expect("sign in");
+    assert!(signed_in.is_some(), "the printed login works");
+    steward::demo::ensure_seeded(&engine)
+        .await
+        .expect("second run");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM conversations").await,
+        1000,
+        "a second run reuses the data"
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&config.data);
+    if let Some(name) = pg {
+        crate::helpers::drop_pg_database(&name).await;
+    }
 }
 
 #[test]

@@ -43,7 +43,7 @@ fn pg_admin_url() -> String {
 }
 
 /// Makes a fresh PostgreSQL database; returns its URL and name.
-async fn fresh_pg_database() -> (String, String) {
+pub async fn fresh_pg_database() -> (String, String) {
     let admin = pg_admin_url();
     let name = unique("steward_test");
     let store = steward_store::Store::open(&admin, &std::env::temp_dir().join("steward-pg-admin"))
@@ -111,8 +111,42 @@ pub async fn spawn_app() -> TestApp {
         engine,
         data,
         running: Some(running),
-        pg: pg.map(|(url, name)| (url, name)),
+        pg,
     }
+}
+
+/// Drops a database made by `fresh_pg_database`.
+pub async fn drop_pg_database(name: &str) {
+    if let Ok(store) = steward_store::Store::open(
+        &pg_admin_url(),
+        &std::env::temp_dir().join("steward-pg-admin"),
+    )
+    .await
+    {
+        let _ =
+            steward_store::sql::Sql::new(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .query()
+                .execute(store.pool())
+                .await;
+        store.close().await;
+    }
+}
+
+/// A config for the backend under test, with its own data folder (and database on PostgreSQL).
+pub async fn fresh_config() -> (Config, Option<String>) {
+    let data = std::env::temp_dir().join(unique("steward-cfg"));
+    let pg = if backend() == "postgres" {
+        Some(fresh_pg_database().await)
+    } else {
+        None
+    };
+    let config = Config {
+        bind: "127.0.0.1:0".into(),
+        data,
+        database_url: pg.as_ref().map(|(u, _)| u.clone()),
+        ..Config::default()
+    };
+    (config, pg.map(|(_, n)| n))
 }
 
 impl TestApp {
@@ -212,20 +246,7 @@ impl TestApp {
             r.shutdown().await.expect("clean shutdown");
         }
         if let Some((_, name)) = self.pg.take() {
-            if let Ok(store) = steward_store::Store::open(
-                &pg_admin_url(),
-                &std::env::temp_dir().join("steward-pg-admin"),
-            )
-            .await
-            {
-                let _ = steward_store::sql::Sql::new(&format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                ))
-                .query()
-                .execute(store.pool())
-                .await;
-                store.close().await;
-            }
+            drop_pg_database(&name).await;
         }
         let _ = std::fs::remove_dir_all(&self.data);
     }

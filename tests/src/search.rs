@@ -99,3 +99,23 @@ async fn search_respects_what_an_agent_may_see() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn internal_notes_stay_searchable_after_a_merge() {
+    let app = spawn_app().await;
+    let a = app.conversation("n@example.com", "First", "one").await;
+    let b = app.conversation("n@example.com", "Second", "two").await;
+    app.post(
+        &format!("/api/v1/conversations/{}/messages", a["id"]),
+        json!({"body": "escalated to zebrafish team", "visibility": "internal"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/conversations/{}/merge", a["id"]),
+        json!({"into": b["id"]}),
+    )
+    .await;
+    let (_, r) = app.get("/api/v1/search?q=zebrafish").await;
+    assert_eq!(r["conversations"][0]["conversation"]["id"], b["id"]);
+    app.stop().await;
+}

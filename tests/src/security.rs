@@ -138,3 +138,20 @@ async fn api_tokens_and_passwords_are_never_stored_in_the_clear() {
     assert!(pw.iter().all(|(h,)| h.starts_with("$argon2id$")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_transfer_out_of_sight_answers_with_what_was_saved() {
+    let app = spawn_app().await;
+    let mine = app.team("Mine").await;
+    let other = app.team("Other").await;
+    let (_, token) = app.agent("t@example.com", "agent", &[mine]).await;
+    let c = app.conversation("c@example.com", "Transfer me", "x").await;
+    let path = format!("/api/v1/conversations/{}", c["id"]);
+    app.patch(&path, json!({"team_id": mine})).await;
+    let (s, v) = app.patch_as(&token, &path, json!({"team_id": other})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["team_id"], other);
+    let (s, _) = app.get_as(&token, &path).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "and now it is another team's");
+    app.stop().await;
+}

@@ -7,18 +7,57 @@ use reqwest::{Client, StatusCode};
 use serde_json::json;
 use std::time::Duration;
 
-pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Client {
-    let client = Client::builder()
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> Client {
+    Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .expect("client");
-    let res = client
-        .post(format!("{}/login", app.base))
-        .form(&[("email", email), ("password", password), ("next", "/inbox")])
+        .expect("client")
+}
+
+/// Opens the sign-in page (which sets its CSRF cookie) and returns the form's token.
+pub async fn login_csrf(client: &Client, app: &TestApp) -> String {
+    let html = client
+        .get(format!("{}/login", app.base))
         .send()
         .await
-        .expect("sent");
+        .expect("sent")
+        .text()
+        .await
+        .unwrap_or_default();
+    html.split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Posts the sign-in form as a browser would.
+pub async fn post_login(
+    client: &Client,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::Response {
+    let csrf = login_csrf(client, app).await;
+    client
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("next", next),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .expect("sent")
+}
+
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Client {
+    let client = browser();
+    let res = post_login(&client, app, email, password, "/inbox").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in works");
     client
 }
@@ -43,10 +82,7 @@ pub fn csrf_of(html: &str) -> String {
 #[tokio::test]
 async fn signing_in_sets_an_httponly_samesite_cookie_and_a_wrong_password_does_not() {
     let app = spawn_app().await;
-    let client = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = browser();
     let res = client
         .get(format!("{}/inbox", app.base))
         .send()
@@ -60,37 +96,56 @@ async fn signing_in_sets_an_httponly_samesite_cookie_and_a_wrong_password_does_n
             .unwrap_or("")
             .starts_with("/login?next=")
     );
-    let res = client
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("email", "admin@test.example"),
-            ("password", "wrong password"),
-        ])
-        .send()
-        .await
-        .expect("sent");
+    let res = post_login(
+        &client,
+        &app,
+        "admin@test.example",
+        "wrong password",
+        "/inbox",
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(res.headers().get("set-cookie").is_none());
-    let res = client
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("email", "admin@test.example"),
-            ("password", "correct horse battery"),
-            ("next", "https://evil.example/"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        res.headers().get("location").and_then(|v| v.to_str().ok()),
-        Some("/inbox"),
-        "no open redirect"
+    assert!(
+        !res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").starts_with("steward_session"))
     );
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\tevil",
+        "/\\evil.example",
+    ] {
+        let res = post_login(
+            &browser(),
+            &app,
+            "admin@test.example",
+            "correct horse battery",
+            evil,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            res.headers().get("location").and_then(|v| v.to_str().ok()),
+            Some("/inbox"),
+            "no open redirect to {evil:?}"
+        );
+    }
+    let res = post_login(
+        &client,
+        &app,
+        "admin@test.example",
+        "correct horse battery",
+        "/inbox",
+    )
+    .await;
     let cookie = res
         .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("steward_session"))
         .unwrap_or("")
         .to_string();
     assert!(
@@ -103,31 +158,45 @@ async fn signing_in_sets_an_httponly_samesite_cookie_and_a_wrong_password_does_n
 #[tokio::test]
 async fn sign_in_attempts_are_rate_limited() {
     let app = spawn_app().await;
-    let client = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = browser();
     for _ in 0..10 {
-        client
-            .post(format!("{}/login", app.base))
-            .form(&[("email", "admin@test.example"), ("password", "guess guess")])
-            .send()
-            .await
-            .expect("sent");
+        post_login(&client, &app, "admin@test.example", "guess guess", "/inbox").await;
     }
-    let res = client
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("email", "admin@test.example"),
-            ("password", "correct horse battery"),
-        ])
-        .send()
-        .await
-        .expect("sent");
+    let res = post_login(
+        &client,
+        &app,
+        "admin@test.example",
+        "correct horse battery",
+        "/inbox",
+    )
+    .await;
     assert_eq!(
         res.status(),
         StatusCode::TOO_MANY_REQUESTS,
         "even the right password waits"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_form_posted_from_elsewhere_is_refused() {
+    let app = spawn_app().await;
+    let res = browser()
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("email", "admin@test.example"),
+            ("password", "correct horse battery"),
+            ("_csrf", "guessed"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").starts_with("steward_session"))
     );
     app.stop().await;
 }
@@ -368,6 +437,64 @@ async fn open_pages_hear_about_new_messages_and_who_else_is_replying() {
     assert!(
         wait_for(&mut stream, "\"state\":\"replying\"").await,
         "presence was announced"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_live_stream_tells_an_agent_nothing_about_other_teams() {
+    let app = spawn_app().await;
+    let mine = app.team("Mine").await;
+    let other = app.team("Other").await;
+    app.agent("quiet@example.com", "agent", &[mine]).await;
+    let hidden = app.conversation("h@example.com", "Hidden", "x").await;
+    let shown = app.conversation("s@example.com", "Shown", "x").await;
+    app.patch(
+        &format!("/api/v1/conversations/{}", hidden["id"]),
+        json!({"team_id": other}),
+    )
+    .await;
+    app.patch(
+        &format!("/api/v1/conversations/{}", shown["id"]),
+        json!({"team_id": mine}),
+    )
+    .await;
+    let agent = sign_in(&app, "quiet@example.com", "agent password 1").await;
+    let mut stream = agent
+        .get(format!("{}/live", app.base))
+        .send()
+        .await
+        .expect("sent")
+        .bytes_stream();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.post(
+        &format!("/api/v1/conversations/{}/messages", hidden["id"]),
+        json!({"body": "secret"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/conversations/{}/messages", shown["id"]),
+        json!({"body": "hello"}),
+    )
+    .await;
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline
+        && !seen.contains(&format!("\"conversation_id\":{}", shown["id"]))
+    {
+        if let Ok(Some(Ok(chunk))) =
+            tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+        {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(
+        seen.contains(&format!("\"conversation_id\":{}", shown["id"])),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains(&format!("\"conversation_id\":{}", hidden["id"])),
+        "{seen}"
     );
     app.stop().await;
 }

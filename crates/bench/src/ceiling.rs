@@ -19,7 +19,13 @@ pub async fn empty_server(bind: &str) -> anyhow::Result<()> {
 pub async fn http_ceiling(concurrency: usize, duration: Duration) -> anyhow::Result<Stats> {
     let port = crate::server::free_port()?;
     let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe).arg("empty-server").arg("--bind").arg(format!("127.0.0.1:{port}")).stdout(Stdio::null()).spawn().context("cannot start the empty server")?;
+    let mut child = Command::new(exe)
+        .arg("empty-server")
+        .arg("--bind")
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot start the empty server")?;
     let url = format!("http://127.0.0.1:{port}/");
     let client = reqwest::Client::new();
     for _ in 0..200 {
@@ -42,9 +48,16 @@ pub async fn http_ceiling(concurrency: usize, duration: Duration) -> anyhow::Res
 pub async fn sqlite_ceiling(dir: &Path, duration: Duration) -> anyhow::Result<f64> {
     let path = dir.join("ceiling.db");
     let _ = std::fs::remove_file(&path);
-    let store = steward_store::Store::open(&format!("sqlite://{}?mode=rwc", path.display()), &dir.join("ceiling-data")).await?;
+    let store = steward_store::Store::open(
+        &format!("sqlite://{}?mode=rwc", path.display()),
+        &dir.join("ceiling-data"),
+    )
+    .await?;
     let exec = |sql: &str| steward_store::sql::Sql::new(sql);
-    exec("CREATE TABLE t (a BIGINT, b TEXT)").query().execute(store.pool()).await?;
+    exec("CREATE TABLE t (a BIGINT, b TEXT)")
+        .query()
+        .execute(store.pool())
+        .await?;
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < duration {

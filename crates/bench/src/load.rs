@@ -48,8 +48,12 @@ where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Outcome> + Send + 'static,
 {
-    let hist = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).expect("constant histogram bounds are valid");
-    let shared = Arc::new(Mutex::new(Shared { hist, errors: BTreeMap::new() }));
+    let hist = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)
+        .expect("constant histogram bounds are valid");
+    let shared = Arc::new(Mutex::new(Shared {
+        hist,
+        errors: BTreeMap::new(),
+    }));
     let make = Arc::new(make);
     let start = Instant::now();
     let deadline = start + duration;

@@ -23,7 +23,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(name = "steward-bench", about = "Load and measurement tool for Steward")]
+#[command(
+    name = "steward-bench",
+    about = "Load and measurement tool for Steward"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -111,7 +114,9 @@ enum Cmd {
 }
 
 fn database_url(db: &Db) -> String {
-    db.database_url.clone().unwrap_or_else(|| steward_store::sqlite_url(&db.data))
+    db.database_url
+        .clone()
+        .unwrap_or_else(|| steward_store::sqlite_url(&db.data))
 }
 
 fn seeded_file(db: &Db) -> PathBuf {
@@ -120,19 +125,39 @@ fn seeded_file(db: &Db) -> PathBuf {
 
 async fn do_seed(db: &Db, s: &SeedArgs) -> anyhow::Result<seed::Seeded> {
     let store = steward_store::Store::open(&database_url(db), &db.data).await?;
-    let seeded = seed::seed(&store, &seed::Options { conversations: s.conversations, batch: s.batch.max(1) }).await?;
+    let seeded = seed::seed(
+        &store,
+        &seed::Options {
+            conversations: s.conversations,
+            batch: s.batch.max(1),
+        },
+    )
+    .await?;
     std::fs::write(seeded_file(db), serde_json::to_vec_pretty(&seeded)?)?;
     store.close().await;
     Ok(seeded)
 }
 
 async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
-    let seeded: seed::Seeded = serde_json::from_slice(&std::fs::read(seeded_file(db)).context("no bench.json in the data folder: run `steward-bench seed` first")?)?;
+    let seeded: seed::Seeded = serde_json::from_slice(
+        &std::fs::read(seeded_file(db))
+            .context("no bench.json in the data folder: run `steward-bench seed` first")?,
+    )?;
     let bin = r.steward.clone().unwrap_or_else(server::sibling_binary);
-    let server = server::Server::start(&bin, &db.data, db.database_url.as_deref(), server::free_port()?).await?;
+    let server = server::Server::start(
+        &bin,
+        &db.data,
+        db.database_url.as_deref(),
+        server::free_port()?,
+    )
+    .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut report = Report {
-        backend: if db.database_url.is_some() { "postgres".into() } else { "sqlite".into() },
+        backend: if db.database_url.is_some() {
+            "postgres".into()
+        } else {
+            "sqlite".into()
+        },
         conversations: seeded.conversations,
         messages: seeded.messages,
         ready_ms: server.ready_ms,
@@ -142,10 +167,17 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(r.duration.max(0.1));
     let mode = match r.rate {
         Some(rate) => Mode::Open { rate },
-        None => Mode::Closed { concurrency: r.concurrency },
+        None => Mode::Closed {
+            concurrency: r.concurrency,
+        },
     };
     let target = Arc::new(scenarios::Target::new(&server.base, seeded).await?);
-    for name in r.scenarios.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for name in r
+        .scenarios
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         eprintln!("running {name} for {:.0} s…", duration.as_secs_f64());
         let cpu0 = server::cpu_seconds(server.pid());
         let t0 = Instant::now();
@@ -153,18 +185,26 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
         let cpu = 100.0 * (server::cpu_seconds(server.pid()) - cpu0) / t0.elapsed().as_secs_f64();
         report.scenarios.insert(
             name.to_string(),
-            ScenarioResult { stats, mode: format!("{mode:?}"), server_rss_mb: server::rss_mb(server.pid()), server_cpu_pct: cpu },
+            ScenarioResult {
+                stats,
+                mode: format!("{mode:?}"),
+                server_rss_mb: server::rss_mb(server.pid()),
+                server_cpu_pct: cpu,
+            },
         );
     }
     drop(server);
     if !r.no_ceilings {
         eprintln!("measuring the reference ceilings…");
         report.http_ceiling = Some(ceiling::http_ceiling(r.concurrency, duration).await?);
-        report.sqlite_tx_per_s = Some(ceiling::sqlite_ceiling(&db.data, Duration::from_secs(2).min(duration)).await?);
+        report.sqlite_tx_per_s =
+            Some(ceiling::sqlite_ceiling(&db.data, Duration::from_secs(2).min(duration)).await?);
     }
     report.print();
     if let Some(path) = &r.compare {
-        let base: Report = serde_json::from_slice(&std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)?;
+        let base: Report = serde_json::from_slice(
+            &std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        )?;
         report.compare(&base);
     }
     if let Some(path) = &r.json {
@@ -181,7 +221,11 @@ async fn main() -> std::process::ExitCode {
         Cmd::Seed { db, seed } => do_seed(&db, &seed).await.map(|_| ()),
         Cmd::Run { db, run } => do_run(&db, &run).await,
         Cmd::All { db, seed, run } => {
-            let seeded = if seeded_file(&db).exists() { Ok(()) } else { do_seed(&db, &seed).await.map(|_| ()) };
+            let seeded = if seeded_file(&db).exists() {
+                Ok(())
+            } else {
+                do_seed(&db, &seed).await.map(|_| ())
+            };
             match seeded {
                 Ok(()) => do_run(&db, &run).await,
                 Err(e) => Err(e),

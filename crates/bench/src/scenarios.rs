@@ -28,14 +28,40 @@ fn rng_for(i: u64) -> StdRng {
 
 impl Target {
     pub async fn new(base: &str, seeded: Seeded) -> anyhow::Result<Target> {
-        let api = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
-        let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+        let api = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()?;
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let form = browser
+            .get(format!("{base}/login"))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let csrf = form
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("")
+            .to_string();
         let res = browser
             .post(format!("{base}/login"))
-            .form(&[("email", crate::seed::BENCH_EMAIL), ("password", crate::seed::BENCH_PASSWORD), ("next", "/inbox")])
+            .form(&[
+                ("email", crate::seed::BENCH_EMAIL),
+                ("password", crate::seed::BENCH_PASSWORD),
+                ("next", "/inbox"),
+                ("_csrf", csrf.as_str()),
+            ])
             .send()
             .await?;
-        anyhow::ensure!(res.status().as_u16() == 303, "the bench user could not sign in ({})", res.status());
+        anyhow::ensure!(
+            res.status().as_u16() == 303,
+            "the bench user could not sign in ({})",
+            res.status()
+        );
         let mut open_ids = Vec::new();
         let mut cursor: Option<String> = None;
         while open_ids.len() < 2000 {
@@ -43,20 +69,49 @@ impl Target {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let page: serde_json::Value = api.get(url).bearer_auth(&seeded.token).send().await?.json().await?;
-            open_ids.extend(page["data"].as_array().into_iter().flatten().filter_map(|c| c["id"].as_i64()));
+            let page: serde_json::Value = api
+                .get(url)
+                .bearer_auth(&seeded.token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            open_ids.extend(
+                page["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c["id"].as_i64()),
+            );
             match page["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_string()),
                 None => break,
             }
         }
-        Ok(Target { base: base.to_string(), api, browser, token: seeded.token.clone(), seeded, open_ids })
+        Ok(Target {
+            base: base.to_string(),
+            api,
+            browser,
+            token: seeded.token.clone(),
+            seeded,
+            open_ids,
+        })
     }
 }
 
 /// Runs scenario `name` against `t`.
-pub async fn run(name: &str, t: Arc<Target>, mode: Mode, duration: Duration) -> anyhow::Result<Stats> {
-    let (lo, hi) = (t.seeded.min_conversation_id, t.seeded.max_conversation_id.max(t.seeded.min_conversation_id));
+pub async fn run(
+    name: &str,
+    t: Arc<Target>,
+    mode: Mode,
+    duration: Duration,
+) -> anyhow::Result<Stats> {
+    let (lo, hi) = (
+        t.seeded.min_conversation_id,
+        t.seeded
+            .max_conversation_id
+            .max(t.seeded.min_conversation_id),
+    );
     let stats = match name {
         "create" => {
             load::run(mode, duration, move |i| {

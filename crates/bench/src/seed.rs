@@ -38,9 +38,29 @@ pub struct Seeded {
     pub max_conversation_id: i64,
 }
 
-const STATUSES: &[(&str, u32)] = &[("closed", 45), ("solved", 20), ("open", 12), ("pending", 10), ("new", 8), ("on_hold", 5)];
-const CHANNELS: &[&str] = &["email", "email", "email", "chat", "chat", "web", "phone", "api", "sms", "social"];
-const TAGS: &[&str] = &["billing", "refund", "shipping", "bug", "account", "presales", "vip", "complaint", "exchange", "cancellation"];
+const STATUSES: &[(&str, u32)] = &[
+    ("closed", 45),
+    ("solved", 20),
+    ("open", 12),
+    ("pending", 10),
+    ("new", 8),
+    ("on_hold", 5),
+];
+const CHANNELS: &[&str] = &[
+    "email", "email", "email", "chat", "chat", "web", "phone", "api", "sms", "social",
+];
+const TAGS: &[&str] = &[
+    "billing",
+    "refund",
+    "shipping",
+    "bug",
+    "account",
+    "presales",
+    "vip",
+    "complaint",
+    "exchange",
+    "cancellation",
+];
 
 fn weighted<'a>(rng: &mut StdRng, items: &'a [(&'a str, u32)]) -> &'a str {
     let total: u32 = items.iter().map(|(_, w)| w).sum();
@@ -64,11 +84,23 @@ fn message_count(rng: &mut StdRng) -> i64 {
 }
 
 /// Inserts `rows` into `table` with as few statements as the parameter limit allows.
-async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: Vec<Vec<Arg>>) -> anyhow::Result<()> {
-    let per_statement = (30_000 / columns.len()).max(1);
+async fn insert_rows(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> anyhow::Result<()> {
+    // sqlx binds numbered parameters in time that grows with their count squared: keep
+    // statements small.
+    let per_statement = (1_000 / columns.len()).max(1);
+    let timer = Instant::now();
+    let count = rows.len();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let mut q = Sql::new(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
+        let mut q = Sql::new(&format!(
+            "INSERT INTO {table} ({}) VALUES ",
+            columns.join(", ")
+        ));
         for (i, row) in rows.by_ref().take(per_statement).enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             for (j, v) in row.into_iter().enumerate() {
@@ -79,7 +111,16 @@ async fn insert_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: Vec<Vec<A
             }
             q.push(")");
         }
-        q.query().execute(&mut **tx).await.with_context(|| format!("inserting into {table}"))?;
+        q.query()
+            .execute(&mut **tx)
+            .await
+            .with_context(|| format!("inserting into {table}"))?;
+    }
+    if std::env::var_os("STEWARD_BENCH_TRACE").is_some() {
+        eprintln!(
+            "{table}: {count} rows in {:.0} ms",
+            timer.elapsed().as_secs_f64() * 1000.0
+        );
     }
     Ok(())
 }
@@ -90,8 +131,10 @@ async fn scalar(store: &Store, sql: &'static str) -> anyhow::Result<i64> {
 }
 
 fn progress(done: u64, total: u64, started: Instant) {
-    let pct = if total == 0 { 100 } else { done * 100 / total };
-    let bar: String = (0..40).map(|i| if i < pct * 40 / 100 { '#' } else { '.' }).collect();
+    let pct = (done * 100).checked_div(total).unwrap_or(100);
+    let bar: String = (0..40)
+        .map(|i| if i < pct * 40 / 100 { '#' } else { '.' })
+        .collect();
     let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
     eprint!("\r[{bar}] {pct:>3}% {done}/{total} conversations, {rate:.0}/s   ");
     let _ = std::io::stderr().flush();
@@ -100,23 +143,75 @@ fn progress(done: u64, total: u64, started: Instant) {
 /// Makes the teams, agents and the bench user if missing; returns (team ids, agent ids, token).
 async fn ensure_people(engine: &Engine) -> anyhow::Result<(Vec<i64>, Vec<i64>, String)> {
     let e = |e: steward_engine::EngineError| anyhow::anyhow!("{e}");
-    let mut teams = engine.teams().await.map_err(e)?.into_iter().map(|t| t.id).collect::<Vec<_>>();
+    let mut teams = engine
+        .teams()
+        .await
+        .map_err(e)?
+        .into_iter()
+        .map(|t| t.id)
+        .collect::<Vec<_>>();
     for name in ["Support", "Billing", "Technical"].iter().skip(teams.len()) {
-        teams.push(engine.save_team(None, None, name, "", None).await.map_err(e)?.id);
+        teams.push(
+            engine
+                .save_team(None, None, name, "", None)
+                .await
+                .map_err(e)?
+                .id,
+        );
     }
-    let mut agents: Vec<i64> = engine.agents().await.map_err(e)?.iter().filter(|u| u.role == Role::Agent).map(|u| u.id).collect();
+    let mut agents: Vec<i64> = engine
+        .agents()
+        .await
+        .map_err(e)?
+        .iter()
+        .filter(|u| u.role == Role::Agent)
+        .map(|u| u.id)
+        .collect();
     for i in agents.len()..6 {
         let email = format!("agent{i}@steward.test");
         let team = [teams[i % teams.len()]];
-        agents.push(engine.create_user(NewUser { email: &email, name: &format!("Agent {i}"), role: Role::Agent, password: None, team_ids: &team }, None).await.map_err(e)?.id);
+        agents.push(
+            engine
+                .create_user(
+                    NewUser {
+                        email: &email,
+                        name: &format!("Agent {i}"),
+                        role: Role::Agent,
+                        password: None,
+                        team_ids: &team,
+                    },
+                    None,
+                )
+                .await
+                .map_err(e)?
+                .id,
+        );
     }
-    if !engine.agents().await.map_err(e)?.iter().any(|u| u.email == BENCH_EMAIL) {
+    if !engine
+        .agents()
+        .await
+        .map_err(e)?
+        .iter()
+        .any(|u| u.email == BENCH_EMAIL)
+    {
         engine
-            .create_user(NewUser { email: BENCH_EMAIL, name: "Bench Admin", role: Role::Admin, password: Some(BENCH_PASSWORD), team_ids: &teams }, None)
+            .create_user(
+                NewUser {
+                    email: BENCH_EMAIL,
+                    name: "Bench Admin",
+                    role: Role::Admin,
+                    password: Some(BENCH_PASSWORD),
+                    team_ids: &teams,
+                },
+                None,
+            )
             .await
             .map_err(e)?;
     }
-    let token = engine.create_token(BENCH_EMAIL, "steward-bench", None).await.map_err(e)?;
+    let token = engine
+        .create_token(BENCH_EMAIL, "steward-bench", None)
+        .await
+        .map_err(e)?;
     Ok((teams, agents, token))
 }
 
@@ -147,15 +242,59 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
         let (mut cust, mut ident, mut docs) = (Vec::new(), Vec::new(), Vec::new());
         for k in 0..n {
             let id = first_customer + c + k;
-            let name = format!("{} {}", words::COMMON[rng.random_range(0..words::COMMON.len())], words::RARE[rng.random_range(0..words::RARE.len())]);
+            let name = format!(
+                "{} {}",
+                words::COMMON[rng.random_range(0..words::COMMON.len())],
+                words::RARE[rng.random_range(0..words::RARE.len())]
+            );
             let email = format!("customer{id}@bench.example");
-            cust.push(vec![Arg::Int(id), Arg::Text(name.clone()), Arg::Int(now - year), Arg::Int(now - year)]);
-            ident.push(vec![Arg::Int(id), Arg::Text("email".into()), Arg::Text(email.clone()), Arg::Int(now - year)]);
-            docs.push(vec![Arg::Text(format!("{name} {email}")), Arg::Text("customer".into()), Arg::NullInt, Arg::Int(id), Arg::NullInt]);
+            cust.push(vec![
+                Arg::Int(id),
+                Arg::Text(name.clone()),
+                Arg::Int(now - year),
+                Arg::Int(now - year),
+            ]);
+            ident.push(vec![
+                Arg::Int(id),
+                Arg::Text("email".into()),
+                Arg::Text(email.clone()),
+                Arg::Int(now - year),
+            ]);
+            docs.push(vec![
+                Arg::Text(format!("{name} {email}")),
+                Arg::Text("customer".into()),
+                Arg::NullInt,
+                Arg::Int(id),
+                Arg::NullInt,
+            ]);
         }
-        insert_rows(&mut tx, "customers", &["id", "name", "created_at", "updated_at"], cust).await?;
-        insert_rows(&mut tx, "customer_identities", &["customer_id", "kind", "value", "created_at"], ident).await?;
-        insert_rows(&mut tx, "search_docs", &["body", "kind", "conversation_id", "customer_id", "message_id"], docs).await?;
+        insert_rows(
+            &mut tx,
+            "customers",
+            &["id", "name", "created_at", "updated_at"],
+            cust,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "customer_identities",
+            &["customer_id", "kind", "value", "created_at"],
+            ident,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "search_docs",
+            &[
+                "body",
+                "kind",
+                "conversation_id",
+                "customer_id",
+                "message_id",
+            ],
+            docs,
+        )
+        .await?;
         tx.commit().await?;
         c += n;
     }
@@ -169,19 +308,22 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
     while done < opts.conversations {
         let n = (opts.conversations - done).min(opts.batch);
         let mut tx = store.write().await?;
-        let (mut convs, mut msgs, mut docs, mut tags, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut convs, mut msgs, mut docs, mut tags, mut events) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for k in 0..n as i64 {
             let id = first_conv + done as i64 + k;
             // Some customers write much more than others.
             let skew: f64 = rng.random::<f64>().powi(2);
-            let customer = first_customer + ((skew * customers_wanted as f64) as i64).min(customers_wanted - 1);
+            let customer = first_customer
+                + ((skew * customers_wanted as f64) as i64).min(customers_wanted - 1);
             let status = weighted(&mut rng, STATUSES);
             let created = now - rng.random_range(0..year);
             let count = message_count(&mut rng);
             let mut t = created;
             let mut first_response = None;
             let team_ix = rng.random_range(0..team_ids.len());
-            let assignee = (status != "new").then(|| agent_ids[rng.random_range(0..agent_ids.len())]);
+            let assignee =
+                (status != "new").then(|| agent_ids[rng.random_range(0..agent_ids.len())]);
             let subject_words = rng.random_range(3..8);
             let subject = words::sentence(&mut rng, subject_words);
             for m in 0..count {
@@ -195,37 +337,157 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
                 let body_words = rng.random_range(10..60);
                 let body = words::sentence(&mut rng, body_words);
                 msgs.push(vec![
-                    Arg::Int(next_message), Arg::Int(id), Arg::Text(if agent { "agent" } else { "customer" }.into()),
-                    if agent { Arg::Int(assignee.unwrap_or(agent_ids[0])) } else { Arg::NullInt },
-                    if agent { Arg::NullInt } else { Arg::Int(customer) },
-                    Arg::Text("public".into()), Arg::Text("email".into()), Arg::Text(body.clone()), Arg::Int(t),
+                    Arg::Int(next_message),
+                    Arg::Int(id),
+                    Arg::Text(if agent { "agent" } else { "customer" }.into()),
+                    if agent {
+                        Arg::Int(assignee.unwrap_or(agent_ids[0]))
+                    } else {
+                        Arg::NullInt
+                    },
+                    if agent {
+                        Arg::NullInt
+                    } else {
+                        Arg::Int(customer)
+                    },
+                    Arg::Text("public".into()),
+                    Arg::Text("email".into()),
+                    Arg::Text(body.clone()),
+                    Arg::Int(t),
                 ]);
-                docs.push(vec![Arg::Text(body), Arg::Text("message".into()), Arg::Int(id), Arg::NullInt, Arg::Int(next_message)]);
+                docs.push(vec![
+                    Arg::Text(body),
+                    Arg::Text("message".into()),
+                    Arg::Int(id),
+                    Arg::NullInt,
+                    Arg::Int(next_message),
+                ]);
                 next_message += 1;
             }
             total_messages += count;
             let solved = matches!(status, "solved" | "closed").then_some(t);
             convs.push(vec![
-                Arg::Int(id), Arg::Int(first_number + done as i64 + k), Arg::Text(subject.clone()), Arg::Text(status.into()),
-                Arg::Text(["low", "normal", "normal", "normal", "high", "urgent"][rng.random_range(0..6)].into()),
-                Arg::Text(CHANNELS[rng.random_range(0..CHANNELS.len())].into()), Arg::Int(customer), Arg::from(assignee),
-                Arg::Int(team_ids[team_ix]), Arg::Int(count), Arg::Int(created), Arg::Int(t), Arg::Int(t), Arg::from(first_response),
-                Arg::from(solved), Arg::from((status == "closed").then_some(t)),
+                Arg::Int(id),
+                Arg::Int(first_number + done as i64 + k),
+                Arg::Text(subject.clone()),
+                Arg::Text(status.into()),
+                Arg::Text(
+                    ["low", "normal", "normal", "normal", "high", "urgent"][rng.random_range(0..6)]
+                        .into(),
+                ),
+                Arg::Text(CHANNELS[rng.random_range(0..CHANNELS.len())].into()),
+                Arg::Int(customer),
+                Arg::from(assignee),
+                Arg::Int(team_ids[team_ix]),
+                Arg::Int(count),
+                Arg::Int(created),
+                Arg::Int(t),
+                Arg::Int(t),
+                Arg::from(first_response),
+                Arg::from(solved),
+                Arg::from((status == "closed").then_some(t)),
             ]);
-            docs.push(vec![Arg::Text(subject), Arg::Text("subject".into()), Arg::Int(id), Arg::NullInt, Arg::NullInt]);
+            docs.push(vec![
+                Arg::Text(subject),
+                Arg::Text("subject".into()),
+                Arg::Int(id),
+                Arg::NullInt,
+                Arg::NullInt,
+            ]);
             for tag in 0..rng.random_range(0..3) {
-                tags.push(vec![Arg::Int(id), Arg::Int(tag_ids[(id as usize + tag * 3) % tag_ids.len()])]);
+                tags.push(vec![
+                    Arg::Int(id),
+                    Arg::Int(tag_ids[(id as usize + tag * 3) % tag_ids.len()]),
+                ]);
             }
             events.push(vec![
-                Arg::Int(created), Arg::Text("system".into()), Arg::Text("conversation".into()), Arg::Int(id), Arg::Int(id),
-                Arg::Text("conversation.created".into()), Arg::Text(format!("{{\"after\":{{\"status\":\"{status}\",\"seeded\":true}}}}")),
+                Arg::Int(created),
+                Arg::Text("system".into()),
+                Arg::Text("conversation".into()),
+                Arg::Int(id),
+                Arg::Int(id),
+                Arg::Text("conversation.created".into()),
+                Arg::Text(format!(
+                    "{{\"after\":{{\"status\":\"{status}\",\"seeded\":true}}}}"
+                )),
             ]);
         }
-        insert_rows(&mut tx, "conversations", &["id", "number", "subject", "status", "priority", "channel", "customer_id", "assignee_id", "team_id", "message_count", "created_at", "updated_at", "last_activity_at", "first_response_at", "solved_at", "closed_at"], convs).await?;
-        insert_rows(&mut tx, "messages", &["id", "conversation_id", "author_kind", "author_user_id", "author_customer_id", "visibility", "channel", "body_text", "created_at"], msgs).await?;
-        insert_rows(&mut tx, "search_docs", &["body", "kind", "conversation_id", "customer_id", "message_id"], docs).await?;
-        insert_rows(&mut tx, "conversation_tags", &["conversation_id", "tag_id"], tags).await?;
-        insert_rows(&mut tx, "events", &["at", "actor_kind", "subject_type", "subject_id", "conversation_id", "kind", "data"], events).await?;
+        insert_rows(
+            &mut tx,
+            "conversations",
+            &[
+                "id",
+                "number",
+                "subject",
+                "status",
+                "priority",
+                "channel",
+                "customer_id",
+                "assignee_id",
+                "team_id",
+                "message_count",
+                "created_at",
+                "updated_at",
+                "last_activity_at",
+                "first_response_at",
+                "solved_at",
+                "closed_at",
+            ],
+            convs,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "messages",
+            &[
+                "id",
+                "conversation_id",
+                "author_kind",
+                "author_user_id",
+                "author_customer_id",
+                "visibility",
+                "channel",
+                "body_text",
+                "created_at",
+            ],
+            msgs,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "search_docs",
+            &[
+                "body",
+                "kind",
+                "conversation_id",
+                "customer_id",
+                "message_id",
+            ],
+            docs,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "conversation_tags",
+            &["conversation_id", "tag_id"],
+            tags,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            "events",
+            &[
+                "at",
+                "actor_kind",
+                "subject_type",
+                "subject_id",
+                "conversation_id",
+                "kind",
+                "data",
+            ],
+            events,
+        )
+        .await?;
         tx.commit().await?;
         done += n;
         progress(done, opts.conversations, started);
@@ -258,7 +520,13 @@ async fn finish(store: &Store) -> anyhow::Result<()> {
         .execute(&mut *tx)
         .await?;
     if store.backend() == Backend::Postgres {
-        for table in ["customers", "customer_identities", "conversations", "messages", "events"] {
+        for table in [
+            "customers",
+            "customer_identities",
+            "conversations",
+            "messages",
+            "events",
+        ] {
             Sql::new(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
                 .query()
                 .execute(&mut *tx)

@@ -1,7 +1,7 @@
 //! The server under test: spawned as its own process (`steward serve`), so its memory and CPU
 //! are measured apart from the load generator; and the time from start to ready.
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,20 +22,40 @@ impl Drop for Server {
 
 /// The `steward` binary next to this one (both come from the same `cargo build`).
 pub fn sibling_binary() -> PathBuf {
-    std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("steward"))).unwrap_or_else(|| PathBuf::from("steward"))
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("steward")))
+        .unwrap_or_else(|| PathBuf::from("steward"))
 }
 
 impl Server {
-    pub async fn start(bin: &Path, data: &Path, database_url: Option<&str>, port: u16) -> anyhow::Result<Server> {
+    pub async fn start(
+        bin: &Path,
+        data: &Path,
+        database_url: Option<&str>,
+        port: u16,
+    ) -> anyhow::Result<Server> {
         let mut cmd = Command::new(bin);
-        cmd.arg("serve").arg("--data").arg(data).arg("--bind").arg(format!("127.0.0.1:{port}"));
+        cmd.arg("serve")
+            .arg("--data")
+            .arg(data)
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"));
         if let Some(u) = database_url {
             cmd.arg("--database-url").arg(u);
         }
         let started = Instant::now();
-        let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().with_context(|| format!("cannot start {}", bin.display()))?;
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
         let base = format!("http://127.0.0.1:{port}");
-        let mut server = Server { child, base, ready_ms: 0.0 };
+        let mut server = Server {
+            child,
+            base,
+            ready_ms: 0.0,
+        };
         let client = reqwest::Client::new();
         while started.elapsed() < Duration::from_secs(120) {
             if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await
@@ -61,7 +81,12 @@ impl Server {
 pub fn rss_mb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -79,5 +104,7 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 }
 
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn unknown_word_names_the_choices() {
-        let err = Priority::parse("asap").unwrap_err();
+        let err = Priority::parse("asap").expect_err("refused");
         assert!(err.to_string().contains("low, normal, high, urgent"));
     }
 }

@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn refusal_names_both_statuses() {
-        let err = Closed.transition(Open).unwrap_err();
+        let err = Closed.transition(Open).expect_err("refused");
         assert_eq!(
             err.to_string(),
             "conflict: a closed conversation cannot become open"

@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn over_long_text_is_refused_with_the_limit() {
-        let err = required("subject", &"x".repeat(501), MAX_SUBJECT).unwrap_err();
+        let err = required("subject", &"x".repeat(501), MAX_SUBJECT).expect_err("refused");
         assert!(err.to_string().contains("at most 500"));
     }
 

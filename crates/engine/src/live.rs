@@ -1,9 +1,13 @@
 //! The live bus: after a change commits, a small event tells open workspace pages to refresh
-//! what they show. It carries ids and kinds only; every page fetches what it may see through
-//! the normal, authorized routes. In-process for now; several nodes will bridge it over
-//! PostgreSQL LISTEN/NOTIFY.
+//! what they show. It carries ids, kinds and the facts that decide who may hear of it (the
+//! conversation's team and assignee, before and after the change); every page fetches what it
+//! shows through the normal, authorized routes. In-process for now; several nodes will bridge
+//! it over PostgreSQL LISTEN/NOTIFY.
 
 use serde::Serialize;
+use steward_domain::Actor;
+use steward_domain::policy::ConversationAccess;
+use steward_store::models::Conversation;
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -15,6 +19,22 @@ pub struct LiveEvent {
     pub user_id: Option<i64>,
     /// Free-form detail: presence lists, for example.
     pub detail: serde_json::Value,
+    /// (team, assignee) pairs: an agent who could see the conversation under any of them hears
+    /// of the event.
+    #[serde(skip)]
+    pub audience: Vec<(Option<i64>, Option<i64>)>,
+}
+
+impl LiveEvent {
+    /// Whether `actor` may hear of this event.
+    pub fn visible_to(&self, actor: &Actor) -> bool {
+        self.audience.iter().any(|(team_id, assignee_id)| {
+            actor.can_see(ConversationAccess {
+                team_id: *team_id,
+                assignee_id: *assignee_id,
+            })
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -38,23 +58,33 @@ impl Bus {
         self.tx.subscribe()
     }
 
-    /// Announces a change. Nobody listening is fine.
+    /// Announces an event. Nobody listening is fine.
     pub fn publish(&self, event: LiveEvent) {
         let _ = self.tx.send(event);
     }
 
-    pub fn conversation_changed(&self, conversation_id: i64, kind: &str, user_id: Option<i64>) {
+    /// Announces a change to `after` (whose team or assignee may have been `before`'s).
+    pub fn conversation_changed(
+        &self,
+        after: &Conversation,
+        before: Option<&Conversation>,
+        kind: &str,
+        user_id: Option<i64>,
+    ) {
+        let mut audience = vec![(after.team_id, after.assignee_id)];
+        if let Some(b) = before {
+            audience.push((b.team_id, b.assignee_id));
+        }
         self.publish(LiveEvent {
             topic: "conversation".into(),
-            conversation_id,
+            conversation_id: after.id,
             kind: kind.into(),
             user_id,
             detail: serde_json::Value::Null,
+            audience,
         });
     }
-}
 
-impl Bus {
     /// How many listeners are subscribed now.
     pub fn receivers(&self) -> usize {
         self.tx.receiver_count()

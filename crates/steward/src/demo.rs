@@ -11,6 +11,7 @@ use steward_engine::Engine;
 use steward_engine::accounts::NewUser;
 use steward_engine::conversation::{NewConversationCmd, NewMessageCmd, Patch};
 use steward_engine::intake::CustomerRef;
+use steward_store::sql::Sql;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "steward-demo";
@@ -179,26 +180,43 @@ fn pick<'a>(rng: &mut StdRng, items: &'a [&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
-/// Seeds the sample data unless the admin already exists; returns the login to print.
+/// Seeds the sample data once; returns the login to print. The data counts as seeded only
+/// when the last step has written its marker, so an interrupted first run is not mistaken for
+/// a complete demo.
 pub async fn ensure_seeded(engine: &Engine) -> anyhow::Result<Login> {
     let login = Login {
         email: ADMIN_EMAIL.into(),
         password: ADMIN_PASSWORD.into(),
     };
-    let exists = engine
+    let marker: Option<(i64,)> = Sql::new("SELECT value FROM counters WHERE name = 'demo_seeded'")
+        .query_as()
+        .fetch_optional(engine.store.pool())
+        .await?;
+    if marker.is_some() {
+        println!("Using the sample data already in the data folder.");
+        return Ok(login);
+    }
+    if !engine
         .agents()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
-        .iter()
-        .any(|u| u.email == ADMIN_EMAIL);
-    if exists {
-        println!("Using the sample data already in the data folder.");
-        return Ok(login);
+        .is_empty()
+    {
+        anyhow::bail!(
+            "this database holds data that is not a complete demo (an earlier demo may have been interrupted): \
+             remove the data folder or choose another --data, or use `steward serve` for real data"
+        );
     }
     println!("Creating sample data (3 teams, 8 agents, 200 customers, 1,000 conversations)…");
     seed(engine)
         .await
         .context("could not create the sample data")?;
+    let mut tx = engine.store.write().await?;
+    Sql::new("INSERT INTO counters (name, value) VALUES ('demo_seeded', 1)")
+        .query()
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(login)
 }
 

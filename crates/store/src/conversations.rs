@@ -24,6 +24,19 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Conversation>> {
     Ok(q.query_as().fetch_optional(conn).await?)
 }
 
+/// Reads a conversation inside a write transaction and keeps others from changing it until
+/// this transaction ends.
+pub async fn get_for_update(
+    tx: &mut Conn,
+    backend: crate::Backend,
+    id: i64,
+) -> Result<Option<Conversation>> {
+    let mut q = Sql::new(SELECT);
+    q.push(" WHERE c.id = ").bind(id);
+    q.push(backend.lock_conversation_rows());
+    Ok(q.query_as().fetch_optional(tx).await?)
+}
+
 pub async fn get_by_number(conn: &mut Conn, number: i64) -> Result<Option<Conversation>> {
     let mut q = Sql::new(SELECT);
     q.push(" WHERE c.number = ").bind(number);
@@ -383,7 +396,7 @@ pub async fn move_messages(tx: &mut Conn, from: i64, to: i64) -> Result<u64> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("UPDATE search_docs SET conversation_id = $1 WHERE conversation_id = $2 AND kind = 'message'")
+    sqlx::query("UPDATE search_docs SET conversation_id = $1 WHERE conversation_id = $2 AND kind IN ('message', 'internal')")
         .bind(to)
         .bind(from)
         .execute(&mut *tx)

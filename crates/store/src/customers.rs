@@ -101,11 +101,19 @@ pub async fn list(
     let mut s = Sql::new(SELECT);
     s.push(" WHERE 1 = 1");
     if let Some(text) = q.filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.to_lowercase());
-        s.push(" AND (LOWER(cu.name) LIKE ").bind(pattern.clone());
-        s.push(" OR EXISTS (SELECT 1 FROM customer_identities ci WHERE ci.customer_id = cu.id AND ci.value LIKE ")
+        // Case-insensitive on both backends (ASCII letters on SQLite); % and _ match themselves.
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        s.push(" AND (LOWER(cu.name) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+        s.push(" OR EXISTS (SELECT 1 FROM customer_identities ci WHERE ci.customer_id = cu.id AND LOWER(ci.value) LIKE ")
             .bind(pattern)
-            .push("))");
+            .push(" ESCAPE '\\'))");
     }
     if let Some(o) = organization_id {
         s.push(" AND cu.organization_id = ").bind(o);

@@ -31,6 +31,15 @@ impl Backend {
         }
     }
 
+    /// What a SELECT inside a write transaction appends to lock the conversation rows it reads
+    /// until commit. SQLite needs nothing: its write transactions already exclude each other.
+    pub fn lock_conversation_rows(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE OF c",
+        }
+    }
+
     /// Fills the schema template's type placeholders.
     pub fn render(self, template: &str) -> String {
         let (pk, bytes) = match self {

@@ -20,6 +20,13 @@ pub enum Claim {
     Mismatch,
 }
 
+/// (request hash, status, content type, response, created at) of a key already used.
+type StoredKey = (String, i64, Option<String>, Option<String>, i64);
+
+/// A claim still unfinished after this long belongs to a request that died (client gone,
+/// process stopped); a retry may take it over.
+pub const STALE_MS: i64 = 60_000;
+
 pub async fn claim(
     tx: &mut Conn,
     scope: &str,
@@ -27,8 +34,8 @@ pub async fn claim(
     request_hash: &str,
     at: i64,
 ) -> Result<Claim> {
-    let existing: Option<(String, i64, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT request_hash, status, content_type, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
+    let existing: Option<StoredKey> = sqlx::query_as(
+        "SELECT request_hash, status, content_type, response, created_at FROM idempotency_keys WHERE scope = $1 AND key = $2",
     )
     .bind(scope.to_string())
     .bind(key.to_string())
@@ -47,9 +54,19 @@ pub async fn claim(
             .await?;
             Ok(Claim::Fresh)
         }
-        Some((hash, _, _, _)) if hash != request_hash => Ok(Claim::Mismatch),
-        Some((_, 0, _, _)) => Ok(Claim::InProgress),
-        Some((_, status, ct, body)) => Ok(Claim::Replay {
+        Some((_, 0, _, _, created)) if created < at - STALE_MS => {
+            sqlx::query("UPDATE idempotency_keys SET request_hash = $1, created_at = $2 WHERE scope = $3 AND key = $4")
+                .bind(request_hash.to_string())
+                .bind(at)
+                .bind(scope.to_string())
+                .bind(key.to_string())
+                .execute(&mut *tx)
+                .await?;
+            Ok(Claim::Fresh)
+        }
+        Some((hash, _, _, _, _)) if hash != request_hash => Ok(Claim::Mismatch),
+        Some((_, 0, _, _, _)) => Ok(Claim::InProgress),
+        Some((_, status, ct, body, _)) => Ok(Claim::Replay {
             status: u16::try_from(status).unwrap_or(500),
             content_type: ct.unwrap_or_default(),
             body: body.unwrap_or_default(),

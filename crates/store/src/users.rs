@@ -140,12 +140,16 @@ pub async fn members(conn: &mut Conn, team_id: i64) -> Result<Vec<i64>> {
     )
 }
 
+/// Replaces a team's members; a repeated id counts once.
 pub async fn set_members(tx: &mut Conn, team_id: i64, users: &[i64]) -> Result<()> {
+    let mut users = users.to_vec();
+    users.sort_unstable();
+    users.dedup();
     sqlx::query("DELETE FROM team_members WHERE team_id = $1")
         .bind(team_id)
         .execute(&mut *tx)
         .await?;
-    for u in users {
+    for u in &users {
         sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
             .bind(team_id)
             .bind(*u)

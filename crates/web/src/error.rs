@@ -99,6 +99,13 @@ impl From<EngineError> for Problem {
     fn from(e: EngineError) -> Problem {
         match e {
             EngineError::Domain(d) => d.into(),
+            // Two requests made the same new thing at the same moment; the loser may retry.
+            EngineError::Store(s) if s.is_unique_violation() => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "The change conflicts with the current state",
+                "a change made at the same moment conflicts with this one; retry",
+            ),
             EngineError::Store(s) => {
                 tracing::error!(error = %s, "storage error");
                 Problem::internal()

@@ -98,3 +98,17 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// A path parameter; a malformed one (`/conversations/abc`) answers 400 problem+json.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(r) => Err(Problem::bad_request(format!("bad path: {}", r.body_text()))),
+        }
+    }
+}

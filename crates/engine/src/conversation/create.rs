@@ -197,7 +197,7 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
         self.bus
-            .conversation_changed(id, "created", by.map(|a| a.user_id));
+            .conversation_changed(&conversation, None, "created", by.map(|a| a.user_id));
         Ok(conversation)
     }
 }

@@ -23,6 +23,11 @@ impl Engine {
         let at = now_ms();
         let doer = Doer::User(by.user_id);
         let mut tx = self.store.write().await?;
+        // Lock both rows, lower id first, so two opposite merges cannot both pass.
+        let backend = self.store.backend();
+        for id in [source_id.min(target_id), source_id.max(target_id)] {
+            conversations::get_for_update(&mut tx, backend, id).await?;
+        }
         let source = conversations::get(&mut tx, source_id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
@@ -46,14 +51,47 @@ impl Engine {
                 tag_ids.push(id);
             }
         }
+        let tags_before: Vec<String> = conversations::tags_of(&mut tx, &[target.id])
+            .await?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
         conversations::set_tags(&mut tx, target.id, &tag_ids).await?;
+        let tags_after: Vec<String> = conversations::tags_of(&mut tx, &[target.id])
+            .await?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        if tags_after != tags_before {
+            record(
+                &mut tx,
+                doer,
+                target.id,
+                "tags.changed",
+                json!({"before": tags_before, "after": tags_after, "reason": "merge"}),
+                at,
+            )
+            .await?;
+        }
         let mut followers = conversations::followers(&mut tx, target.id).await?;
         followers.extend(conversations::followers(&mut tx, source.id).await?);
         followers.extend(source.assignee_id);
         followers.retain(|f| Some(*f) != target.assignee_id);
         followers.sort_unstable();
         followers.dedup();
-        conversations::set_followers(&mut tx, target.id, &followers).await?;
+        let followers_before = conversations::followers(&mut tx, target.id).await?;
+        if followers != followers_before {
+            conversations::set_followers(&mut tx, target.id, &followers).await?;
+            record(
+                &mut tx,
+                doer,
+                target.id,
+                "followers.changed",
+                json!({"before": followers_before, "after": followers, "reason": "merge"}),
+                at,
+            )
+            .await?;
+        }
 
         let mut closing = Changes {
             merged_into: Some(target.id),
@@ -67,6 +105,7 @@ impl Engine {
         let mut reopen = Changes::default();
         if matches!(target.status, Status::Solved) && source.status.is_active() {
             reopen.status = Some(Status::Open);
+            record(&mut tx, doer, target.id, "status.changed", json!({"before": target.status, "after": Status::Open, "reason": "an open conversation was merged in"}), at).await?;
         }
         conversations::update(&mut tx, target.id, &reopen, at, true, moved).await?;
         record(&mut tx, doer, source.id, "conversation.merged", json!({
@@ -89,9 +128,9 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
         self.bus
-            .conversation_changed(source.id, "merged", Some(by.user_id));
+            .conversation_changed(&source, None, "merged", Some(by.user_id));
         self.bus
-            .conversation_changed(target.id, "merged", Some(by.user_id));
+            .conversation_changed(&after, Some(&target), "merged", Some(by.user_id));
         Ok(after)
     }
 }

@@ -100,9 +100,11 @@ impl Engine {
         let files = self.store_uploads(cmd.attachments).await?;
         let at = cmd.at.unwrap_or_else(now_ms);
         let mut tx = self.store.write().await?;
-        let c = conversations::get(&mut tx, id)
+        let c = conversations::get_for_update(&mut tx, self.store.backend(), id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
+        // Checked again on the locked row: a transfer may have landed since the first look.
+        by.may_work_on(c.access())?;
         if let Some(target) = c.merged_into {
             return Err(EngineError::conflict(format!(
                 "this conversation was merged into conversation {target}; add messages there"
@@ -181,10 +183,10 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("message"))?;
         tx.commit().await?;
         self.bus
-            .conversation_changed(target, "message", Some(by.user_id));
+            .conversation_changed(&conversation, None, "message", Some(by.user_id));
         if target != id {
             self.bus
-                .conversation_changed(id, "follow_up", Some(by.user_id));
+                .conversation_changed(&c, None, "follow_up", Some(by.user_id));
         }
         Ok((conversation, message))
     }

@@ -37,6 +37,16 @@ impl Engine {
         Ok(c)
     }
 
+    /// The tag names of a conversation, for answers about a change the caller just made.
+    pub async fn conversation_tags(&self, id: i64) -> Result<Vec<String>> {
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(conversations::tags_of(&mut conn, &[id])
+            .await?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect())
+    }
+
     pub async fn conversation_detail(&self, by: &Actor, id: i64) -> Result<Detail> {
         let conversation = self.conversation(by, id).await?;
         let mut conn = self.store.pool().acquire().await?;

@@ -131,7 +131,7 @@ impl Engine {
         let at = patch.at.unwrap_or_else(now_ms);
         let doer = Doer::User(by.user_id);
         let mut tx = self.store.write().await?;
-        let c = conversations::get(&mut tx, id)
+        let c = conversations::get_for_update(&mut tx, self.store.backend(), id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         by.may_work_on(c.access())?;
@@ -275,7 +275,7 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
         self.bus
-            .conversation_changed(id, "updated", Some(by.user_id));
+            .conversation_changed(&after, Some(&c), "updated", Some(by.user_id));
         Ok(after)
     }
 }

@@ -49,6 +49,14 @@ impl Engine {
                 )));
             }
         }
+        if let Some(p) = r.phone.as_deref() {
+            let p = crate::intake::check_phone(p)?;
+            if let Some(owner) = customers::find_by_identity(&mut tx, "phone", &p).await? {
+                return Err(EngineError::conflict(format!(
+                    "{p} already belongs to customer {owner}"
+                )));
+            }
+        }
         if let Some(o) = organization_id
             && customers::organization(&mut tx, o).await?.is_none()
         {
@@ -63,6 +71,10 @@ impl Engine {
                 .await?
                 .ok_or_else(|| EngineError::not_found("customer"))?;
             customers::update(&mut tx, id, &c.name, organization_id, &c.notes, at).await?;
+            log(&mut tx, Some(by), "customer", id, "customer.updated", json!({
+                "before": {"organization_id": null}, "after": {"organization_id": organization_id},
+            }), at)
+            .await?;
         }
         let c = customers::get(&mut tx, id)
             .await?

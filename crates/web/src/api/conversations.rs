@@ -6,8 +6,8 @@ use super::{ApiResult, decode_attachments};
 use crate::AppState;
 use crate::authz::ApiActor;
 use crate::error::Problem;
-use crate::extract::{ApiJson, ApiQuery};
-use axum::extract::{Path, State};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -207,7 +207,7 @@ pub async fn create_conversation(
 pub async fn get_conversation(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<axum::Json<ConversationOut>> {
     let d = s.engine.conversation_detail(&actor, id).await?;
     Ok(axum::Json(ConversationOut::from(d.conversation, d.tags)))
@@ -219,7 +219,7 @@ pub async fn get_conversation(
 pub async fn update_conversation(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PatchConversationIn>,
 ) -> ApiResult<axum::Json<ConversationOut>> {
     let patch = Patch {
@@ -233,12 +233,10 @@ pub async fn update_conversation(
         followers: body.followers,
         at: None,
     };
-    s.engine.update_conversation(&actor, id, patch).await?;
-    // Read back through the policy: a transfer may take it out of the caller's sight.
-    match s.engine.conversation_detail(&actor, id).await {
-        Ok(d) => Ok(axum::Json(ConversationOut::from(d.conversation, d.tags))),
-        Err(e) => Err(e.into()),
-    }
+    // Answer with what was saved, even when a transfer took it out of the caller's sight.
+    let c = s.engine.update_conversation(&actor, id, patch).await?;
+    let tags = s.engine.conversation_tags(c.id).await?;
+    Ok(axum::Json(ConversationOut::from(c, tags)))
 }
 
 /// The messages and internal notes, oldest first.
@@ -247,7 +245,7 @@ pub async fn update_conversation(
 pub async fn list_messages(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<axum::Json<Vec<MessageOut>>> {
     let (msgs, atts) = s.engine.conversation_messages(&actor, id).await?;
     Ok(axum::Json(
@@ -264,7 +262,7 @@ pub async fn list_messages(
 pub async fn create_message(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MessageIn>,
 ) -> ApiResult<Response> {
     let cmd = NewMessageCmd {
@@ -301,7 +299,7 @@ pub async fn create_message(
 pub async fn list_events(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<axum::Json<Vec<EventOut>>> {
     let events = s.engine.conversation_events(&actor, id).await?;
     Ok(axum::Json(events.into_iter().map(EventOut::from).collect()))
@@ -313,7 +311,7 @@ pub async fn list_events(
 pub async fn merge_conversation(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MergeIn>,
 ) -> ApiResult<axum::Json<ConversationOut>> {
     let target = s.engine.merge_conversations(&actor, id, body.into).await?;
@@ -327,7 +325,7 @@ pub async fn merge_conversation(
 pub async fn get_attachment(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     let (a, bytes) = s.engine.attachment(&actor, id).await?;
     Ok(crate::ui::download(&a, bytes))

@@ -7,8 +7,8 @@ use super::dto::*;
 use crate::AppState;
 use crate::authz::ApiActor;
 use crate::error::Problem;
-use crate::extract::{ApiJson, ApiQuery};
-use axum::extract::{Path, State};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -86,7 +86,7 @@ pub async fn create_customer(
 pub async fn get_customer(
     State(s): State<AppState>,
     ApiActor(_): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<J<CustomerOut>> {
     let (c, ids) = s.engine.customer(id).await?;
     Ok(axum::Json(CustomerOut::from(c, ids)))
@@ -97,7 +97,7 @@ pub async fn get_customer(
 pub async fn update_customer(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PatchCustomerIn>,
 ) -> ApiResult<J<CustomerOut>> {
     s.engine
@@ -118,7 +118,7 @@ pub async fn update_customer(
 pub async fn add_identity(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<IdentityOut>,
 ) -> ApiResult<Response> {
     let i = s.engine.add_identity(&actor, id, &b.kind, &b.value).await?;
@@ -129,20 +129,32 @@ pub async fn add_identity(
 }
 
 /// Every conversation of a customer the caller may see, on every channel.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/conversations", tag = "customers", responses((status = 200, body = Page<ConversationOut>)))]
+#[utoipa::path(get, path = "/api/v1/customers/{id}/conversations", params(PageQuery), tag = "customers", responses((status = 200, body = Page<ConversationOut>)))]
 pub async fn customer_conversations(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<J<Page<ConversationOut>>> {
     s.engine.customer(id).await?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 100);
+    let after = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.split_once('_')
+                .and_then(|(k, i)| Some((k.parse().ok()?, i.parse().ok()?)))
+                .ok_or_else(|| Problem::bad_request("cursor is not one this API gave out"))
+        })
+        .transpose()?;
     let filter = Filter {
         customer_id: Some(id),
-        limit: 100,
+        limit,
+        after,
         ..Default::default()
     };
     let rows = s.engine.list_conversations(&actor, &filter).await?;
-    let next_cursor = (rows.len() == 100)
+    let next_cursor = (rows.len() as i64 == limit)
         .then(|| {
             rows.last()
                 .map(|(c, _)| encode_cursor(c.last_activity_at, c.id))
@@ -155,6 +167,13 @@ pub async fn customer_conversations(
             .collect(),
         next_cursor,
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
 }
 
 /// Organizations with their customer counts.
@@ -192,7 +211,7 @@ pub async fn create_organization(
 pub async fn get_organization(
     State(s): State<AppState>,
     ApiActor(_): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<J<OrganizationOut>> {
     Ok(axum::Json(OrganizationOut::from(
         s.engine.organization(id).await?,
@@ -244,7 +263,7 @@ pub async fn create_agent(
 pub async fn get_agent(
     State(s): State<AppState>,
     ApiActor(_): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<J<AgentOut>> {
     let (u, teams) = s.engine.agent(id).await?;
     Ok(axum::Json(AgentOut::from(u, teams)))
@@ -255,7 +274,7 @@ pub async fn get_agent(
 pub async fn update_agent(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PatchAgentIn>,
 ) -> ApiResult<J<AgentOut>> {
     actor.may_administer()?;
@@ -337,7 +356,7 @@ pub async fn create_team(
 pub async fn get_team(
     State(s): State<AppState>,
     ApiActor(_): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<J<TeamOut>> {
     Ok(axum::Json(team_out(&s, id).await?))
 }
@@ -347,7 +366,7 @@ pub async fn get_team(
 pub async fn update_team(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<TeamIn>,
 ) -> ApiResult<J<TeamOut>> {
     actor.may_administer()?;
@@ -402,7 +421,7 @@ pub async fn create_tag(
 pub async fn update_tag(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<TagIn>,
 ) -> ApiResult<J<TagOut>> {
     let current = s
@@ -429,7 +448,7 @@ pub async fn update_tag(
 pub async fn delete_tag(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     s.engine.delete_tag(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -470,7 +489,7 @@ pub async fn create_custom_field(
 pub async fn update_custom_field(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PatchCustomFieldIn>,
 ) -> ApiResult<J<CustomFieldOut>> {
     let f = s
@@ -491,7 +510,7 @@ pub async fn update_custom_field(
 pub async fn delete_custom_field(
     State(s): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     s.engine.delete_custom_field(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -93,6 +93,7 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         )
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::idempotency::idempotent,
@@ -101,6 +102,15 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
     Router::new()
         .nest("/api/v1", v1)
         .route("/api/docs", get(docs::docs_page))
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "bad-request",
+        "Method not allowed",
+        "this route does not take that method; see /api/docs",
+    )
 }
 
 async fn not_found() -> Problem {

@@ -4,7 +4,7 @@
 use super::form::FormData;
 use super::render;
 use crate::AppState;
-use crate::authz::{Agent, SESSION_COOKIE, cookie, session_cookie};
+use crate::authz::{Agent, SESSION_COOKIE, session_cookie};
 use crate::error::PageError;
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
@@ -19,6 +19,37 @@ struct LoginPage {
     next: String,
     error: String,
     email: String,
+    csrf: String,
+}
+
+/// The sign-in form has no session yet, so its CSRF token is a cookie the form must repeat
+/// (double submit): another site can make a browser post the form but cannot read the cookie.
+const LOGIN_CSRF_COOKIE: &str = "steward_login_csrf";
+
+fn login_page_with(
+    s: &AppState,
+    next: String,
+    error: &str,
+    email: String,
+    status: StatusCode,
+) -> Response {
+    let csrf = steward_engine::accounts::new_secret("");
+    let mut res = render(&LoginPage {
+        brand: s.brand.clone(),
+        next,
+        error: error.to_string(),
+        email,
+        csrf: csrf.clone(),
+    });
+    *res.status_mut() = status;
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        if s.secure_cookies { "; Secure" } else { "" }
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
 }
 
 #[derive(serde::Deserialize)]
@@ -26,9 +57,12 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only same-site paths, so a sign-in link cannot send people elsewhere.
+/// Only same-site paths, so a sign-in link cannot send people elsewhere: a single leading
+/// slash and nothing a browser would strip or reinterpret (spaces, control characters,
+/// backslashes).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let plain = next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next.to_string()
     } else {
         "/inbox".to_string()
@@ -36,17 +70,32 @@ fn safe_next(next: &str) -> String {
 }
 
 pub async fn login_page(State(s): State<AppState>, Query(q): Query<Next>) -> Response {
-    render(&LoginPage {
-        brand: s.brand.clone(),
-        next: safe_next(q.next.as_deref().unwrap_or("/inbox")),
-        error: String::new(),
-        email: String::new(),
-    })
+    login_page_with(
+        &s,
+        safe_next(q.next.as_deref().unwrap_or("/inbox")),
+        "",
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+/// The login CSRF cookie the browser sent, if any.
+fn sent_login_csrf(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_CSRF_COOKIE)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
 }
 
 pub async fn sign_in(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
     let email = form.get("email").trim().to_lowercase();
@@ -54,15 +103,15 @@ pub async fn sign_in(
     let by_ip = format!("ip:{}", addr.ip());
     let by_email = format!("email:{email}");
     let page = |error: &str, status: StatusCode| {
-        let mut res = render(&LoginPage {
-            brand: s.brand.clone(),
-            next: next.clone(),
-            error: error.to_string(),
-            email: email.clone(),
-        });
-        *res.status_mut() = status;
-        res
+        login_page_with(&s, next.clone(), error, email.clone(), status)
     };
+    let csrf = sent_login_csrf(&headers);
+    if csrf.is_empty() || csrf != form.get("_csrf") {
+        return Ok(page(
+            "The sign-in form expired. Please try again.",
+            StatusCode::FORBIDDEN,
+        ));
+    }
     if !s.sign_in_limiter.allowed(&by_ip) || !s.sign_in_limiter.allowed(&by_email) {
         return Ok(page(
             "Too many failed attempts. Wait 15 minutes and try again.",
@@ -99,9 +148,4 @@ pub async fn sign_out(
     s.engine.sign_out(&agent.session).await?;
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
-}
-
-/// Whether the request carries any session cookie (used to skip work for anonymous clients).
-pub fn has_session(parts: &axum::http::request::Parts) -> bool {
-    cookie(parts, SESSION_COOKIE).is_some()
 }

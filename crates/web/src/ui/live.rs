@@ -18,18 +18,20 @@ use tokio_stream::wrappers::BroadcastStream;
 
 pub async fn stream(
     State(s): State<AppState>,
-    _agent: Agent,
+    agent: Agent,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stopping = s.stopping.clone();
-    let events = BroadcastStream::new(s.engine.bus.subscribe()).map(|item| {
-        Ok(match item {
-            Ok(e) => Event::default()
+    let actor = agent.actor;
+    let events =
+        BroadcastStream::new(s.engine.bus.subscribe()).filter_map(move |item| match item {
+            // Only what this agent may see: other teams' conversations stay silent.
+            Ok(e) if e.visible_to(&actor) => Some(Ok(Event::default()
                 .event(e.topic.clone())
-                .data(serde_json::to_string(&e).unwrap_or_default()),
+                .data(serde_json::to_string(&e).unwrap_or_default()))),
+            Ok(_) => None,
             // Missed events: tell the page to refresh everything it shows.
-            Err(_) => Event::default().event("resync").data("{}"),
-        })
-    });
+            Err(_) => Some(Ok(Event::default().event("resync").data("{}"))),
+        });
     // The stream ends when the server stops, so shutdown never waits on an open page.
     let events =
         futures_util::StreamExt::take_until(
@@ -60,7 +62,7 @@ pub async fn report_presence(
             )));
         }
     };
-    s.engine.conversation(&agent.actor, id).await?;
+    let c = s.engine.conversation(&agent.actor, id).await?;
     let viewer = Viewer {
         user_id: agent.actor.user_id,
         name: agent.actor.name.clone(),
@@ -73,6 +75,7 @@ pub async fn report_presence(
             kind: "presence".into(),
             user_id: Some(agent.actor.user_id),
             detail: serde_json::to_value(now).unwrap_or_default(),
+            audience: vec![(c.team_id, c.assignee_id)],
         });
     }
     Ok(StatusCode::NO_CONTENT)
