@@ -146,3 +146,136 @@ fn a_bad_bind_address_is_refused_before_anything_starts() {
         .unwrap_or_default();
     assert!(err.contains("HOST:PORT"));
 }
+
+#[tokio::test]
+async fn user_and_token_commands_create_what_they_say() {
+    use clap::Parser;
+    let (config, pg) = crate::helpers::fresh_config().await;
+    let mut base = vec![
+        "steward".to_string(),
+        "--data".into(),
+        config.data.display().to_string(),
+    ];
+    if let Some(url) = &config.database_url {
+        base.extend(["--database-url".to_string(), url.clone()]);
+    }
+    let run = |extra: &[&str]| {
+        let mut args = base.clone();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        steward::cli::run(steward::cli::Cli::parse_from(args))
+    };
+    run(&["migrate"]).await.expect("migrate");
+    run(&[
+        "user",
+        "create",
+        "--email",
+        "cli@example.com",
+        "--name",
+        "Cli",
+        "--role",
+        "supervisor",
+        "--password",
+        "long enough pw",
+    ])
+    .await
+    .expect("user create");
+    run(&[
+        "token",
+        "create",
+        "--email",
+        "cli@example.com",
+        "--name",
+        "script",
+    ])
+    .await
+    .expect("token create");
+    let err = run(&[
+        "user",
+        "create",
+        "--email",
+        "cli@example.com",
+        "--name",
+        "Again",
+    ])
+    .await
+    .err()
+    .map(|e| one_line(&e))
+    .unwrap_or_default();
+    assert!(err.contains("already exists"), "{err}");
+    let err = run(&[
+        "user",
+        "create",
+        "--email",
+        "x@example.com",
+        "--name",
+        "X",
+        "--role",
+        "king",
+    ])
+    .await
+    .err()
+    .map(|e| one_line(&e))
+    .unwrap_or_default();
+    assert!(err.contains("admin, supervisor, agent"), "{err}");
+    let store = app::open_store(&config).await.expect("store");
+    let engine = app::engine(store.clone(), &config);
+    let users = engine.agents().await.expect("agents");
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].role.as_str(), "supervisor");
+    assert!(
+        engine
+            .sign_in("cli@example.com", "long enough pw")
+            .await
+            .expect("sign in")
+            .is_some()
+    );
+    let (n,): (i64,) = steward_store::sql::Sql::new("SELECT COUNT(*) FROM api_tokens")
+        .query_as()
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 1);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&config.data);
+    if let Some(name) = pg {
+        crate::helpers::drop_pg_database(&name).await;
+    }
+}
+
+#[test]
+fn a_config_file_sets_everything_and_flags_win_over_it() {
+    use clap::Parser;
+    let path = std::env::temp_dir().join(format!("steward-config-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "bind = \"127.0.0.1:9999\"\ndata = \"/tmp/from-file\"\nbrand = \"Acme Support\"\n",
+    )
+    .expect("write");
+    let cli = steward::cli::Cli::parse_from([
+        "steward",
+        "--config",
+        path.to_str().unwrap_or(""),
+        "--bind",
+        "127.0.0.1:7777",
+        "serve",
+    ]);
+    let config = cli.global.config().expect("config");
+    assert_eq!(config.bind, "127.0.0.1:7777");
+    assert_eq!(config.data, std::path::PathBuf::from("/tmp/from-file"));
+    assert_eq!(config.brand, "Acme Support");
+    std::fs::write(&path, "colour = \"red\"\n").expect("write");
+    let cli = steward::cli::Cli::parse_from([
+        "steward",
+        "--config",
+        path.to_str().unwrap_or(""),
+        "serve",
+    ]);
+    let err = cli
+        .global
+        .config()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("unknown field"), "{err}");
+    let _ = std::fs::remove_file(path);
+}

@@ -498,3 +498,190 @@ async fn the_live_stream_tells_an_agent_nothing_about_other_teams() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn notes_merges_customer_pages_search_and_sign_out_work_in_the_workspace() {
+    let app = spawn_app().await;
+    let a = app
+        .conversation(
+            "wf@example.com",
+            "Kettle broken",
+            "The kettle whistles oddly",
+        )
+        .await;
+    let b = app
+        .conversation("wf@example.com", "Kettle again", "Still whistling")
+        .await;
+    let client = sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let (_, html) = page(&client, &app, &format!("/conversations/{}", a["id"])).await;
+    let csrf = csrf_of(&html);
+    let note = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .text("visibility", "internal")
+        .text("body", "Checked the warranty")
+        .text("status", "");
+    let res = client
+        .post(format!("{}/conversations/{}/reply", app.base, a["id"]))
+        .multipart(note)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, msgs) = app
+        .get(&format!("/api/v1/conversations/{}/messages", a["id"]))
+        .await;
+    assert_eq!(msgs[1]["visibility"], "internal");
+    let (_, after_note) = app.get(&format!("/api/v1/conversations/{}", a["id"])).await;
+    assert_eq!(
+        after_note["status"], "new",
+        "a note does not answer the customer"
+    );
+
+    let res = client
+        .post(format!("{}/conversations/{}/merge", app.base, a["id"]))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("into", &format!("#{}", b["number"])),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, merged) = app.get(&format!("/api/v1/conversations/{}", a["id"])).await;
+    assert_eq!(merged["merged_into"], b["id"]);
+
+    let (s, customer) = page(
+        &client,
+        &app,
+        &format!("/customers/{}", a["customer"]["id"]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(customer.contains("Kettle again") && customer.contains("wf@example.com"));
+    let (_, found) = page(&client, &app, "/search?q=whistling").await;
+    assert!(found.contains("Kettle again"));
+    let (_, filtered) = page(&client, &app, "/search?q=whistling&status=solved").await;
+    assert!(
+        !filtered.contains("Kettle again"),
+        "the status filter applies"
+    );
+
+    let res = client
+        .post(format!("{}/logout", app.base))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (s, _) = page(&client, &app, "/inbox").await;
+    assert_eq!(
+        s,
+        StatusCode::SEE_OTHER,
+        "signed out: back to the sign-in page"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn admins_add_agents_teams_and_fields_through_the_admin_pages() {
+    let app = spawn_app().await;
+    let client = sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let (_, html) = page(&client, &app, "/admin/teams").await;
+    let csrf = csrf_of(&html);
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = format!("{}{path}", app.base);
+        async move {
+            client
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }
+    };
+    assert_eq!(
+        post(
+            "/admin/teams",
+            vec![
+                ("_csrf", csrf.clone()),
+                ("action", "create".into()),
+                ("name", "Returns".into()),
+                ("description", "".into())
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, teams) = app.get("/api/v1/teams").await;
+    let team_id = teams[0]["id"].as_i64().unwrap_or(0);
+    assert_eq!(
+        post(
+            "/admin/agents",
+            vec![
+                ("_csrf", csrf.clone()),
+                ("action", "create".into()),
+                ("email", "new@example.com".into()),
+                ("name", "New Agent".into()),
+                ("role", "agent".into()),
+                ("team_ids", team_id.to_string()),
+                ("password", "a good password".into())
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, agents) = app.get("/api/v1/agents").await;
+    let new = agents
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["email"] == "new@example.com")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(new["team_ids"], json!([team_id]));
+    assert_eq!(
+        post(
+            "/admin/fields",
+            vec![
+                ("_csrf", csrf.clone()),
+                ("action", "create".into()),
+                ("key", "order_id".into()),
+                ("label", "Order".into()),
+                ("kind", "text".into()),
+                ("options", "".into())
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, fields) = app.get("/api/v1/custom_fields").await;
+    assert_eq!(fields[0]["key"], "order_id");
+    let c = app.conversation("cf@example.com", "Fields", "x").await;
+    let res = client
+        .post(format!("{}/conversations/{}/update", app.base, c["id"]))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("cf.order_id", "A-1001"),
+            ("team_id", &team_id.to_string()),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, after) = app.get(&format!("/api/v1/conversations/{}", c["id"])).await;
+    assert_eq!(after["custom_fields"]["order_id"], "A-1001");
+    assert_eq!(after["team_id"], team_id);
+    let (_, mine) = page(
+        &sign_in(&app, "new@example.com", "a good password").await,
+        &app,
+        "/inbox?view=teams",
+    )
+    .await;
+    assert!(
+        mine.contains("Fields"),
+        "the new agent sees their team's conversation under My teams"
+    );
+    app.stop().await;
+}

@@ -13,6 +13,7 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct SearchQuery {
     q: Option<String>,
+    status: Option<String>,
 }
 
 pub struct Person {
@@ -29,6 +30,7 @@ struct SearchPage {
     rows: Vec<Row>,
     people: Vec<Person>,
     searched: bool,
+    statuses: Vec<super::view::Choice>,
 }
 
 pub async fn page(
@@ -37,10 +39,18 @@ pub async fn page(
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let text = q.q.unwrap_or_default();
+    let status_sel = q.status.unwrap_or_default();
     let (rows, people) = if text.trim().is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        let (hits, people) = s.engine.search(&agent.actor, &text, None, 50).await?;
+        let status = status_sel.as_str();
+        let status = (!status.is_empty())
+            .then(|| steward_domain::Status::parse(status))
+            .transpose()?;
+        let (hits, people) = s
+            .engine
+            .search(&agent.actor, &text, status.map(|s| s.as_str()), 50)
+            .await?;
         let now = steward_store::now_ms();
         let rows = hits
             .into_iter()
@@ -63,6 +73,14 @@ pub async fn page(
         )
     };
     Ok(render(&SearchPage {
+        statuses: super::view::word_choices(
+            &steward_domain::Status::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+            &status_sel,
+            "any status",
+        ),
         layout: Layout::new(&agent, &s.brand, "search"),
         searched: !text.trim().is_empty(),
         q: text,
