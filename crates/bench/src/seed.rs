@@ -260,13 +260,7 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
                 Arg::Text(email.clone()),
                 Arg::Int(now - year),
             ]);
-            docs.push(vec![
-                Arg::Text(format!("{name} {email}")),
-                Arg::Text("customer".into()),
-                Arg::NullInt,
-                Arg::Int(id),
-                Arg::NullInt,
-            ]);
+            docs.push(vec![Arg::Int(id), Arg::Text(format!("{name} {email}"))]);
         }
         insert_rows(
             &mut tx,
@@ -282,19 +276,7 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
             ident,
         )
         .await?;
-        insert_rows(
-            &mut tx,
-            "search_docs",
-            &[
-                "body",
-                "kind",
-                "conversation_id",
-                "customer_id",
-                "message_id",
-            ],
-            docs,
-        )
-        .await?;
+        insert_rows(&mut tx, "people_docs", &["rowid", "body"], docs).await?;
         tx.commit().await?;
         c += n;
     }
@@ -302,6 +284,7 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
     let first_conv = scalar(store, "SELECT MAX(id) FROM conversations").await? + 1;
     let first_number = scalar(store, "SELECT MAX(number) FROM conversations").await? + 1;
     let mut next_message = scalar(store, "SELECT MAX(id) FROM messages").await? + 1;
+    let mut next_doc = scalar(store, "SELECT MAX(id) FROM search_rows").await? + 1;
     let mut total_messages = 0i64;
     let mut done = 0u64;
     progress(0, opts.conversations, started);
@@ -310,6 +293,7 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
         let mut tx = store.write().await?;
         let (mut convs, mut msgs, mut docs, mut tags, mut events) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut rows = Vec::new();
         for k in 0..n as i64 {
             let id = first_conv + done as i64 + k;
             // Some customers write much more than others.
@@ -355,13 +339,14 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
                     Arg::Text(body.clone()),
                     Arg::Int(t),
                 ]);
-                docs.push(vec![
-                    Arg::Text(body),
+                rows.push(vec![
+                    Arg::Int(next_doc),
                     Arg::Text("message".into()),
                     Arg::Int(id),
-                    Arg::NullInt,
                     Arg::Int(next_message),
                 ]);
+                docs.push(vec![Arg::Int(next_doc), Arg::Text(body)]);
+                next_doc += 1;
                 next_message += 1;
             }
             total_messages += count;
@@ -387,13 +372,14 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
                 Arg::from(solved),
                 Arg::from((status == "closed").then_some(t)),
             ]);
-            docs.push(vec![
-                Arg::Text(subject),
+            rows.push(vec![
+                Arg::Int(next_doc),
                 Arg::Text("subject".into()),
                 Arg::Int(id),
                 Arg::NullInt,
-                Arg::NullInt,
             ]);
+            docs.push(vec![Arg::Int(next_doc), Arg::Text(subject)]);
+            next_doc += 1;
             for tag in 0..rng.random_range(0..3) {
                 tags.push(vec![
                     Arg::Int(id),
@@ -455,17 +441,12 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
         .await?;
         insert_rows(
             &mut tx,
-            "search_docs",
-            &[
-                "body",
-                "kind",
-                "conversation_id",
-                "customer_id",
-                "message_id",
-            ],
-            docs,
+            "search_rows",
+            &["id", "kind", "conversation_id", "message_id"],
+            rows,
         )
         .await?;
+        insert_rows(&mut tx, "search_docs", &["rowid", "body"], docs).await?;
         insert_rows(
             &mut tx,
             "conversation_tags",
@@ -526,6 +507,7 @@ async fn finish(store: &Store) -> anyhow::Result<()> {
             "conversations",
             "messages",
             "events",
+            "search_rows",
         ] {
             Sql::new(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
                 .query()
@@ -534,5 +516,7 @@ async fn finish(store: &Store) -> anyhow::Result<()> {
         }
     }
     tx.commit().await?;
+    // Fresh statistics, so the planner knows the tables are large.
+    Sql::new("ANALYZE").query().execute(store.pool()).await?;
     Ok(())
 }

@@ -396,7 +396,7 @@ pub async fn move_messages(tx: &mut Conn, from: i64, to: i64) -> Result<u64> {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    sqlx::query("UPDATE search_docs SET conversation_id = $1 WHERE conversation_id = $2 AND kind IN ('message', 'internal')")
+    sqlx::query("UPDATE search_rows SET conversation_id = $1 WHERE conversation_id = $2 AND kind IN ('message', 'internal')")
         .bind(to)
         .bind(from)
         .execute(&mut *tx)

@@ -192,6 +192,14 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (scope, key)
 );
 
+CREATE TABLE search_rows (
+    id {pk},
+    kind TEXT NOT NULL,
+    conversation_id BIGINT NOT NULL,
+    message_id BIGINT
+);
+CREATE INDEX search_rows_conversation ON search_rows (conversation_id, kind);
+
 CREATE TABLE counters (
     name TEXT PRIMARY KEY,
     value BIGINT NOT NULL

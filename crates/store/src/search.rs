@@ -13,7 +13,6 @@ pub enum DocKind {
     Subject,
     Message,
     Internal,
-    Customer,
 }
 
 impl DocKind {
@@ -22,56 +21,57 @@ impl DocKind {
             DocKind::Subject => "subject",
             DocKind::Message => "message",
             DocKind::Internal => "internal",
-            DocKind::Customer => "customer",
         }
     }
 }
 
+/// Indexes text that belongs to a conversation (its subject, a message or a note).
 pub async fn index(
     tx: &mut Conn,
     kind: DocKind,
-    conversation_id: Option<i64>,
-    customer_id: Option<i64>,
+    conversation_id: i64,
     message_id: Option<i64>,
     body: &str,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO search_docs (body, kind, conversation_id, customer_id, message_id) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(body.to_string())
-    .bind(kind.as_str())
-    .bind(conversation_id)
-    .bind(customer_id)
-    .bind(message_id)
-    .execute(tx)
-    .await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO search_rows (kind, conversation_id, message_id) VALUES ($1, $2, $3) RETURNING id")
+        .bind(kind.as_str())
+        .bind(conversation_id)
+        .bind(message_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO search_docs (rowid, body) VALUES ($1, $2)")
+        .bind(id)
+        .bind(body.to_string())
+        .execute(tx)
+        .await?;
     Ok(())
 }
 
 /// Replaces the subject document of a conversation.
 pub async fn reindex_subject(tx: &mut Conn, conversation_id: i64, subject: &str) -> Result<()> {
-    sqlx::query("DELETE FROM search_docs WHERE kind = 'subject' AND conversation_id = $1")
+    sqlx::query("DELETE FROM search_docs WHERE rowid IN (SELECT id FROM search_rows WHERE conversation_id = $1 AND kind = 'subject')")
         .bind(conversation_id)
         .execute(&mut *tx)
         .await?;
-    index(
-        tx,
-        DocKind::Subject,
-        Some(conversation_id),
-        None,
-        None,
-        subject,
-    )
-    .await
+    sqlx::query("DELETE FROM search_rows WHERE conversation_id = $1 AND kind = 'subject'")
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await?;
+    index(tx, DocKind::Subject, conversation_id, None, subject).await
 }
 
 /// Replaces the document that finds a customer by name and identities.
 pub async fn reindex_customer(tx: &mut Conn, customer_id: i64, text: &str) -> Result<()> {
-    sqlx::query("DELETE FROM search_docs WHERE kind = 'customer' AND customer_id = $1")
+    sqlx::query("DELETE FROM people_docs WHERE rowid = $1")
         .bind(customer_id)
         .execute(&mut *tx)
         .await?;
-    index(tx, DocKind::Customer, None, Some(customer_id), None, text).await
+    sqlx::query("INSERT INTO people_docs (rowid, body) VALUES ($1, $2)")
+        .bind(customer_id)
+        .bind(text.to_string())
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 /// A search hit: the conversation and where the best match was.
@@ -80,6 +80,11 @@ pub struct Hit {
     pub conversation: Conversation,
     pub snippet: Option<String>,
 }
+
+/// How many of the newest matching documents are ranked. A word found in half a million
+/// messages would otherwise make every search rank them all; the newest matches are what
+/// agents look for, and the rank orders those.
+pub const RANKED_WINDOW: i64 = 2_000;
 
 /// Conversations matching `query`, best first, limited to what `scope` allows. Internal notes
 /// count as matches (only agents search).
@@ -94,16 +99,17 @@ pub async fn conversations(
     let Some(expr) = backend.search_query(query) else {
         return Ok(Vec::new());
     };
-    let mut q = Sql::new("WITH hits AS (SELECT search_docs.conversation_id AS cid, ");
+    let mut q = Sql::new("WITH m AS (SELECT search_docs.rowid AS id, ");
     let n = q.next_index();
-    let (matches, rank) = backend.search_match(n);
-    q.push(&format!("MIN({rank}) AS score FROM search_docs WHERE {matches} AND search_docs.conversation_id IS NOT NULL GROUP BY search_docs.conversation_id "));
+    let (matches, rank) = backend.search_match("search_docs", n);
+    q.push(&format!("{rank} AS score FROM search_docs WHERE {matches} ORDER BY search_docs.rowid DESC LIMIT {RANKED_WINDOW}), "));
     q.bind_placeholder_value(expr.clone(), n);
     let n2 = q.next_index();
-    let (matches2, rank2) = backend.search_match(n2);
+    let (matches2, rank2) = backend.search_match("people_docs", n2);
     q.push(&format!(
-        "UNION ALL SELECT c2.id AS cid, MIN({rank2}) AS score FROM search_docs JOIN conversations c2 ON c2.customer_id = search_docs.customer_id \
-         WHERE {matches2} AND search_docs.kind = 'customer' GROUP BY c2.id) "
+        "p AS (SELECT people_docs.rowid AS customer_id, {rank2} AS score FROM people_docs WHERE {matches2} ORDER BY people_docs.rowid DESC LIMIT {RANKED_WINDOW}), \
+         hits AS (SELECT r.conversation_id AS cid, m.score AS score FROM m JOIN search_rows r ON r.id = m.id \
+         UNION ALL SELECT c2.id AS cid, p.score AS score FROM p JOIN conversations c2 ON c2.customer_id = p.customer_id) "
     ));
     q.bind_placeholder_value(expr, n2);
     q.push(crate::conversations::SELECT);
@@ -144,12 +150,10 @@ pub async fn customers(
     let Some(expr) = backend.search_query(query) else {
         return Ok(Vec::new());
     };
-    let mut ids_q = Sql::new("SELECT search_docs.customer_id FROM search_docs WHERE ");
+    let mut ids_q = Sql::new("SELECT people_docs.rowid FROM people_docs WHERE ");
     let n = ids_q.next_index();
-    let (matches, rank) = backend.search_match(n);
-    ids_q.push(&format!(
-        "{matches} AND search_docs.kind = 'customer' ORDER BY {rank} LIMIT "
-    ));
+    let (matches, rank) = backend.search_match("people_docs", n);
+    ids_q.push(&format!("{matches} ORDER BY {rank} LIMIT "));
     ids_q.bind_placeholder_value(expr, n);
     ids_q.bind(limit);
     let ids: Vec<(i64,)> = ids_q.query_as().fetch_all(&mut *conn).await?;

@@ -157,16 +157,8 @@ impl Engine {
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
         conversations::update(&mut tx, id, &Default::default(), at, true, 1).await?;
-        search::index(&mut tx, DocKind::Subject, Some(id), None, None, &subject).await?;
-        search::index(
-            &mut tx,
-            DocKind::Message,
-            Some(id),
-            None,
-            Some(message_id),
-            &text,
-        )
-        .await?;
+        search::index(&mut tx, DocKind::Subject, id, None, &subject).await?;
+        search::index(&mut tx, DocKind::Message, id, Some(message_id), &text).await?;
         record(
             &mut tx,
             doer,

@@ -162,7 +162,7 @@ impl Engine {
             Visibility::Public => DocKind::Message,
             Visibility::Internal => DocKind::Internal,
         };
-        search::index(&mut tx, kind, Some(target), None, Some(message_id), &text).await?;
+        search::index(&mut tx, kind, target, Some(message_id), &text).await?;
         record(
             &mut tx,
             doer,
@@ -233,7 +233,7 @@ async fn customer_target(tx: &mut Conn, c: &Conversation, at: i64) -> Result<i64
                 },
             )
             .await?;
-            search::index(tx, DocKind::Subject, Some(id), None, None, &subject).await?;
+            search::index(tx, DocKind::Subject, id, None, &subject).await?;
             record(
                 tx,
                 Doer::Customer(c.customer_id),
