@@ -21,7 +21,8 @@ pub struct TestApp {
     pub engine: Engine,
     pub data: PathBuf,
     running: Option<Running>,
-    pg: Option<(String, String)>,
+    /// The PostgreSQL database made for this app, dropped when it stops.
+    pg: Option<String>,
 }
 
 fn unique(prefix: &str) -> String {
@@ -67,19 +68,10 @@ async fn sqlx_exec(store: &steward_store::Store, sql: &str) {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let data = std::env::temp_dir().join(unique("steward-test"));
-    let pg = if backend() == "postgres" {
-        Some(fresh_pg_database().await)
-    } else {
-        None
-    };
-    let config = Config {
-        bind: "127.0.0.1:0".into(),
-        data: data.clone(),
-        database_url: pg.as_ref().map(|(url, _)| url.clone()),
-        max_attachment_bytes: 64 * 1024,
-        ..Config::default()
-    };
+    let (mut config, pg) = fresh_config().await;
+    // Small, so the limit is easy to cross in tests.
+    config.max_attachment_bytes = 64 * 1024;
+    let data = config.data.clone();
     let store = app::open_store(&config).await.expect("store opens");
     let running = app::start(&config, store).await.expect("app starts");
     let engine = running.engine.clone();
@@ -245,7 +237,7 @@ impl TestApp {
         if let Some(r) = self.running.take() {
             r.shutdown().await.expect("clean shutdown");
         }
-        if let Some((_, name)) = self.pg.take() {
+        if let Some(name) = self.pg.take() {
             drop_pg_database(&name).await;
         }
         let _ = std::fs::remove_dir_all(&self.data);
