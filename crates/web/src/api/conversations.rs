@@ -50,7 +50,7 @@ pub(crate) fn encode_cursor(key: i64, id: i64) -> String {
     format!("{key}_{id}")
 }
 
-fn decode_cursor(s: &str) -> ApiResult<(i64, i64)> {
+pub(crate) fn decode_cursor(s: &str) -> ApiResult<(i64, i64)> {
     s.split_once('_')
         .and_then(|(k, i)| Some((k.parse().ok()?, i.parse().ok()?)))
         .ok_or_else(|| Problem::bad_request("cursor is not one this API gave out"))
@@ -121,19 +121,27 @@ pub async fn list_conversations(
 ) -> ApiResult<axum::Json<Page<ConversationOut>>> {
     let filter = q.filter(actor.user_id)?;
     let rows = s.engine.list_conversations(&actor, &filter).await?;
+    Ok(axum::Json(conversation_page(rows, &filter)))
+}
+
+/// A page of conversations in `filter`'s order, with the cursor for the next one.
+pub(crate) fn conversation_page(
+    rows: Vec<(steward_store::models::Conversation, Vec<String>)>,
+    filter: &Filter,
+) -> Page<ConversationOut> {
     let next_cursor = (rows.len() as i64 == filter.limit)
         .then(|| {
             rows.last()
                 .map(|(c, _)| encode_cursor(filter.sort.key_of(c), c.id))
         })
         .flatten();
-    Ok(axum::Json(Page {
+    Page {
         data: rows
             .into_iter()
             .map(|(c, t)| ConversationOut::from(c, t))
             .collect(),
         next_cursor,
-    }))
+    }
 }
 
 /// Open a conversation. Honours `Idempotency-Key`.

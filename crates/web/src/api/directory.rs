@@ -2,7 +2,7 @@
 //! and custom field definitions.
 
 use super::ApiResult;
-use super::conversations::encode_cursor;
+use super::conversations::{conversation_page, decode_cursor};
 use super::dto::*;
 use crate::AppState;
 use crate::authz::ApiActor;
@@ -138,15 +138,7 @@ pub async fn customer_conversations(
 ) -> ApiResult<J<Page<ConversationOut>>> {
     s.engine.customer(id).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
-    let after = q
-        .cursor
-        .as_deref()
-        .map(|c| {
-            c.split_once('_')
-                .and_then(|(k, i)| Some((k.parse().ok()?, i.parse().ok()?)))
-                .ok_or_else(|| Problem::bad_request("cursor is not one this API gave out"))
-        })
-        .transpose()?;
+    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let filter = Filter {
         customer_id: Some(id),
         limit,
@@ -154,19 +146,7 @@ pub async fn customer_conversations(
         ..Default::default()
     };
     let rows = s.engine.list_conversations(&actor, &filter).await?;
-    let next_cursor = (rows.len() as i64 == limit)
-        .then(|| {
-            rows.last()
-                .map(|(c, _)| encode_cursor(c.last_activity_at, c.id))
-        })
-        .flatten();
-    Ok(axum::Json(Page {
-        data: rows
-            .into_iter()
-            .map(|(c, t)| ConversationOut::from(c, t))
-            .collect(),
-        next_cursor,
-    }))
+    Ok(axum::Json(conversation_page(rows, &filter)))
 }
 
 #[derive(Deserialize, IntoParams)]
