@@ -47,6 +47,12 @@ impl Engine {
             .collect())
     }
 
+    /// The attachments of a message, for the answer to the request that just added it.
+    pub async fn message_attachments(&self, message_id: i64) -> Result<Vec<Attachment>> {
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(messages::attachments_of(&mut conn, &[message_id]).await?)
+    }
+
     pub async fn conversation_detail(&self, by: &Actor, id: i64) -> Result<Detail> {
         let conversation = self.conversation(by, id).await?;
         let mut conn = self.store.pool().acquire().await?;

@@ -189,12 +189,7 @@ pub async fn create_conversation(
         at: None,
     };
     let c = s.engine.create_conversation(Some(&actor), cmd).await?;
-    let tags = s
-        .engine
-        .conversation_detail(&actor, c.id)
-        .await
-        .map(|d| d.tags)
-        .unwrap_or_default();
+    let tags = s.engine.conversation_tags(c.id).await?;
     let out = CreatedConversation {
         id: c.id,
         number: c.number,
@@ -217,8 +212,9 @@ pub async fn get_conversation(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<axum::Json<ConversationOut>> {
-    let d = s.engine.conversation_detail(&actor, id).await?;
-    Ok(axum::Json(ConversationOut::from(d.conversation, d.tags)))
+    let c = s.engine.conversation(&actor, id).await?;
+    let tags = s.engine.conversation_tags(id).await?;
+    Ok(axum::Json(ConversationOut::from(c, tags)))
 }
 
 /// Change status, priority, assignee, team, tags, custom fields, subject or followers.
@@ -294,10 +290,7 @@ pub async fn create_message(
         at: None,
     };
     let (_, m) = s.engine.add_message(&actor, id, cmd).await?;
-    let (_, atts) = s
-        .engine
-        .conversation_messages(&actor, m.conversation_id)
-        .await?;
+    let atts = s.engine.message_attachments(m.id).await?;
     Ok((StatusCode::CREATED, axum::Json(MessageOut::from(m, &atts))).into_response())
 }
 
@@ -323,8 +316,8 @@ pub async fn merge_conversation(
     ApiJson(body): ApiJson<MergeIn>,
 ) -> ApiResult<axum::Json<ConversationOut>> {
     let target = s.engine.merge_conversations(&actor, id, body.into).await?;
-    let d = s.engine.conversation_detail(&actor, target.id).await?;
-    Ok(axum::Json(ConversationOut::from(d.conversation, d.tags)))
+    let tags = s.engine.conversation_tags(target.id).await?;
+    Ok(axum::Json(ConversationOut::from(target, tags)))
 }
 
 /// Download an attachment.
