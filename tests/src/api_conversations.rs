@@ -339,3 +339,22 @@ async fn html_from_outside_is_sanitized_and_text_is_derived() {
     assert_eq!(m["body"], "Hello there");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn first_messages_arriving_together_from_one_new_address_make_one_customer() {
+    let app = spawn_app().await;
+    let shared = &app;
+    let made = futures_util::future::join_all((0..10).map(|i| async move {
+        shared
+            .conversation("twin@example.com", &format!("Twin {i}"), "same person")
+            .await
+    }))
+    .await;
+    let mut customers: Vec<i64> = made
+        .iter()
+        .filter_map(|c| c["customer"]["id"].as_i64())
+        .collect();
+    customers.dedup();
+    assert_eq!(customers.len(), 1, "{made:?}");
+    app.stop().await;
+}

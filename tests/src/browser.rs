@@ -77,6 +77,9 @@ impl Driver {
     }
 }
 
+/// The W3C WebDriver key under which an element reference is returned.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
 struct Session<'a> {
     d: &'a Driver,
     id: String,
@@ -103,16 +106,34 @@ impl Session<'_> {
                     Some(json!({"using": "css selector", "value": css})),
                 )
                 .await;
+            // A found element is `{"element-6066-…": id}`; an error is
+            // `{"error": …, "message": …}` and means "not yet".
             if let Some(id) = v
                 .as_object()
-                .and_then(|o| o.values().next())
+                .and_then(|o| o.get(ELEMENT_KEY))
                 .and_then(Value::as_str)
             {
                 return id.to_string();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("no element {css}");
+        let url = self
+            .d
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/url", self.id),
+                None,
+            )
+            .await;
+        let source = self
+            .d
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/source", self.id),
+                None,
+            )
+            .await;
+        panic!("no element {css} on {url}:\n{source}");
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -195,7 +216,14 @@ async fn an_agent_signs_in_opens_a_conversation_replies_and_sees_the_reply_in_a_
     s.type_into("input[name=password]", "correct horse battery")
         .await;
     s.click("button[type=submit]").await;
-    let timeline = s.text("#timeline").await;
+    let mut timeline = String::new();
+    for _ in 0..50 {
+        timeline = s.text("#timeline").await;
+        if timeline.contains("Hello from the customer") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(
         timeline.contains("Hello from the customer"),
         "signed in and back on the conversation: {timeline}"

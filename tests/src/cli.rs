@@ -57,7 +57,7 @@ async fn an_unwritable_data_folder_is_one_clear_line() {
 async fn a_second_start_reuses_the_data_and_migrations_run_once() {
     let (config, pg) = crate::helpers::fresh_config().await;
     let store = app::open_store(&config).await.expect("first start");
-    let engine = app::engine(store.clone(), &config);
+    let engine = app::engine(store.clone(), &config).expect("engine");
     engine
         .save_team(None, None, "Kept", "", None)
         .await
@@ -69,7 +69,7 @@ async fn a_second_start_reuses_the_data_and_migrations_run_once() {
         0,
         "nothing left to migrate"
     );
-    let engine = app::engine(store.clone(), &config);
+    let engine = app::engine(store.clone(), &config).expect("engine");
     assert_eq!(engine.teams().await.expect("teams")[0].name, "Kept");
     store.close().await;
     let _ = std::fs::remove_dir_all(&config.data);
@@ -83,7 +83,7 @@ async fn the_demo_seeds_the_promised_sample_data_once_and_then_reuses_it() {
     use steward_store::sql::Sql;
     let (config, pg) = crate::helpers::fresh_config().await;
     let store = app::open_store(&config).await.expect("store");
-    let engine = app::engine(store.clone(), &config);
+    let engine = app::engine(store.clone(), &config).expect("engine");
     let login = steward::demo::ensure_seeded(&engine).await.expect("seeded");
     assert_eq!(login.email, "admin@example.com");
     let count = |sql: &'static str| {
@@ -218,7 +218,7 @@ async fn user_and_token_commands_create_what_they_say() {
     .unwrap_or_default();
     assert!(err.contains("admin, supervisor, agent"), "{err}");
     let store = app::open_store(&config).await.expect("store");
-    let engine = app::engine(store.clone(), &config);
+    let engine = app::engine(store.clone(), &config).expect("engine");
     let users = engine.agents().await.expect("agents");
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].role.as_str(), "supervisor");

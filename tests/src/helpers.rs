@@ -68,9 +68,15 @@ async fn sqlx_exec(store: &steward_store::Store, sql: &str) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with the config adjusted first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let (mut config, pg) = fresh_config().await;
     // Small, so the limit is easy to cross in tests.
     config.max_attachment_bytes = 64 * 1024;
+    configure(&mut config);
     let data = config.data.clone();
     let store = app::open_store(&config).await.expect("store opens");
     let running = app::start(&config, store).await.expect("app starts");
@@ -142,6 +148,14 @@ pub async fn fresh_config() -> (Config, Option<String>) {
 }
 
 impl TestApp {
+    /// The inbound SMTP listener's address (the app must have been started with one).
+    pub fn smtp_addr(&self) -> std::net::SocketAddr {
+        self.running
+            .as_ref()
+            .and_then(|r| r.smtp_addr)
+            .expect("the app was started with an SMTP listener")
+    }
+
     pub async fn request(
         &self,
         method: Method,

@@ -10,6 +10,7 @@ mod api_directory;
 mod api_errors;
 mod browser;
 mod cli;
+mod email;
 mod helpers;
 mod lifecycle;
 mod search;

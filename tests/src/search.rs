@@ -119,3 +119,75 @@ async fn internal_notes_stay_searchable_after_a_merge() {
     assert_eq!(r["conversations"][0]["conversation"]["id"], b["id"]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn words_inside_cjk_text_and_the_start_of_the_last_word_are_found() {
+    let app = spawn_app().await;
+    let c = app
+        .conversation(
+            "mei@example.com",
+            "订单问题",
+            "我的订单没有到 after descaling",
+        )
+        .await;
+    for q in ["订单", "没有", "descal", "订单 descaling", "Descaling"] {
+        let (_, r) = app.get(&format!("/api/v1/search?q={q}")).await;
+        assert_eq!(
+            r["conversations"][0]["conversation"]["id"], c["id"],
+            "{q} finds the conversation: {r}"
+        );
+    }
+    let (_, r) = app.get("/api/v1/search?q=单订").await;
+    assert_eq!(
+        r["conversations"].as_array().map(Vec::len),
+        Some(0),
+        "CJK characters must be adjacent and in order"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_renamed_subject_is_found_by_its_new_words_only() {
+    let app = spawn_app().await;
+    let c = app
+        .conversation("ren@example.com", "Broken kettle", "it stopped")
+        .await;
+    let (s, v) = app
+        .patch(
+            &format!("/api/v1/conversations/{}", c["id"]),
+            json!({"subject": "Cracked teapot"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, r) = app.get("/api/v1/search?q=kettle").await;
+    assert_eq!(r["conversations"].as_array().map(Vec::len), Some(0), "{r}");
+    let (_, r) = app.get("/api/v1/search?q=teapot").await;
+    assert_eq!(r["conversations"][0]["conversation"]["id"], c["id"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn many_conversations_opened_at_once_all_land_and_are_searchable() {
+    let app = spawn_app().await;
+    let shared = &app;
+    let opened = futures_util::future::join_all((0..40).map(|i| async move {
+        shared
+            .conversation(
+                &format!("crowd{i}@example.com"),
+                &format!("Crowd {i}"),
+                &format!("marker{i} arrived together"),
+            )
+            .await
+    }))
+    .await;
+    let mut ids: Vec<i64> = opened.iter().filter_map(|c| c["id"].as_i64()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 40);
+    for i in [0, 17, 39] {
+        let (_, r) = app.get(&format!("/api/v1/search?q=marker{i}")).await;
+        assert_eq!(r["conversations"].as_array().map(Vec::len), Some(1), "{r}");
+        assert_eq!(r["conversations"][0]["conversation"]["id"], opened[i]["id"]);
+    }
+    app.stop().await;
+}

@@ -152,6 +152,7 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
     )
     .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let (idle_rss_mb, idle_mapped_mb) = server::rss_mb(server.pid());
     let mut report = Report {
         backend: if db.database_url.is_some() {
             "postgres".into()
@@ -161,7 +162,8 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
         conversations: seeded.conversations,
         messages: seeded.messages,
         ready_ms: server.ready_ms,
-        idle_rss_mb: server::rss_mb(server.pid()),
+        idle_rss_mb,
+        idle_mapped_mb,
         ..Report::default()
     };
     let duration = Duration::from_secs_f64(r.duration.max(0.1));
@@ -183,12 +185,14 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
         let t0 = Instant::now();
         let stats = scenarios::run(name, target.clone(), mode, duration).await?;
         let cpu = 100.0 * (server::cpu_seconds(server.pid()) - cpu0) / t0.elapsed().as_secs_f64();
+        let (rss, mapped) = server::rss_mb(server.pid());
         report.scenarios.insert(
             name.to_string(),
             ScenarioResult {
                 stats,
                 mode: format!("{mode:?}"),
-                server_rss_mb: server::rss_mb(server.pid()),
+                server_rss_mb: rss,
+                server_mapped_mb: mapped,
                 server_cpu_pct: cpu,
             },
         );

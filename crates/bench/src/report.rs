@@ -8,8 +8,11 @@ use std::collections::BTreeMap;
 pub struct ScenarioResult {
     pub stats: Stats,
     pub mode: String,
-    /// Server memory at the end of the scenario.
+    /// Server private memory (`RssAnon`) at the end of the scenario.
     pub server_rss_mb: f64,
+    /// Database pages the server has memory-mapped and touched (`RssFile`): page cache.
+    #[serde(default)]
+    pub server_mapped_mb: f64,
     /// Server CPU during the scenario, in % of one core.
     pub server_cpu_pct: f64,
 }
@@ -21,6 +24,8 @@ pub struct Report {
     pub messages: i64,
     pub ready_ms: f64,
     pub idle_rss_mb: f64,
+    #[serde(default)]
+    pub idle_mapped_mb: f64,
     pub http_ceiling: Option<Stats>,
     pub sqlite_tx_per_s: Option<f64>,
     pub scenarios: BTreeMap<String, ScenarioResult>,
@@ -33,8 +38,8 @@ impl Report {
             self.backend, self.conversations, self.messages
         );
         println!(
-            "ready to serve: {:.0} ms   idle RSS: {:.1} MB",
-            self.ready_ms, self.idle_rss_mb
+            "ready to serve: {:.0} ms   idle RSS: {:.1} MB private + {:.1} MB mapped files",
+            self.ready_ms, self.idle_rss_mb, self.idle_mapped_mb
         );
         if let Some(h) = &self.http_ceiling {
             println!(
@@ -46,7 +51,7 @@ impl Report {
             println!("ceiling, durable SQLite transactions on this disk: {s:.0} /s");
         }
         println!(
-            "\n{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8}  errors",
+            "\n{:<8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>8}  errors",
             "scenario",
             "req/s",
             "p50 ms",
@@ -54,6 +59,7 @@ impl Report {
             "p99 ms",
             "max ms",
             "RSS MB",
+            "mapped MB",
             "CPU %",
             "of HTTP"
         );
@@ -68,7 +74,7 @@ impl Report {
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect();
             println!(
-                "{:<8} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>8.0} {:>8}  {}",
+                "{:<8} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>9.1} {:>8.0} {:>8}  {}",
                 name,
                 r.stats.throughput,
                 r.stats.p50_ms,
@@ -76,6 +82,7 @@ impl Report {
                 r.stats.p99_ms,
                 r.stats.max_ms,
                 r.server_rss_mb,
+                r.server_mapped_mb,
                 r.server_cpu_pct,
                 frac,
                 if errors.is_empty() {

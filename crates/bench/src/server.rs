@@ -77,17 +77,20 @@ impl Server {
     }
 }
 
-/// Resident memory of a process in MB, from /proc.
-pub fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+/// Resident memory of a process in MB, from /proc: `(private, mapped)`. Private is the
+/// process's own memory (`RssAnon`); mapped is file pages it has mapped and touched
+/// (`RssFile`, SQLite's memory-mapped database: the OS page cache, shared and reclaimable).
+pub fn rss_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("RssAnon:"), field("RssFile:"))
 }
 
 /// CPU seconds a process has used (user + system), from /proc.

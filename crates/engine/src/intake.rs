@@ -5,7 +5,7 @@ use crate::{EngineError, Result};
 use serde_json::json;
 use steward_domain::validate;
 use steward_store::events::{self, Doer, NewEvent};
-use steward_store::{Conn, customers, search};
+use steward_store::{Conn, Tx, customers, search};
 
 /// How a channel names a customer. At least one identity, or an existing id.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +49,7 @@ pub(crate) fn check_phone(value: &str) -> Result<String> {
 
 /// The customer `r` names, created (with its identities and search entry) if new. Runs inside
 /// the caller's transaction.
-pub async fn identify(tx: &mut Conn, r: &CustomerRef, doer: Doer, at: i64) -> Result<i64> {
+pub async fn identify(tx: &mut Tx, r: &CustomerRef, doer: Doer, at: i64) -> Result<i64> {
     if let Some(id) = r.id {
         customers::get(tx, id).await?.ok_or_else(|| {
             EngineError::invalid("customer.id", format!("customer {id} does not exist"))
@@ -67,6 +67,12 @@ pub async fn identify(tx: &mut Conn, r: &CustomerRef, doer: Doer, at: i64) -> Re
             "customer",
             "give an id, an email or a phone number",
         ));
+    }
+    if let Some(e) = &email {
+        customers::lock_identity(tx, "email", e).await?;
+    }
+    if let Some(p) = &phone {
+        customers::lock_identity(tx, "phone", p).await?;
     }
     if let Some(e) = &email
         && let Some(id) = customers::find_by_identity(tx, "email", e).await?

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod conversation;
 pub mod directory;
+pub mod email;
 pub mod error;
 pub mod intake;
 pub mod live;
@@ -37,6 +38,8 @@ pub struct Engine {
     pub store: Store,
     pub bus: live::Bus,
     pub limits: Limits,
+    /// Inboxes and the relay; empty when email is not set up.
+    pub email: std::sync::Arc<email::EmailSettings>,
 }
 
 impl Engine {
@@ -45,6 +48,13 @@ impl Engine {
             store,
             bus: live::Bus::new(),
             limits,
+            email: Default::default(),
         }
+    }
+
+    /// The same engine with email set up.
+    pub fn with_email(mut self, settings: email::EmailSettings) -> Engine {
+        self.email = std::sync::Arc::new(settings);
+        self
     }
 }

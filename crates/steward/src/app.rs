@@ -20,19 +20,22 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-pub fn engine(store: Store, config: &Config) -> Engine {
-    Engine::new(
+pub fn engine(store: Store, config: &Config) -> anyhow::Result<Engine> {
+    Ok(Engine::new(
         store,
         Limits {
             max_attachment_bytes: config.max_attachment_bytes,
             ..Limits::default()
         },
     )
+    .with_email(config.email.settings()?))
 }
 
 /// A running server.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where the inbound SMTP listener listens, when it is on.
+    pub smtp_addr: Option<SocketAddr>,
     pub engine: Engine,
     pub stop: CancellationToken,
     pub task: JoinHandle<std::io::Result<()>>,
@@ -51,7 +54,7 @@ impl Running {
 /// Binds and serves. Returns once the socket is listening.
 pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     config.check()?;
-    let engine = engine(store, config);
+    let engine = engine(store, config)?;
     let mut state = AppState::new(engine.clone());
     state.brand = config.brand.clone();
     state.secure_cookies = config.secure_cookies;
@@ -64,8 +67,38 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     let task = tokio::spawn(steward_web::serve(listener, state, async move {
         signal.cancelled().await
     }));
+    let smtp_addr = match &config.email.smtp {
+        Some(smtp) => {
+            let listener = tokio::net::TcpListener::bind(&smtp.bind)
+                .await
+                .with_context(|| format!("cannot listen for SMTP on {}", smtp.bind))?;
+            let smtp_addr = listener.local_addr()?;
+            let smtp_config = steward_channels::email::smtp_server::SmtpConfig {
+                hostname: config.email.hostname.clone(),
+                max_size: smtp.max_message_bytes,
+            };
+            let sink = std::sync::Arc::new(steward_engine::email::SmtpIntake {
+                engine: engine.clone(),
+            });
+            tokio::spawn(steward_channels::email::smtp_server::serve(
+                listener,
+                smtp_config,
+                sink,
+                stop.clone(),
+            ));
+            Some(smtp_addr)
+        }
+        None => None,
+    };
+    if !engine.email.inboxes.is_empty() {
+        tokio::spawn(steward_engine::email::run_outbox(
+            engine.clone(),
+            stop.clone(),
+        ));
+    }
     Ok(Running {
         addr,
+        smtp_addr,
         engine,
         stop,
         task,

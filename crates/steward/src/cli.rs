@@ -106,9 +106,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.global.config()?;
     match cli.command {
         Command::Demo => {
+            let mut config = config;
+            demo::turn_on_email(&mut config);
             config.check()?;
             let store = app::open_store(&config).await?;
-            let engine = app::engine(store.clone(), &config);
+            let engine = app::engine(store.clone(), &config)?;
             let login = demo::ensure_seeded(&engine).await?;
             serve(&config, store, Some(login)).await
         }
@@ -143,7 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = app::open_store(&config).await?;
-            let engine = app::engine(store, &config);
+            let engine = app::engine(store, &config)?;
             let generated = password.is_none();
             let password = password
                 .unwrap_or_else(|| steward_engine::accounts::new_secret("")[..20].to_string());
@@ -170,7 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: TokenCommand::Create { email, name },
         } => {
             let store = app::open_store(&config).await?;
-            let engine = app::engine(store, &config);
+            let engine = app::engine(store, &config)?;
             let token = engine
                 .create_token(&email, &name, None)
                 .await
@@ -190,6 +192,18 @@ async fn serve(
     let running = app::start(config, store).await?;
     let url = format!("http://{}", running.addr);
     println!("Steward is ready at {url}  (API docs: {url}/api/docs)");
+    if let Some(smtp) = running.smtp_addr {
+        let inboxes: Vec<&str> = config
+            .email
+            .inboxes
+            .iter()
+            .map(|i| i.address.as_str())
+            .collect();
+        println!(
+            "Mail for {} is received by SMTP at {smtp}",
+            inboxes.join(", ")
+        );
+    }
     if let Some(l) = login {
         println!("Sign in as {} with password {}", l.email, l.password);
     }

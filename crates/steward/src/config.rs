@@ -26,6 +26,9 @@ pub struct Config {
     /// Mark cookies Secure (set when served over HTTPS).
     #[serde(default)]
     pub secure_cookies: bool,
+    /// Email inboxes, the SMTP listener and the relay.
+    #[serde(default)]
+    pub email: crate::email_config::EmailConfig,
 }
 
 fn default_bind() -> String {
@@ -65,6 +68,7 @@ impl Default for Config {
             brand: default_brand(),
             max_attachment_bytes: default_max_attachment(),
             secure_cookies: false,
+            email: Default::default(),
         }
     }
 }
@@ -97,7 +101,7 @@ impl Config {
         if self.max_attachment_bytes == 0 {
             bail!("max_attachment_bytes must be more than 0");
         }
-        Ok(())
+        self.email.check()
     }
 }
 

@@ -180,6 +180,30 @@ fn pick<'a>(rng: &mut StdRng, items: &'a [&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
+/// The demo receives mail: an inbox `support@example.com` for the Support team and an SMTP
+/// listener on 127.0.0.1:2525 (any free port when that one is taken), unless the config sets
+/// up email itself. Replies stay queued in the outbox unless a relay is configured.
+pub fn turn_on_email(config: &mut crate::config::Config) {
+    if !config.email.inboxes.is_empty() || config.email.smtp.is_some() {
+        return;
+    }
+    let bind = match std::net::TcpListener::bind("127.0.0.1:2525") {
+        Ok(_) => "127.0.0.1:2525",
+        Err(_) => "127.0.0.1:0",
+    };
+    config.email.inboxes.push(crate::email_config::InboxConfig {
+        address: "support@example.com".into(),
+        name: Some(format!("{} Support", config.brand)),
+        team: Some("Support".into()),
+        acknowledge: true,
+        acknowledgement: None,
+    });
+    config.email.smtp = Some(crate::email_config::SmtpConfig {
+        bind: bind.into(),
+        max_message_bytes: 25 * 1024 * 1024,
+    });
+}
+
 /// Seeds the sample data once; returns the login to print. The data counts as seeded only
 /// when the last step has written its marker, so an interrupted first run is not mistaken for
 /// a complete demo.

@@ -17,6 +17,19 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Customer>> {
 }
 
 /// The customer who owns an identity, if any.
+/// Makes concurrent transactions that look up or create the same identity wait for each other
+/// until commit, so two first messages from one new address make one customer. PostgreSQL
+/// only: SQLite's write transactions already run one at a time.
+pub async fn lock_identity(tx: &mut crate::Tx, kind: &str, value: &str) -> Result<()> {
+    if tx.backend() == crate::Backend::Postgres {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) l")
+            .bind(format!("{kind}:{value}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn find_by_identity(conn: &mut Conn, kind: &str, value: &str) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2",

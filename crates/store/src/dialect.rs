@@ -54,13 +54,14 @@ impl Backend {
 
     /// The text indexes, keyed by `rowid`: `search_docs` for subjects, messages and notes (its
     /// rowid is a `search_rows` id, which says what the text belongs to) and `people_docs` for
-    /// customers (its rowid is the customer id). SQLite: contentless FTS5 with the trigram
-    /// tokenizer, which also finds words inside CJK text; PostgreSQL: a generated `tsvector` with
-    /// a GIN index. Either way the SQL that writes and joins them is the same.
+    /// customers (its rowid is the customer id). SQLite: contentless FTS5 over words
+    /// (`unicode61`, diacritics folded); PostgreSQL: a generated `tsvector` with a GIN index.
+    /// Either way the SQL that writes and joins them is the same, and CJK text arrives one
+    /// character per word (`text_index::words`).
     pub fn search_schema(self) -> String {
         let table = |name: &str| match self {
             Backend::Sqlite => format!(
-                "CREATE VIRTUAL TABLE {name} USING fts5(body, tokenize = 'trigram', content = '', contentless_delete = 1);"
+                "CREATE VIRTUAL TABLE {name} USING fts5(body, tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1);"
             ),
             Backend::Postgres => format!(
                 "CREATE TABLE {name} (rowid BIGINT PRIMARY KEY, body TEXT NOT NULL, \
@@ -71,22 +72,19 @@ impl Backend {
         format!("{}\n{}", table("search_docs"), table("people_docs"))
     }
 
-    /// A condition on text table `table` matching the query bound at `$n`, and the rank
-    /// expression (lower is better) to order by.
-    pub fn search_match(self, table: &str, n: usize) -> (String, String) {
+    /// A condition on text table `table` matching the query bound at `$n`.
+    pub fn search_match(self, table: &str, n: usize) -> String {
         match self {
-            Backend::Sqlite => (format!("{table} MATCH ${n}"), format!("{table}.rank")),
-            Backend::Postgres => (
-                format!("{table}.tsv @@ to_tsquery('simple', ${n})"),
-                format!("-ts_rank({table}.tsv, to_tsquery('simple', ${n}))"),
-            ),
+            Backend::Sqlite => format!("{table} MATCH ${n}"),
+            Backend::Postgres => format!("{table}.tsv @@ to_tsquery('simple', ${n})"),
         }
     }
 
-    /// Turns what a person typed into the backend's query syntax: every word must match
-    /// (prefixes match too on PostgreSQL; FTS5 trigrams match inside words). `None` when
-    /// nothing searchable is left.
-    pub fn search_query(self, input: &str) -> Option<String> {
+    /// Turns what a person typed into the backend's query syntax: every word must match; with
+    /// `prefix`, the last one (three characters or more) also as the start of a longer word.
+    /// A run of CJK characters must match as adjacent characters. `None` when nothing
+    /// searchable is left.
+    pub fn search_query(self, input: &str, prefix: bool) -> Option<String> {
         let words: Vec<String> = input
             .split(|c: char| {
                 c.is_whitespace()
@@ -96,36 +94,71 @@ impl Backend {
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
             .collect();
-        match self {
-            Backend::Sqlite => {
-                // Trigrams need three characters; shorter words cannot be matched by the index.
-                let terms: Vec<String> = words
-                    .iter()
-                    .filter(|w| w.chars().count() >= 3)
-                    .map(|w| format!("\"{}\"", w.replace('"', "")))
-                    .collect();
-                (!terms.is_empty()).then(|| terms.join(" AND "))
-            }
+        // Each word as the tokens the index holds for it: letters and digits, CJK apart.
+        let tokens: Vec<Vec<String>> = words
+            .iter()
+            .map(|w| {
+                crate::text_index::words(w)
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
+        let prefix_ok = |w: &str| {
+            prefix && w.chars().count() >= 3 && !w.chars().any(crate::text_index::is_unspaced)
+        };
+        let last = tokens.len().saturating_sub(1);
+        let terms: Vec<String> = match self {
+            Backend::Sqlite => tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let star = match t.last() {
+                        Some(w) if i == last && prefix_ok(w) => "*",
+                        _ => "",
+                    };
+                    format!("\"{}\"{star}", t.join(" "))
+                })
+                .collect(),
+            // PostgreSQL's parser keeps e-mail addresses, host names and hyphenated words whole,
+            // so a word keeps those characters here, except around CJK characters.
             Backend::Postgres => {
-                let terms: Vec<String> = words
+                let kept: Vec<String> = words
                     .iter()
                     .map(|w| {
                         w.chars()
-                            .filter(|c| {
-                                c.is_alphanumeric()
-                                    || *c == '@'
-                                    || *c == '.'
-                                    || *c == '_'
-                                    || *c == '-'
-                            })
+                            .filter(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '_' | '-'))
                             .collect::<String>()
                     })
                     .filter(|w| !w.is_empty())
-                    .map(|w| format!("'{}':*", w.replace('\'', "")))
                     .collect();
-                (!terms.is_empty()).then(|| terms.join(" & "))
+                let last = kept.len().saturating_sub(1);
+                kept.into_iter()
+                    .enumerate()
+                    .map(move |(i, w)| {
+                        if w.chars().any(crate::text_index::is_unspaced) {
+                            let parts: Vec<String> = crate::text_index::words(&w)
+                                .split(|c: char| !c.is_alphanumeric())
+                                .filter(|t| !t.is_empty())
+                                .map(|t| format!("'{t}'"))
+                                .collect();
+                            format!("({})", parts.join(" <-> "))
+                        } else if i == last && prefix_ok(&w) {
+                            format!("'{w}':*")
+                        } else {
+                            format!("'{w}'")
+                        }
+                    })
+                    .collect()
             }
-        }
+        };
+        let joiner = match self {
+            Backend::Sqlite => " AND ",
+            Backend::Postgres => " & ",
+        };
+        (!terms.is_empty()).then(|| terms.join(joiner))
     }
 }
 
@@ -134,19 +167,39 @@ mod tests {
     use super::Backend;
 
     #[test]
-    fn short_words_are_dropped_for_trigram_search() {
+    fn sqlite_query_matches_whole_words_and_on_request_the_last_as_a_prefix() {
         assert_eq!(
-            Backend::Sqlite.search_query("a refund"),
-            Some("\"refund\"".into())
+            Backend::Sqlite.search_query("a refu", false),
+            Some("\"a\" AND \"refu\"".into())
         );
-        assert_eq!(Backend::Sqlite.search_query("ab"), None);
+        assert_eq!(
+            Backend::Sqlite.search_query("a refu", true),
+            Some("\"a\" AND \"refu\"*".into())
+        );
+        assert_eq!(
+            Backend::Sqlite.search_query("olga@example.com \"x", true),
+            Some("\"olga example com\" AND \"x\"".into())
+        );
+        assert_eq!(
+            Backend::Sqlite.search_query("退款 ok", true),
+            Some("\"退 款\" AND \"ok\"".into())
+        );
+        assert_eq!(Backend::Sqlite.search_query("()\"*", true), None);
     }
 
     #[test]
-    fn postgres_query_uses_prefixes_and_strips_syntax() {
+    fn postgres_query_keeps_addresses_whole_and_strips_syntax() {
         assert_eq!(
-            Backend::Postgres.search_query("refund (late) 'x"),
-            Some("'refund':* & 'late':* & 'x':*".into())
+            Backend::Postgres.search_query("refund (late) 'x", false),
+            Some("'refund' & 'late' & 'x'".into())
+        );
+        assert_eq!(
+            Backend::Postgres.search_query("(late) refund", true),
+            Some("'late' & 'refund':*".into())
+        );
+        assert_eq!(
+            Backend::Postgres.search_query("olga@example.com 退款", true),
+            Some("'olga@example.com' & ('退' <-> '款')".into())
         );
     }
 }

@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod conversations;
 pub mod customers;
 pub mod dialect;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod fields;
@@ -21,7 +22,9 @@ pub mod search;
 pub mod sessions;
 pub mod sql;
 pub mod tags;
+pub mod text_index;
 pub mod users;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,10 +33,10 @@ pub use dialect::Backend;
 pub use error::StoreError;
 pub use sqlx::Error as SqlxError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Transaction};
-
-/// A transaction on either backend.
-pub type Tx = Transaction<'static, Any>;
+use sqlx::{AnyPool, ConnectOptions};
+use std::sync::Arc;
+use writer::GroupWriter;
+pub use writer::{Tx, WriteStats};
 /// A connection (or transaction) on either backend.
 pub type Conn = sqlx::AnyConnection;
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -42,7 +45,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     reader: AnyPool,
-    writer: AnyPool,
+    writer: WritePath,
     backend: Backend,
     pub blobs: blobs::BlobStore,
 }
@@ -54,6 +57,19 @@ impl std::fmt::Debug for Store {
             .finish()
     }
 }
+
+/// Where writes go: PostgreSQL's pool, or SQLite's one group-committing connection.
+#[derive(Clone)]
+enum WritePath {
+    Pool(AnyPool),
+    Group(Arc<GroupWriter>),
+}
+
+/// Set on every SQLite connection. `synchronous=FULL`: a commit is on disk before it returns.
+/// `mmap_size`: pages are read from the OS page cache in place, without a `pread` and a copy
+/// each (the mapping costs address space, not memory; pages are shared by all connections).
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+     PRAGMA synchronous=FULL; PRAGMA mmap_size=1073741824;";
 
 /// The SQLite URL for a data folder.
 pub fn sqlite_url(data_dir: &Path) -> String {
@@ -81,19 +97,23 @@ impl Store {
             .map_err(|e| StoreError::Config(format!("bad database URL: {e}")))?;
         let (reader, writer) = match backend {
             Backend::Sqlite => {
-                // One writer connection: SQLite takes one writer at a time anyway, and a
-                // single queue avoids SQLITE_BUSY upgrades. Readers run beside it under WAL.
-                let writer = sqlite_pool(1).connect_with(options.clone()).await;
-                let writer = writer.map_err(|e| connect_error(url, e))?;
+                // One writer connection: SQLite takes one writer at a time anyway, a single
+                // queue avoids SQLITE_BUSY upgrades, and concurrent writes share a commit
+                // (see `writer`). Readers run beside it under WAL.
+                let mut conn = options.connect().await.map_err(|e| connect_error(url, e))?;
                 sqlx::raw_sql("PRAGMA journal_mode=WAL")
-                    .execute(&writer)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| connect_error(url, e))?;
+                sqlx::raw_sql(SQLITE_PRAGMAS)
+                    .execute(&mut conn)
                     .await
                     .map_err(|e| connect_error(url, e))?;
                 let reader = sqlite_pool(4)
                     .connect_with(options)
                     .await
                     .map_err(|e| connect_error(url, e))?;
-                (reader, writer)
+                (reader, WritePath::Group(GroupWriter::start(conn)))
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -102,7 +122,7 @@ impl Store {
                     .connect_with(options)
                     .await
                     .map_err(|e| connect_error(url, e))?;
-                (pool.clone(), pool)
+                (pool.clone(), WritePath::Pool(pool))
             }
         };
         Ok(Store {
@@ -122,14 +142,22 @@ impl Store {
         &self.reader
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once, so a transaction
-    /// that reads before it writes cannot fail half-way on a lock upgrade.
+    /// Starts a write transaction. On SQLite it holds the one writer connection (inside a
+    /// batch that has taken the write lock), so a transaction that reads before it writes
+    /// cannot fail half-way on a lock upgrade; its commit shares an fsync with its neighbours.
     pub async fn write(&self) -> Result<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.writer.begin().await?,
-        };
-        Ok(tx)
+        match &self.writer {
+            WritePath::Group(writer) => writer.begin().await,
+            WritePath::Pool(pool) => Ok(Tx::plain(pool.begin().await?)),
+        }
+    }
+
+    /// SQLite's group-commit counters; `None` on PostgreSQL.
+    pub async fn write_stats(&self) -> Option<WriteStats> {
+        match &self.writer {
+            WritePath::Group(writer) => Some(writer.stats().await),
+            WritePath::Pool(_) => None,
+        }
     }
 
     /// Brings the schema up to date; safe to run on every start.
@@ -143,8 +171,11 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        match &self.writer {
+            WritePath::Group(writer) => writer.flush().await,
+            WritePath::Pool(pool) => pool.close().await,
+        }
         self.reader.close().await;
-        self.writer.close().await;
     }
 }
 
@@ -155,11 +186,7 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
-                sqlx::raw_sql(
-                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL;",
-                )
-                .execute(conn)
-                .await?;
+                sqlx::raw_sql(SQLITE_PRAGMAS).execute(conn).await?;
                 Ok(())
             })
         })

@@ -207,12 +207,62 @@ CREATE TABLE counters (
 INSERT INTO counters (name, value) VALUES ('conversation_number', 0);
 "#;
 
-/// Every migration in order: (version, SQL template, whether the search index follows it).
+/// Email: the mail behind each message, reply tokens, and the outbox.
+const V2: &str = r#"
+CREATE TABLE email_messages (
+    message_id BIGINT PRIMARY KEY REFERENCES messages (id),
+    inbox TEXT NOT NULL,
+    rfc_message_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    from_address TEXT NOT NULL,
+    to_addresses TEXT NOT NULL,
+    cc_addresses TEXT NOT NULL,
+    raw_sha256 TEXT,
+    quoted_text TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX email_messages_rfc ON email_messages (inbox, rfc_message_id);
+CREATE INDEX email_messages_rfc_any ON email_messages (rfc_message_id);
+
+CREATE TABLE email_tokens (
+    token TEXT PRIMARY KEY,
+    conversation_id BIGINT NOT NULL REFERENCES conversations (id),
+    inbox TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX email_tokens_conversation ON email_tokens (conversation_id);
+
+CREATE TABLE outbox (
+    id {pk},
+    kind TEXT NOT NULL,
+    conversation_id BIGINT REFERENCES conversations (id),
+    message_id BIGINT REFERENCES messages (id),
+    rfc_message_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    raw {bytes} NOT NULL,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    claimed_at BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_message ON outbox (message_id);
+CREATE INDEX outbox_recipients ON outbox (recipients, created_at);
+"#;
+
+/// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
-    vec![(
-        1,
-        format!("{}\n{}", backend.render(V1), backend.search_schema()),
-    )]
+    vec![
+        (
+            1,
+            format!("{}\n{}", backend.render(V1), backend.search_schema()),
+        ),
+        (2, backend.render(V2)),
+    ]
 }
 
 pub(crate) async fn migrate(store: &Store) -> Result<usize> {

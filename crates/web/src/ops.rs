@@ -30,7 +30,18 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let rss = resident_memory_bytes().unwrap_or(0) as f64;
+    let writes = state.engine.store.write_stats().await.unwrap_or_default();
     let body = state.metrics.render(&[
+        (
+            "steward_sqlite_write_transactions",
+            "Write transactions committed on SQLite since start.",
+            writes.transactions as f64,
+        ),
+        (
+            "steward_sqlite_commits",
+            "SQLite COMMITs (fsyncs) since start; transactions per commit is the group-commit batch size.",
+            writes.commits as f64,
+        ),
         (
             "steward_live_subscribers",
             "Open live-update streams.",

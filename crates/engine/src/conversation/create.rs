@@ -35,6 +35,8 @@ pub struct NewConversationCmd {
     pub attachments: Vec<Upload>,
     /// When it happened, for imports and sample data; now when `None`.
     pub at: Option<i64>,
+    /// The mail the first message arrived as (channels only).
+    pub email: Option<steward_store::email::EmailRecord>,
 }
 
 impl NewConversationCmd {
@@ -59,6 +61,7 @@ impl NewConversationCmd {
             author: AuthorKind::Customer,
             attachments: Vec::new(),
             at: None,
+            email: None,
         }
     }
 }
@@ -156,6 +159,9 @@ impl Engine {
         )
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
+        if let Some(mail) = &cmd.email {
+            steward_store::email::insert(&mut tx, message_id, mail, at).await?;
+        }
         conversations::update(&mut tx, id, &Default::default(), at, true, 1).await?;
         search::index(&mut tx, DocKind::Subject, id, None, &subject).await?;
         search::index(&mut tx, DocKind::Message, id, Some(message_id), &text).await?;

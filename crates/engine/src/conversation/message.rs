@@ -4,17 +4,19 @@
 
 use super::attachments::{self, Upload};
 use super::record;
+use crate::intake::{CustomerRef, identify};
 use crate::sanitize::{clean_html, html_to_text};
 use crate::{Engine, EngineError, Result};
 use serde_json::json;
 use steward_domain::lifecycle::{self, CustomerReply};
 use steward_domain::{Actor, AuthorKind, Channel, Status, Visibility, validate};
 use steward_store::conversations::{self, Changes, NewConversation};
+use steward_store::email::EmailRecord;
 use steward_store::events::Doer;
 use steward_store::messages::{self, NewMessage};
 use steward_store::models::{Conversation, Message};
 use steward_store::search::{self, DocKind};
-use steward_store::{Conn, now_ms};
+use steward_store::{Conn, Tx, now_ms};
 
 #[derive(Debug, Clone)]
 pub struct NewMessageCmd {
@@ -28,6 +30,8 @@ pub struct NewMessageCmd {
     pub author: AuthorKind,
     pub attachments: Vec<Upload>,
     pub at: Option<i64>,
+    /// The mail this message arrived as (channels only).
+    pub email: Option<EmailRecord>,
 }
 
 impl NewMessageCmd {
@@ -41,6 +45,7 @@ impl NewMessageCmd {
             author: AuthorKind::Agent,
             attachments: Vec::new(),
             at: None,
+            email: None,
         }
     }
 }
@@ -77,6 +82,34 @@ impl Engine {
         id: i64,
         cmd: NewMessageCmd,
     ) -> Result<(Conversation, Message)> {
+        self.insert_message(Some(by), None, id, cmd).await
+    }
+
+    /// Adds a message a channel received from `sender` (found or created as a customer inside
+    /// the transaction; it may be someone other than the conversation's customer, such as a
+    /// colleague in Cc).
+    pub async fn receive_message(
+        &self,
+        id: i64,
+        sender: &CustomerRef,
+        cmd: NewMessageCmd,
+    ) -> Result<(Conversation, Message)> {
+        if cmd.author != AuthorKind::Customer || cmd.visibility != Visibility::Public {
+            return Err(EngineError::invalid(
+                "author",
+                "a channel delivers public customer messages",
+            ));
+        }
+        self.insert_message(None, Some(sender), id, cmd).await
+    }
+
+    async fn insert_message(
+        &self,
+        by: Option<&Actor>,
+        sender: Option<&CustomerRef>,
+        id: i64,
+        cmd: NewMessageCmd,
+    ) -> Result<(Conversation, Message)> {
         let (text, html) = prepare_body(&cmd.body, cmd.html.as_deref())?;
         if text.is_empty() && cmd.attachments.is_empty() {
             return Err(EngineError::invalid("body", "must not be empty"));
@@ -90,7 +123,7 @@ impl Engine {
                 "a customer cannot write internal notes",
             ));
         }
-        {
+        if let Some(by) = by {
             let mut conn = self.store.pool().acquire().await?;
             let c = conversations::get(&mut conn, id)
                 .await?
@@ -104,7 +137,9 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         // Checked again on the locked row: a transfer may have landed since the first look.
-        by.may_work_on(c.access())?;
+        if let Some(by) = by {
+            by.may_work_on(c.access())?;
+        }
         if let Some(target) = c.merged_into {
             return Err(EngineError::conflict(format!(
                 "this conversation was merged into conversation {target}; add messages there"
@@ -114,9 +149,27 @@ impl Engine {
         let (target, author_user, author_customer, doer) = match cmd.author {
             AuthorKind::Customer => {
                 let target = customer_target(&mut tx, &c, at).await?;
-                (target, None, Some(c.customer_id), Doer::User(by.user_id))
+                match (by, sender) {
+                    (Some(by), _) => (target, None, Some(c.customer_id), Doer::User(by.user_id)),
+                    (None, Some(sender)) => {
+                        let customer = identify(&mut tx, sender, Doer::System, at).await?;
+                        (target, None, Some(customer), Doer::Customer(customer))
+                    }
+                    (None, None) => (
+                        target,
+                        None,
+                        Some(c.customer_id),
+                        Doer::Customer(c.customer_id),
+                    ),
+                }
             }
             _ => {
+                let Some(by) = by else {
+                    return Err(EngineError::invalid(
+                        "author",
+                        "an agent message needs an agent",
+                    ));
+                };
                 let mut changes = Changes::default();
                 if cmd.visibility == Visibility::Public {
                     if c.status == Status::Closed {
@@ -158,6 +211,15 @@ impl Engine {
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
         conversations::update(&mut tx, target, &Changes::default(), at, true, 1).await?;
+        if let Some(mail) = &cmd.email {
+            steward_store::email::insert(&mut tx, message_id, mail, at).await?;
+        } else if cmd.author == AuthorKind::Agent
+            && cmd.visibility == Visibility::Public
+            && channel == Channel::Email
+        {
+            self.queue_reply_mail(&mut tx, target, message_id, &text, html.as_deref(), at)
+                .await?;
+        }
         let kind = match cmd.visibility {
             Visibility::Public => DocKind::Message,
             Visibility::Internal => DocKind::Internal,
@@ -182,18 +244,22 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("message"))?;
         tx.commit().await?;
+        let by_user = by.map(|b| b.user_id);
         self.bus
-            .conversation_changed(&conversation, None, "message", Some(by.user_id));
+            .conversation_changed(&conversation, None, "message", by_user);
         if target != id {
             self.bus
-                .conversation_changed(&c, None, "follow_up", Some(by.user_id));
+                .conversation_changed(&c, None, "follow_up", by_user);
+        }
+        if cmd.email.is_none() && channel == Channel::Email {
+            self.email.outbox_wake.notify_one();
         }
         Ok((conversation, message))
     }
 }
 
 /// Where a customer's new message goes, applying the lifecycle rule to `c`.
-async fn customer_target(tx: &mut Conn, c: &Conversation, at: i64) -> Result<i64> {
+async fn customer_target(tx: &mut Tx, c: &Conversation, at: i64) -> Result<i64> {
     match lifecycle::on_customer_reply(c.status) {
         CustomerReply::Append => Ok(c.id),
         CustomerReply::AppendAndSet(next) => {

@@ -16,6 +16,8 @@ pub struct Detail {
     pub messages: Vec<Message>,
     pub attachments: Vec<Attachment>,
     pub events: Vec<Event>,
+    /// The mail behind messages that travelled by email, by message id.
+    pub mail: std::collections::HashMap<i64, steward_store::email::MessageMail>,
 }
 
 impl Engine {
@@ -66,7 +68,9 @@ impl Engine {
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
         let attachments = messages::attachments_of(&mut conn, &ids).await?;
         let events = events::for_conversation(&mut conn, id).await?;
+        let mail = steward_store::email::for_messages(&mut conn, &ids).await?;
         Ok(Detail {
+            mail,
             conversation,
             tags,
             followers,

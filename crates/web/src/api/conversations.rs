@@ -187,6 +187,7 @@ pub async fn create_conversation(
         author,
         attachments,
         at: None,
+        email: None,
     };
     let c = s.engine.create_conversation(Some(&actor), cmd).await?;
     let tags = s.engine.conversation_tags(c.id).await?;
@@ -288,6 +289,7 @@ pub async fn create_message(
             .unwrap_or(AuthorKind::Agent),
         attachments: decode_attachments(body.attachments, s.engine.limits.max_attachment_bytes)?,
         at: None,
+        email: None,
     };
     let (_, m) = s.engine.add_message(&actor, id, cmd).await?;
     let atts = s.engine.message_attachments(m.id).await?;

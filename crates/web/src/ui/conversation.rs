@@ -308,6 +308,7 @@ pub async fn reply(
         author: AuthorKind::Agent,
         attachments: files,
         at: None,
+        email: None,
     };
     let (c, _) = s.engine.add_message(&agent.actor, id, cmd).await?;
     Ok(Redirect::to(&format!("/conversations/{}#composer", c.id)).into_response())

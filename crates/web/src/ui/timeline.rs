@@ -26,6 +26,11 @@ pub struct Item {
     pub html: String,
     pub text: String,
     pub files: Vec<FileLink>,
+    /// Earlier messages and the signature folded out of an inbound mail (escaped HTML).
+    pub quoted: String,
+    /// For mail Steward sends: queued, sending, sent or failed, with the reason.
+    pub delivery: String,
+    pub delivery_error: String,
 }
 
 fn size(bytes: i64) -> String {
@@ -156,6 +161,17 @@ pub fn build(
             .body_html
             .clone()
             .unwrap_or_else(|| text_to_html(&m.body_text));
+        let mail = d.mail.get(&m.id);
+        let quoted = mail
+            .and_then(|e| e.quoted_text.as_deref())
+            .map(text_to_html)
+            .unwrap_or_default();
+        let delivery = mail
+            .and_then(|e| e.delivery_status.clone())
+            .unwrap_or_default();
+        let delivery_error = mail
+            .and_then(|e| e.delivery_error.clone())
+            .unwrap_or_default();
         items.push((
             m.created_at,
             0,
@@ -176,6 +192,9 @@ pub fn build(
                 html,
                 text: String::new(),
                 files,
+                quoted,
+                delivery,
+                delivery_error,
             },
         ));
     }
@@ -197,6 +216,9 @@ pub fn build(
                 html: String::new(),
                 text,
                 files: Vec::new(),
+                quoted: String::new(),
+                delivery: String::new(),
+                delivery_error: String::new(),
             },
         ));
     }

@@ -1,0 +1,398 @@
+//! The inbound SMTP listener (RFC 5321), for a mail server that forwards support mail to
+//! Steward. It accepts mail only for addresses the [`Sink`] knows (550 otherwise), refuses
+//! messages over the size limit (552), and answers `250` to the end of `DATA` only after the
+//! sink has stored the message durably; if storing fails the client is told to try again
+//! later (451), so a message is never acknowledged and then lost.
+//!
+//! No TLS yet: `STARTTLS` is not offered, so run it on loopback or a private network behind
+//! the mail server that receives from the internet.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+/// Who sent a message and to whom, as the SMTP client said.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// `MAIL FROM`, lower case; empty for bounces (`<>`).
+    pub mail_from: String,
+    /// Accepted `RCPT TO` addresses, lower case.
+    pub rcpt_to: Vec<String>,
+    pub helo: String,
+    pub peer: SocketAddr,
+}
+
+/// Where accepted mail goes.
+pub trait Sink: Send + Sync + 'static {
+    /// Whether mail for `address` (lower case) is accepted here.
+    fn accepts(&self, address: &str) -> bool;
+    /// Stores one message for every recipient in the envelope. `Ok` only once it is durable;
+    /// the text is a reference for the client's logs.
+    fn deliver(
+        &self,
+        envelope: Envelope,
+        raw: Vec<u8>,
+    ) -> impl Future<Output = Result<String, String>> + Send;
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// The name this server gives in its greeting.
+    pub hostname: String,
+    /// The largest message accepted, in bytes.
+    pub max_size: usize,
+}
+
+const MAX_COMMAND: usize = 2048;
+const MAX_RECIPIENTS: usize = 100;
+const MAX_ERRORS: usize = 10;
+const IDLE: Duration = Duration::from_secs(300);
+
+/// Serves SMTP on `listener` until `shutdown` is cancelled.
+pub async fn serve<S: Sink>(
+    listener: TcpListener,
+    config: SmtpConfig,
+    sink: Arc<S>,
+    shutdown: CancellationToken,
+) {
+    let config = Arc::new(config);
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => break,
+            a = listener.accept() => a,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let (config, sink, stop) = (config.clone(), sink.clone(), shutdown.clone());
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = stop.cancelled() => {}
+                        r = session(stream, peer, &config, &*sink) => {
+                            if let Err(e) = r {
+                                tracing::debug!(%peer, error = %e, "SMTP session ended");
+                            }
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SMTP accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// One mail transaction's state.
+#[derive(Default)]
+struct Transaction {
+    from: Option<String>,
+    rcpt: Vec<String>,
+}
+
+async fn session<S: Sink>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    config: &SmtpConfig,
+    sink: &S,
+) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let mut helo: Option<String> = None;
+    let mut tx = Transaction::default();
+    let mut errors = 0;
+    write
+        .write_all(format!("220 {} ESMTP Steward\r\n", config.hostname).as_bytes())
+        .await?;
+    loop {
+        let line = match tokio::time::timeout(IDLE, read_line(&mut read, MAX_COMMAND)).await {
+            Err(_) => {
+                write.write_all(b"421 4.4.2 Idle too long\r\n").await?;
+                return Ok(());
+            }
+            Ok(Ok(Line::Eof)) => return Ok(()),
+            Ok(Ok(Line::TooLong)) => {
+                errors += 1;
+                reply(&mut write, "500 5.5.6 Line too long").await?;
+                continue;
+            }
+            Ok(Ok(Line::Text(l))) => l,
+            Ok(Err(e)) => return Err(e),
+        };
+        let (verb, arg) = match line.split_once(' ') {
+            Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
+            None => (line.trim().to_ascii_uppercase(), String::new()),
+        };
+        let answer: String = match verb.as_str() {
+            "EHLO" | "HELO" if arg.is_empty() => "501 5.5.4 Say who you are".into(),
+            "EHLO" => {
+                helo = Some(arg);
+                tx = Transaction::default();
+                format!(
+                    "250-{}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8",
+                    config.hostname, config.max_size
+                )
+            }
+            "HELO" => {
+                helo = Some(arg);
+                tx = Transaction::default();
+                format!("250 {}", config.hostname)
+            }
+            "MAIL" => match (&helo, &tx.from, parse_path(&arg, "FROM:")) {
+                (None, _, _) => "503 5.5.1 Send EHLO first".into(),
+                (_, Some(_), _) => "503 5.5.1 Already have a sender".into(),
+                (_, _, None) => "501 5.5.4 Syntax: MAIL FROM:<address>".into(),
+                (_, _, Some((from, params))) => {
+                    if declared_size(&params).is_some_and(|s| s > config.max_size) {
+                        "552 5.3.4 Message too big".into()
+                    } else {
+                        tx.from = Some(from);
+                        "250 2.1.0 Ok".into()
+                    }
+                }
+            },
+            "RCPT" => match (&tx.from, parse_path(&arg, "TO:")) {
+                (None, _) => "503 5.5.1 Need MAIL first".into(),
+                (_, None) => "501 5.5.4 Syntax: RCPT TO:<address>".into(),
+                (_, Some((to, _))) if tx.rcpt.len() >= MAX_RECIPIENTS => {
+                    let _ = to;
+                    "452 4.5.3 Too many recipients".into()
+                }
+                (_, Some((to, _))) => {
+                    if sink.accepts(&to) {
+                        if !tx.rcpt.contains(&to) {
+                            tx.rcpt.push(to);
+                        }
+                        "250 2.1.5 Ok".into()
+                    } else {
+                        errors += 1;
+                        "550 5.1.1 No such mailbox here".into()
+                    }
+                }
+            },
+            "DATA" if tx.from.is_none() => "503 5.5.1 Need MAIL first".into(),
+            "DATA" if tx.rcpt.is_empty() => "554 5.5.1 No valid recipients".into(),
+            "DATA" => {
+                reply(&mut write, "354 End data with <CR><LF>.<CR><LF>").await?;
+                let body =
+                    match tokio::time::timeout(IDLE, read_data(&mut read, config.max_size)).await {
+                        Err(_) => {
+                            write.write_all(b"421 4.4.2 Timeout in DATA\r\n").await?;
+                            return Ok(());
+                        }
+                        Ok(r) => r?,
+                    };
+                let done = std::mem::take(&mut tx);
+                match body {
+                    None => "552 5.3.4 Message too big".into(),
+                    Some(raw) => {
+                        let envelope = Envelope {
+                            mail_from: done.from.unwrap_or_default(),
+                            rcpt_to: done.rcpt,
+                            helo: helo.clone().unwrap_or_default(),
+                            peer,
+                        };
+                        match sink.deliver(envelope, raw).await {
+                            Ok(id) => format!("250 2.0.0 Ok: queued as {id}"),
+                            Err(e) => {
+                                tracing::warn!(%peer, error = %e, "inbound mail not stored");
+                                "451 4.3.0 Could not store the message, try again later".into()
+                            }
+                        }
+                    }
+                }
+            }
+            "RSET" => {
+                tx = Transaction::default();
+                "250 2.0.0 Ok".into()
+            }
+            "NOOP" => "250 2.0.0 Ok".into(),
+            "VRFY" => "252 2.5.0 Cannot verify, but will try".into(),
+            "HELP" => "214 2.0.0 See RFC 5321".into(),
+            "STARTTLS" => "454 4.7.0 TLS not available".into(),
+            "QUIT" => {
+                reply(&mut write, "221 2.0.0 Bye").await?;
+                return Ok(());
+            }
+            _ => {
+                errors += 1;
+                "500 5.5.2 Command not recognized".into()
+            }
+        };
+        reply(&mut write, &answer).await?;
+        if errors >= MAX_ERRORS {
+            reply(&mut write, "421 4.7.0 Too many errors").await?;
+            return Ok(());
+        }
+    }
+}
+
+async fn reply(write: &mut (impl AsyncWriteExt + Unpin), text: &str) -> std::io::Result<()> {
+    write.write_all(text.as_bytes()).await?;
+    write.write_all(b"\r\n").await?;
+    write.flush().await
+}
+
+enum Line {
+    Text(String),
+    TooLong,
+    Eof,
+}
+
+/// Reads one line of at most `max` bytes (the rest of a longer line is skipped).
+async fn read_line(read: &mut (impl AsyncBufRead + Unpin), max: usize) -> std::io::Result<Line> {
+    let mut buf = Vec::new();
+    let mut too_long = false;
+    loop {
+        let available = read.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(if buf.is_empty() && !too_long {
+                Line::Eof
+            } else {
+                Line::TooLong
+            });
+        }
+        let (used, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            buf.extend_from_slice(&available[..used]);
+            if buf.len() > max {
+                too_long = true;
+                buf.clear();
+            }
+        }
+        read.consume(used);
+        if done {
+            if too_long {
+                return Ok(Line::TooLong);
+            }
+            let text = String::from_utf8_lossy(&buf);
+            return Ok(Line::Text(text.trim_end_matches(['\r', '\n']).to_string()));
+        }
+    }
+}
+
+/// Reads a message up to the lone `.` line, undoing dot-stuffing. `None` when it exceeded
+/// `max` bytes (the rest is read and dropped, so the session can go on).
+async fn read_data(
+    read: &mut (impl AsyncBufRead + Unpin),
+    max: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut out = Vec::new();
+    let mut over = false;
+    loop {
+        let mut line = Vec::new();
+        let n = read.read_until(b'\n', &mut line).await?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed in DATA",
+            ));
+        }
+        if line == b".\r\n" || line == b".\n" {
+            return Ok((!over).then_some(out));
+        }
+        if over {
+            continue;
+        }
+        let content = if line.first() == Some(&b'.') {
+            &line[1..]
+        } else {
+            &line[..]
+        };
+        if out.len() + content.len() > max {
+            over = true;
+            out = Vec::new();
+            continue;
+        }
+        out.extend_from_slice(content);
+    }
+}
+
+/// `FROM:<a@b> SIZE=1` → `("a@b", ["SIZE=1"])`.
+fn parse_path(arg: &str, keyword: &str) -> Option<(String, Vec<String>)> {
+    let head = arg.get(..keyword.len())?;
+    if !head.eq_ignore_ascii_case(keyword) {
+        return None;
+    }
+    let rest = arg[keyword.len()..].trim_start();
+    let (path, params) = match rest.strip_prefix('<') {
+        Some(r) => {
+            let end = r.find('>')?;
+            (&r[..end], &r[end + 1..])
+        }
+        None => match rest.split_once(' ') {
+            Some((p, q)) => (p, q),
+            None => (rest, ""),
+        },
+    };
+    // A source route (`@a,@b:user@host`) is ignored, as RFC 5321 allows.
+    let path = path.rsplit(':').next().unwrap_or(path).trim();
+    if path.contains(char::is_whitespace) || (!path.is_empty() && !path.contains('@')) {
+        return None;
+    }
+    if keyword == "TO:" && path.is_empty() {
+        return None;
+    }
+    Some((
+        path.to_lowercase(),
+        params.split_whitespace().map(str::to_string).collect(),
+    ))
+}
+
+fn declared_size(params: &[String]) -> Option<usize> {
+    params.iter().find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.eq_ignore_ascii_case("SIZE")
+            .then(|| v.parse().ok())
+            .flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_parameters_are_read_leniently() {
+        assert_eq!(
+            parse_path("FROM:<Olga@Example.com> SIZE=100 BODY=8BITMIME", "FROM:"),
+            Some((
+                "olga@example.com".into(),
+                vec!["SIZE=100".into(), "BODY=8BITMIME".into()]
+            ))
+        );
+        assert_eq!(
+            parse_path("from: <>", "FROM:"),
+            Some((String::new(), vec![]))
+        );
+        assert_eq!(parse_path("TO:<>", "TO:"), None);
+        assert_eq!(
+            parse_path("TO:bob@x.test", "TO:"),
+            Some(("bob@x.test".into(), vec![]))
+        );
+        assert_eq!(parse_path("TO:<not an address>", "TO:"), None);
+        assert_eq!(declared_size(&["SIZE=2048".into()]), Some(2048));
+    }
+
+    #[tokio::test]
+    async fn data_is_unstuffed_and_limited() {
+        let input: &[u8] = b"line one\r\n..dot\r\n.\r\nNEXT\r\n";
+        let mut r = BufReader::new(input);
+        let got = read_data(&mut r, 1000).await.ok().flatten();
+        assert_eq!(got.as_deref(), Some(&b"line one\r\n.dot\r\n"[..]));
+        let mut r = BufReader::new(input);
+        assert_eq!(read_data(&mut r, 5).await.ok().flatten(), None);
+        match read_line(&mut r, 100).await {
+            Ok(Line::Text(t)) => assert_eq!(t, "NEXT"),
+            _ => panic!("the session goes on after an oversized message"),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Email as a channel, on the engine's side: inboxes and their settings, turning inbound mail
+//! into conversations and messages (`ingest`), the SMTP listener's sink (`smtp`), and the
+//! durable outbox that sends agents' replies and acknowledgements through the relay
+//! (`outbox`). Parsing, threading clues and SMTP itself live in `steward_channels`.
+
+mod ingest;
+mod outbox;
+mod smtp;
+
+pub use ingest::Ingested;
+pub use outbox::run_outbox;
+pub use smtp::SmtpIntake;
+pub use steward_channels::email::outbound::{Relay, Security};
+
+/// A support address. Mail to it (or to it with a `+token`) becomes conversations.
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    /// Lower case.
+    pub address: String,
+    /// The name mail from this inbox is sent under.
+    pub name: String,
+    /// The team new conversations go to, by name.
+    pub team: Option<String>,
+    /// Whether a new conversation's sender gets an acknowledgement with its number.
+    pub acknowledge: bool,
+    /// The acknowledgement's text; `{number}`, `{subject}` and `{inbox}` are filled in.
+    pub acknowledgement: Option<String>,
+}
+
+/// Email settings; empty (no inboxes) when email is not set up.
+#[derive(Debug, Default)]
+pub struct EmailSettings {
+    /// The domain of Steward's own Message-IDs.
+    pub hostname: String,
+    pub inboxes: Vec<Inbox>,
+    pub relay: Option<Relay>,
+    /// At most this many automatic mails (acknowledgements) to one address an hour.
+    pub max_auto_replies_per_hour: i64,
+    /// Wakes the outbox worker when a reply is queued.
+    pub outbox_wake: tokio::sync::Notify,
+}
+
+impl EmailSettings {
+    /// The inbox `address` is for: the inbox itself or its plus-address.
+    pub fn inbox_for(&self, address: &str) -> Option<&Inbox> {
+        self.inboxes
+            .iter()
+            .find(|i| steward_channels::email::thread::is_inbox_address(address, &i.address))
+    }
+}
+
+/// The default acknowledgement.
+pub const DEFAULT_ACKNOWLEDGEMENT: &str = "Thank you for writing to {inbox}.\n\n\
+Your request \"{subject}\" has number #{number}. We will answer as soon as we can; to add \
+anything, simply reply to this email.";

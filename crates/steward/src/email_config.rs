@@ -1,0 +1,142 @@
+//! The `[email]` section of the config file: the inboxes, the inbound SMTP listener and the
+//! outbound relay.
+
+use serde::Deserialize;
+use steward_engine::email::{EmailSettings, Inbox, Relay, Security};
+
+#[derive(Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// The domain in Steward's Message-IDs and SMTP greeting.
+    #[serde(default = "default_hostname")]
+    pub hostname: String,
+    #[serde(default)]
+    pub inboxes: Vec<InboxConfig>,
+    pub smtp: Option<SmtpConfig>,
+    pub relay: Option<RelayConfig>,
+    /// Automatic mails (acknowledgements) to one address per hour, at most.
+    #[serde(default = "default_auto_replies")]
+    pub max_auto_replies_per_hour: i64,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct InboxConfig {
+    pub address: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default = "yes")]
+    pub acknowledge: bool,
+    #[serde(default)]
+    pub acknowledgement: Option<String>,
+}
+
+/// The inbound SMTP listener.
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub bind: String,
+    #[serde(default = "default_max_message")]
+    pub max_message_bytes: usize,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    pub host: String,
+    #[serde(default = "default_relay_port")]
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    #[serde(default = "default_security")]
+    pub security: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+fn default_hostname() -> String {
+    "steward.local".into()
+}
+fn default_auto_replies() -> i64 {
+    5
+}
+fn yes() -> bool {
+    true
+}
+fn default_max_message() -> usize {
+    25 * 1024 * 1024
+}
+fn default_relay_port() -> u16 {
+    25
+}
+fn default_security() -> String {
+    "starttls".into()
+}
+
+impl EmailConfig {
+    /// Checks what the types cannot, in words a person can act on.
+    pub fn check(&self) -> anyhow::Result<()> {
+        for i in &self.inboxes {
+            let a = i.address.trim();
+            if a.split_once('@')
+                .is_none_or(|(l, d)| l.is_empty() || d.is_empty() || l.contains('+'))
+            {
+                anyhow::bail!(
+                    "email inbox address '{a}' is not an address like support@example.com (without a +part)"
+                );
+            }
+        }
+        if let Some(s) = &self.smtp
+            && s.bind.parse::<std::net::SocketAddr>().is_err()
+        {
+            anyhow::bail!(
+                "email.smtp.bind '{}' is not HOST:PORT, like 127.0.0.1:2525",
+                s.bind
+            );
+        }
+        if let Some(r) = &self.relay {
+            security(&r.security)?;
+        }
+        Ok(())
+    }
+
+    pub fn settings(&self) -> anyhow::Result<EmailSettings> {
+        let relay = match &self.relay {
+            Some(r) => Some(Relay {
+                host: r.host.clone(),
+                port: r.port,
+                security: security(&r.security)?,
+                username: r.username.clone(),
+                password: r.password.clone(),
+            }),
+            None => None,
+        };
+        Ok(EmailSettings {
+            hostname: self.hostname.clone(),
+            inboxes: self
+                .inboxes
+                .iter()
+                .map(|i| Inbox {
+                    address: i.address.trim().to_lowercase(),
+                    name: i.name.clone().unwrap_or_else(|| i.address.clone()),
+                    team: i.team.clone(),
+                    acknowledge: i.acknowledge,
+                    acknowledgement: i.acknowledgement.clone(),
+                })
+                .collect(),
+            relay,
+            max_auto_replies_per_hour: self.max_auto_replies_per_hour,
+            ..EmailSettings::default()
+        })
+    }
+}
+
+fn security(s: &str) -> anyhow::Result<Security> {
+    Ok(match s {
+        "none" => Security::None,
+        "starttls" => Security::StartTls,
+        "tls" => Security::Tls,
+        other => anyhow::bail!("email.relay.security '{other}' must be none, starttls or tls"),
+    })
+}

@@ -1,0 +1,443 @@
+//! Email over real SMTP: mail is delivered to Steward's listener with an SMTP client, and
+//! Steward's replies go out to a real relay (Debian's `python3-aiosmtpd`, writing a Maildir).
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use steward::config::Config;
+use steward::email_config::{EmailConfig, InboxConfig, RelayConfig, SmtpConfig};
+use steward_channels::email::outbound::{Relay, Security};
+use steward_channels::email::parse::{InboundEmail, parse};
+
+const INBOX: &str = "support@acme.test";
+
+fn email_config(relay_port: Option<u16>) -> impl FnOnce(&mut Config) {
+    move |c: &mut Config| {
+        c.email = EmailConfig {
+            hostname: "acme.test".into(),
+            inboxes: vec![InboxConfig {
+                address: INBOX.into(),
+                name: Some("Acme Support".into()),
+                team: None,
+                acknowledge: true,
+                acknowledgement: None,
+            }],
+            smtp: Some(SmtpConfig {
+                bind: "127.0.0.1:0".into(),
+                max_message_bytes: 200_000,
+            }),
+            relay: relay_port.map(|port| RelayConfig {
+                host: "127.0.0.1".into(),
+                port,
+                security: "none".into(),
+                username: None,
+                password: None,
+            }),
+            max_auto_replies_per_hour: 5,
+        };
+    }
+}
+
+/// An SMTP client pointed at the app's listener.
+fn client(app: &TestApp) -> Relay {
+    Relay {
+        host: "127.0.0.1".into(),
+        port: app.smtp_addr().port(),
+        security: Security::None,
+        ..Relay::default()
+    }
+}
+
+async fn deliver(app: &TestApp, from: &str, raw: &str) {
+    client(app)
+        .send(from, &[INBOX.to_string()], raw.as_bytes())
+        .await
+        .expect("the listener answers 250");
+}
+
+fn mail(from: &str, id: &str, subject: &str, extra: &str, body: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: {INBOX}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n{extra}\r\n{body}\r\n"
+    )
+}
+
+async fn conversations(app: &TestApp) -> Vec<Value> {
+    let (s, v) = app.get("/api/v1/conversations?limit=100").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// The conversation's page in the workspace, as the admin sees it.
+async fn workspace_page(app: &TestApp, id: &Value) -> String {
+    let browser =
+        crate::workspace::sign_in(app, "admin@test.example", "correct horse battery").await;
+    browser
+        .get(format!("{}/conversations/{id}", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
+}
+
+async fn messages(app: &TestApp, id: &Value) -> Vec<Value> {
+    let (s, v) = app
+        .get(&format!("/api/v1/conversations/{id}/messages"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn mail_to_an_inbox_becomes_a_conversation_and_its_replies_thread_into_it_once() {
+    let app = spawn_app_with(email_config(None)).await;
+    let first = mail(
+        "Olga <olga@example.com>",
+        "first@mail.example.com",
+        "Espresso machine leaks",
+        "",
+        "It leaks since Monday.\r\n\r\n-- \r\nOlga",
+    );
+    deliver(&app, "olga@example.com", &first).await;
+    let list = conversations(&app).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    let c = &list[0];
+    assert_eq!(c["subject"], "Espresso machine leaks");
+    assert_eq!(c["channel"], "email");
+    assert_eq!(c["customer"]["email"], "olga@example.com");
+    let ms = messages(&app, &c["id"]).await;
+    assert_eq!(
+        ms[0]["body"], "It leaks since Monday.",
+        "the signature is folded away"
+    );
+
+    // A reply found by In-Reply-To, with Gmail's quoting, lands in the same conversation.
+    let reply = mail(
+        "olga@example.com",
+        "second@mail.example.com",
+        "Re: Espresso machine leaks",
+        "In-Reply-To: <first@mail.example.com>\r\nReferences: <first@mail.example.com>\r\n",
+        "Also the steam wand.\r\n\r\nOn Mon, 23 Nov 2026 at 10:00, Acme Support <support@acme.test> wrote:\r\n> earlier text\r\n",
+    );
+    deliver(&app, "olga@example.com", &reply).await;
+    // The same mail again (a client's retry after a lost answer) is stored once.
+    deliver(&app, "olga@example.com", &reply).await;
+    assert_eq!(conversations(&app).await.len(), 1);
+    let ms = messages(&app, &c["id"]).await;
+    assert_eq!(ms.len(), 2, "{ms:?}");
+    assert_eq!(ms[1]["body"], "Also the steam wand.");
+    // The folded history stays one click away in the workspace.
+    let page = workspace_page(&app, &c["id"]).await;
+    assert!(
+        page.contains("Show quoted text") && page.contains("earlier text"),
+        "{page}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_addresses_are_refused_and_strangers_cannot_thread_by_subject_number() {
+    let app = spawn_app_with(email_config(None)).await;
+    let refused = client(&app)
+        .send(
+            "x@example.com",
+            &["sales@acme.test".into()],
+            b"Subject: x\r\n\r\nx\r\n",
+        )
+        .await
+        .expect_err("no such inbox");
+    assert!(refused.permanent, "550 is permanent: {refused}");
+    deliver(
+        &app,
+        "olga@example.com",
+        &mail(
+            "olga@example.com",
+            "o1@example.com",
+            "Refund",
+            "",
+            "Please refund order 7.",
+        ),
+    )
+    .await;
+    let number = conversations(&app).await[0]["number"].clone();
+    // Someone else quoting the number in a subject starts their own conversation...
+    deliver(
+        &app,
+        "mallory@example.net",
+        &mail(
+            "mallory@example.net",
+            "m1@example.net",
+            &format!("Re: [#{number}] Refund"),
+            "",
+            "Send the refund to me instead.",
+        ),
+    )
+    .await;
+    assert_eq!(
+        conversations(&app).await.len(),
+        2,
+        "a stranger never joins by subject"
+    );
+    // ...while the customer's own mail with the number threads without any headers.
+    deliver(
+        &app,
+        "olga@example.com",
+        &mail(
+            "olga@example.com",
+            "o2@example.com",
+            &format!("Re: [#{number}] Refund"),
+            "",
+            "Any news?",
+        ),
+    )
+    .await;
+    let list = conversations(&app).await;
+    assert_eq!(list.len(), 2);
+    let olga = list
+        .iter()
+        .find(|c| c["number"] == number)
+        .expect("olga's conversation");
+    assert_eq!(messages(&app, &olga["id"]).await.len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn html_only_mail_attachments_and_unreadable_mail_are_all_kept() {
+    let app = spawn_app_with(email_config(None)).await;
+    let html = "From: ann@example.com\r\nTo: support@acme.test\r\nSubject: =?UTF-8?B?w5xiZXIgdW5z?=\r\nMessage-ID: <h1@example.com>\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<p>Hello <b>team</b></p><script>alert(1)</script>\r\n--b\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"invoice.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+    deliver(&app, "ann@example.com", html).await;
+    deliver(&app, "bob@example.com", "\u{1}\u{2} this is not mail\r\n").await;
+    let list = conversations(&app).await;
+    assert_eq!(list.len(), 2, "{list:?}");
+    let ann = list
+        .iter()
+        .find(|c| c["customer"]["email"] == "ann@example.com")
+        .expect("ann");
+    assert_eq!(ann["subject"], "Über uns");
+    let ms = messages(&app, &ann["id"]).await;
+    assert_eq!(ms[0]["body"], "Hello team");
+    let shown = ms[0]["html"].as_str().unwrap_or("");
+    assert!(
+        shown.contains("<b>team</b>") && !shown.contains("script"),
+        "{shown}"
+    );
+    assert_eq!(ms[0]["attachments"][0]["filename"], "invoice.pdf");
+    app.stop().await;
+}
+
+/// Debian's aiosmtpd as the outbound relay, delivering into a Maildir.
+struct TestRelay {
+    child: std::process::Child,
+    port: u16,
+    maildir: PathBuf,
+}
+
+impl TestRelay {
+    async fn start() -> TestRelay {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let maildir =
+            std::env::temp_dir().join(format!("steward-relay-{port}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&maildir);
+        let log = maildir.with_extension("log");
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("relay log file"))
+            .spawn()
+            .expect("python3 runs");
+        let mut listening = false;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                listening = true;
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let err = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!(
+                    "the test relay exited ({status}); is python3-aiosmtpd installed? \
+                     (.ci/run installs it)\n{err}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(listening, "the test relay never listened on port {port}");
+        TestRelay {
+            child,
+            port,
+            maildir,
+        }
+    }
+
+    fn received(&self) -> Vec<InboundEmail> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.maildir.join("new"))
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .map(|raw| parse(&raw))
+            .collect()
+    }
+
+    /// Waits until `n` mails arrived.
+    async fn wait_for(&self, n: usize) -> Vec<InboundEmail> {
+        for _ in 0..100 {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the relay got {} mails, expected {n}",
+            self.received().len()
+        );
+    }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(Path::new(&self.maildir));
+        let _ = std::fs::remove_file(self.maildir.with_extension("log"));
+    }
+}
+
+#[tokio::test]
+async fn replies_and_acknowledgements_go_out_through_the_relay_and_answers_thread_back() {
+    let relay = TestRelay::start().await;
+    let app = spawn_app_with(email_config(Some(relay.port))).await;
+    deliver(
+        &app,
+        "olga@example.com",
+        &mail(
+            "Olga <olga@example.com>",
+            "q1@mail.example.com",
+            "Grinder noise",
+            "",
+            "It grinds.",
+        ),
+    )
+    .await;
+    let c = conversations(&app).await[0].clone();
+    let number = c["number"].as_i64().expect("number");
+    let ack = relay.wait_for(1).await.remove(0);
+    assert_eq!(ack.subject, format!("[#{number}] Grinder noise"));
+    assert!(ack.automated, "an acknowledgement says it is automatic");
+    assert_eq!(ack.in_reply_to, vec!["q1@mail.example.com"]);
+
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/conversations/{}/messages", c["id"]),
+            json!({"body": "Please clean the burrs."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let out = relay.wait_for(2).await.remove(1);
+    assert_eq!(out.subject, format!("Re: [#{number}] Grinder noise"));
+    assert_eq!(out.to[0].address, "olga@example.com");
+    assert_eq!(
+        out.in_reply_to,
+        vec!["q1@mail.example.com"],
+        "the customer's client threads it"
+    );
+    assert!(out.text.contains("Please clean the burrs."));
+    let reply_to = out
+        .reply_to
+        .expect("a reply-to with the conversation's token")
+        .address;
+    assert!(
+        reply_to.starts_with("support+") && reply_to.ends_with("@acme.test"),
+        "{reply_to}"
+    );
+
+    // The customer answers from another client that drops the headers: the token threads it.
+    client(&app)
+        .send(
+            "olga@example.com",
+            std::slice::from_ref(&reply_to),
+            format!("From: olga@example.com\r\nTo: {reply_to}\r\nSubject: burrs\r\nMessage-ID: <q2@x>\r\n\r\nDone, thanks.\r\n").as_bytes(),
+        )
+        .await
+        .expect("250");
+    assert_eq!(conversations(&app).await.len(), 1);
+    let ms = messages(&app, &c["id"]).await;
+    assert_eq!(ms.len(), 3, "{ms:?}");
+    assert_eq!(ms[2]["body"], "Done, thanks.");
+
+    // The workspace shows the reply's delivery (recorded right after the relay took it).
+    let mut page = String::new();
+    for _ in 0..50 {
+        page = workspace_page(&app, &c["id"]).await;
+        if page.contains("Email sent") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(page.contains("Email sent"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_the_relay_down_a_reply_stays_queued_with_the_reason() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let app = spawn_app_with(email_config(Some(port))).await;
+    deliver(
+        &app,
+        "olga@example.com",
+        &mail("olga@example.com", "d1@example.com", "Down", "", "hello"),
+    )
+    .await;
+    let c = conversations(&app).await[0].clone();
+    app.post(
+        &format!("/api/v1/conversations/{}/messages", c["id"]),
+        json!({"body": "We are on it."}),
+    )
+    .await;
+    let mut row: Option<(String, i64, Option<String>)> = None;
+    for _ in 0..50 {
+        row = steward_store::sql::Sql::new(
+            "SELECT status, attempts, last_error FROM outbox WHERE kind = 'reply'",
+        )
+        .query_as()
+        .fetch_optional(app.engine.store.pool())
+        .await
+        .expect("outbox");
+        if row.as_ref().is_some_and(|r| r.1 > 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, attempts, error) = row.expect("the reply is in the outbox");
+    assert_eq!(status, "queued", "it will be retried");
+    assert_eq!(attempts, 1);
+    assert!(error.is_some_and(|e| !e.is_empty()), "the reason is kept");
+    app.stop().await;
+}
