@@ -430,7 +430,8 @@ async fn with_the_relay_down_a_reply_stays_queued_with_the_reason() {
         .fetch_optional(app.engine.store.pool())
         .await
         .expect("outbox");
-        if row.as_ref().is_some_and(|r| r.1 > 0) {
+        // Claimed (`sending`) first, then back to the queue with the reason.
+        if row.as_ref().is_some_and(|r| r.2.is_some()) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -439,5 +440,134 @@ async fn with_the_relay_down_a_reply_stays_queued_with_the_reason() {
     assert_eq!(status, "queued", "it will be retried");
     assert_eq!(attempts, 1);
     assert!(error.is_some_and(|e| !e.is_empty()), "the reason is kept");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn people_in_cc_are_copied_on_replies_and_bounced_mail_can_be_retried_by_hand() {
+    let relay = TestRelay::start().await;
+    let app = spawn_app_with(email_config(Some(relay.port))).await;
+    // The customer copies a colleague and an agent (who follows instead of being copied).
+    let first = format!(
+        "From: Olga <olga@example.com>\r\nTo: {INBOX}\r\nCc: Pat <pat@example.com>, admin@test.example\r\n\
+Subject: Invoice copy\r\nMessage-ID: <cc1@example.com>\r\nAuto-Submitted: no\r\n\r\nPlease send the invoice again.\r\n"
+    );
+    deliver(&app, "olga@example.com", &first).await;
+    let c = conversations(&app).await[0].clone();
+    relay.wait_for(1).await; // the acknowledgement
+    let page = workspace_page(&app, &c["id"]).await;
+    assert!(
+        page.contains("Following: Ada Admin"),
+        "the agent in Cc follows"
+    );
+    assert!(
+        page.contains("Copied on replies: pat@example.com"),
+        "{page}"
+    );
+
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/conversations/{}/messages", c["id"]),
+            json!({"body": "Attached again."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let reply_id = v["id"].clone();
+    assert_eq!(v["email"]["direction"], "out");
+    assert_eq!(v["email"]["cc"], json!(["pat@example.com"]));
+    let out = relay.wait_for(2).await.remove(1);
+    assert_eq!(out.to[0].address, "olga@example.com");
+    assert_eq!(
+        out.cc
+            .iter()
+            .map(|m| m.address.as_str())
+            .collect::<Vec<_>>(),
+        vec!["pat@example.com"],
+        "the colleague is copied, the agent is not"
+    );
+    let sent_id = out.message_id.clone().expect("a Message-ID");
+
+    // The original of both the inbound and the outbound mail can be downloaded.
+    let ms = messages(&app, &c["id"]).await;
+    let original = ms[0]["email"]["original_url"].as_str().expect("url");
+    let res = app
+        .client
+        .get(format!("{}{original}", app.base))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("original");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "message/rfc822");
+    let raw = res.text().await.expect("body");
+    assert!(raw.contains("Message-ID: <cc1@example.com>"), "{raw}");
+    let res = app
+        .client
+        .get(format!("{}/api/v1/messages/{reply_id}/original", app.base))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("original");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains(&format!("<{sent_id}>"))
+    );
+
+    // A bounce for the reply marks it failed with the reason.
+    let bounce = format!(
+        "From: MAILER-DAEMON@mx.example.com\r\nTo: {INBOX}\r\nSubject: Undelivered Mail\r\nMessage-ID: <b1@mx.example.com>\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n\
+--r\r\nContent-Type: text/plain\r\n\r\n<pat@example.com>: 550 5.1.1 mailbox unavailable\r\n\
+--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; pat@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+--r\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: {INBOX}\r\nMessage-ID: <{sent_id}>\r\nSubject: Re: Invoice copy\r\n\r\n--r--\r\n"
+    );
+    deliver(&app, "mailer-daemon@mx.example.com", &bounce).await;
+    assert_eq!(
+        conversations(&app).await.len(),
+        1,
+        "a bounce is no conversation"
+    );
+    let ms = messages(&app, &c["id"]).await;
+    let mail = &ms.last().expect("the reply")["email"];
+    assert_eq!(mail["delivery_status"], "failed", "{mail}");
+    assert!(
+        mail["delivery_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("mailbox unavailable")),
+        "{mail}"
+    );
+    let page = workspace_page(&app, &c["id"]).await;
+    assert!(page.contains("Retry sending"), "{page}");
+
+    // Retrying sends the same message again; retrying what is not failed is a conflict.
+    let retry = mail["retry_url"].as_str().expect("retry url").to_string();
+    let (s, v) = app.post(&retry, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let again = relay.wait_for(3).await.remove(2);
+    assert_eq!(again.message_id.as_deref(), Some(sent_id.as_str()));
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        status = messages(&app, &c["id"]).await.last().expect("reply")["email"]["delivery_status"]
+            .clone();
+        if status == "sent" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "sent");
+    let (s, v) = app.post(&retry, json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, events) = app
+        .get(&format!("/api/v1/conversations/{}/events", c["id"]))
+        .await;
+    assert!(
+        events
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["kind"] == "mail.retried")),
+        "{events}"
+    );
     app.stop().await;
 }

@@ -201,6 +201,20 @@ pub async fn followers(conn: &mut Conn, id: i64) -> Result<Vec<i64>> {
     .await?)
 }
 
+/// Adds one follower, if not already following.
+pub async fn add_follower(tx: &mut Conn, id: i64, user: i64) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO conversation_followers (conversation_id, user_id) VALUES ($1, $2) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(user)
+    .execute(tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 pub async fn set_followers(tx: &mut Conn, id: i64, users: &[i64]) -> Result<()> {
     sqlx::query("DELETE FROM conversation_followers WHERE conversation_id = $1")
         .bind(id)

@@ -1,6 +1,7 @@
 //! Email rows: the mail behind a message (`email_messages`: its Message-ID, addresses, raw
 //! bytes and the quoted history folded out of its body), the reply tokens that tie a
-//! plus-address to a conversation (`email_tokens`), and the outbox of mail to send.
+//! plus-address to a conversation (`email_tokens`), the people copied on a conversation
+//! (`conversation_cc`), and the outbox of mail to send.
 
 use crate::sql::Sql;
 use crate::{Conn, Result};
@@ -118,6 +119,31 @@ pub async fn is_participant(conn: &mut Conn, conversation_id: i64, address: &str
     .fetch_one(conn)
     .await?;
     Ok(n > 0)
+}
+
+/// Copies `address` on the conversation's replies; false when it already was.
+pub async fn add_cc(tx: &mut Conn, conversation_id: i64, address: &str, at: i64) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO conversation_cc (conversation_id, address, added_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(conversation_id)
+    .bind(address.to_lowercase())
+    .bind(at)
+    .execute(tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The addresses copied on a conversation's replies, in the order they were added.
+pub async fn cc_of(conn: &mut Conn, conversation_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT address FROM conversation_cc WHERE conversation_id = $1 ORDER BY added_at, address",
+    )
+    .bind(conversation_id)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// The reply token of a conversation, if it has one.
@@ -324,6 +350,16 @@ pub async fn retry(tx: &mut Conn, id: i64, now: i64) -> Result<bool> {
     .await?
     .rows_affected()
         == 1)
+}
+
+/// The bytes Steward sent (or will send) for a message.
+pub async fn sent_raw(conn: &mut Conn, message_id: i64) -> Result<Option<Vec<u8>>> {
+    Ok(
+        sqlx::query_scalar("SELECT raw FROM outbox WHERE message_id = $1 ORDER BY id LIMIT 1")
+            .bind(message_id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// The outbox row carrying a message's mail.

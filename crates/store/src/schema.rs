@@ -254,6 +254,16 @@ CREATE INDEX outbox_message ON outbox (message_id);
 CREATE INDEX outbox_recipients ON outbox (recipients, created_at);
 "#;
 
+/// People copied on a conversation's mail (Cc): they get its public replies too.
+const V3: &str = r#"
+CREATE TABLE conversation_cc (
+    conversation_id BIGINT NOT NULL REFERENCES conversations (id),
+    address TEXT NOT NULL,
+    added_at BIGINT NOT NULL,
+    PRIMARY KEY (conversation_id, address)
+);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -262,6 +272,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
             format!("{}\n{}", backend.render(V1), backend.search_schema()),
         ),
         (2, backend.render(V2)),
+        (3, backend.render(V3)),
     ]
 }
 

@@ -99,6 +99,24 @@ pub fn parse(raw: &[u8]) -> InboundEmail {
     });
     let mut parts = Vec::new();
     let mut bounce_of = Vec::new();
+    if is_report {
+        // Some servers return only the original's headers, as a text part.
+        for part in &msg.parts {
+            let returned_headers = part.content_type().is_some_and(|ct| {
+                ct.ctype().eq_ignore_ascii_case("text")
+                    && ct
+                        .subtype()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
+            });
+            if returned_headers
+                && let Some(id) = MessageParser::default()
+                    .parse_headers(part.contents())
+                    .and_then(|h| h.message_id().map(str::to_string))
+            {
+                bounce_of.push(id);
+            }
+        }
+    }
     for part in msg.attachments() {
         if let Some(inner) = part.message() {
             // A returned original inside a bounce names the message that failed.
@@ -250,6 +268,32 @@ References: <x0@acme.test> <x1@acme.test>\r\n\r\nStill leaking.\r\n";
         }
         let raw = b"From: MAILER-DAEMON@example.com\r\nSubject: x\r\n\r\nbody";
         assert!(parse(raw).automated);
+    }
+
+    fn bounce(returned: &str) -> Vec<u8> {
+        format!(
+            "From: MAILER-DAEMON@mx.example.com\r\nTo: support@acme.test\r\nSubject: Undelivered Mail\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n\
+--r\r\nContent-Type: text/plain\r\n\r\n<gone@example.com>: host mx said: 550 5.1.1 no such user\r\n\
+--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n\
+Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+--r\r\n{returned}\r\n\r\nFrom: support@acme.test\r\nTo: gone@example.com\r\n\
+Message-ID: <reply.7@acme.test>\r\nSubject: Re: x\r\n\r\n--r--\r\n"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_bounce_names_the_message_it_returns_whole_or_as_headers_only() {
+        for returned in [
+            "Content-Type: message/rfc822",
+            "Content-Type: text/rfc822-headers",
+        ] {
+            let m = parse(&bounce(returned));
+            assert_eq!(m.bounce_of, vec!["reply.7@acme.test"], "{returned}");
+            assert!(m.automated);
+            assert!(m.text.contains("no such user"), "{}", m.text);
+        }
     }
 
     #[test]

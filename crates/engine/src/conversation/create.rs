@@ -160,7 +160,7 @@ impl Engine {
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
         if let Some(mail) = &cmd.email {
-            steward_store::email::insert(&mut tx, message_id, mail, at).await?;
+            self.store_mail(&mut tx, id, message_id, mail, at).await?;
         }
         conversations::update(&mut tx, id, &Default::default(), at, true, 1).await?;
         search::index(&mut tx, DocKind::Subject, id, None, &subject).await?;

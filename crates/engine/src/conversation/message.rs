@@ -212,7 +212,8 @@ impl Engine {
         attachments::link(&mut tx, message_id, &files, at).await?;
         conversations::update(&mut tx, target, &Changes::default(), at, true, 1).await?;
         if let Some(mail) = &cmd.email {
-            steward_store::email::insert(&mut tx, message_id, mail, at).await?;
+            self.store_mail(&mut tx, target, message_id, mail, at)
+                .await?;
         } else if cmd.author == AuthorKind::Agent
             && cmd.visibility == Visibility::Public
             && channel == Channel::Email

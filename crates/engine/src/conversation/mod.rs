@@ -12,7 +12,7 @@ mod update;
 pub use attachments::Upload;
 pub use create::NewConversationCmd;
 pub use message::NewMessageCmd;
-pub use read::Detail;
+pub use read::{Detail, MailByMessage};
 pub use update::Patch;
 
 use crate::Result;

@@ -13,12 +13,17 @@ pub struct Detail {
     pub conversation: Conversation,
     pub tags: Vec<String>,
     pub followers: Vec<i64>,
+    /// Addresses copied on the conversation's mail.
+    pub cc: Vec<String>,
     pub messages: Vec<Message>,
     pub attachments: Vec<Attachment>,
     pub events: Vec<Event>,
     /// The mail behind messages that travelled by email, by message id.
-    pub mail: std::collections::HashMap<i64, steward_store::email::MessageMail>,
+    pub mail: MailByMessage,
 }
+
+/// The mail behind messages that travelled by email, by message id.
+pub type MailByMessage = std::collections::HashMap<i64, steward_store::email::MessageMail>;
 
 impl Engine {
     pub async fn conversation(&self, by: &Actor, id: i64) -> Result<Conversation> {
@@ -55,6 +60,21 @@ impl Engine {
         Ok(messages::attachments_of(&mut conn, &[message_id]).await?)
     }
 
+    /// A message, for the answer to the request that just changed it (the caller was
+    /// authorized by that change).
+    pub async fn message_after_change(&self, message_id: i64) -> Result<Message> {
+        let mut conn = self.store.pool().acquire().await?;
+        messages::get(&mut conn, message_id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("message"))
+    }
+
+    /// The mail behind a message, for the answer to the request that just added it.
+    pub async fn message_mail(&self, message_id: i64) -> Result<MailByMessage> {
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(steward_store::email::for_messages(&mut conn, &[message_id]).await?)
+    }
+
     pub async fn conversation_detail(&self, by: &Actor, id: i64) -> Result<Detail> {
         let conversation = self.conversation(by, id).await?;
         let mut conn = self.store.pool().acquire().await?;
@@ -69,8 +89,10 @@ impl Engine {
         let attachments = messages::attachments_of(&mut conn, &ids).await?;
         let events = events::for_conversation(&mut conn, id).await?;
         let mail = steward_store::email::for_messages(&mut conn, &ids).await?;
+        let cc = steward_store::email::cc_of(&mut conn, id).await?;
         Ok(Detail {
             mail,
+            cc,
             conversation,
             tags,
             followers,
@@ -135,16 +157,44 @@ impl Engine {
         Ok(events::for_conversation(&mut conn, id).await?)
     }
 
+    /// A conversation's messages, their attachments and mail, if `by` may see it.
     pub async fn conversation_messages(
         &self,
         by: &Actor,
         id: i64,
-    ) -> Result<(Vec<Message>, Vec<Attachment>)> {
+    ) -> Result<(Vec<Message>, Vec<Attachment>, MailByMessage)> {
         self.conversation(by, id).await?;
         let mut conn = self.store.pool().acquire().await?;
         let msgs = messages::list(&mut conn, id, true).await?;
         let ids: Vec<i64> = msgs.iter().map(|m| m.id).collect();
         let atts = messages::attachments_of(&mut conn, &ids).await?;
-        Ok((msgs, atts))
+        let mail = steward_store::email::for_messages(&mut conn, &ids).await?;
+        Ok((msgs, atts, mail))
+    }
+
+    /// The message as it travelled by mail (the raw bytes as received or as sent), if `by`
+    /// may see its conversation.
+    pub async fn original_mail(&self, by: &Actor, message_id: i64) -> Result<Vec<u8>> {
+        let not_found = || EngineError::not_found("mail for this message");
+        let mut conn = self.store.pool().acquire().await?;
+        let m = messages::get(&mut conn, message_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let c = conversations::get(&mut conn, m.conversation_id)
+            .await?
+            .ok_or_else(not_found)?;
+        by.may_work_on(c.access()).map_err(|_| not_found())?;
+        let mail = steward_store::email::for_messages(&mut conn, &[message_id]).await?;
+        let mail = mail.get(&message_id).ok_or_else(not_found)?;
+        match &mail.raw_sha256 {
+            // Received mail is kept as a blob; sent mail is the outbox's bytes.
+            Some(sha) => {
+                drop(conn);
+                Ok(self.store.blobs.get(sha).await?)
+            }
+            None => steward_store::email::sent_raw(&mut conn, message_id)
+                .await?
+                .ok_or_else(not_found),
+        }
     }
 }

@@ -115,11 +115,23 @@ impl Engine {
             });
         }
         let rfc_id = self.message_id(&format!("reply.{message_id}"));
+        let cc: Vec<String> = email::cc_of(tx, conversation_id)
+            .await?
+            .into_iter()
+            .filter(|a| *a != to)
+            .collect();
         let mail = OutboundEmail {
             to: vec![Mailbox {
                 name: customer.map(|c| c.name),
                 address: to.clone(),
             }],
+            cc: cc
+                .iter()
+                .map(|a| Mailbox {
+                    name: None,
+                    address: a.clone(),
+                })
+                .collect(),
             subject: format!("Re: [#{}] {}", c.number, c.subject),
             message_id: rfc_id.clone(),
             in_reply_to: references.last().cloned(),
@@ -139,7 +151,7 @@ impl Engine {
                 direction: "out",
                 from_address: inbox.address.clone(),
                 to_addresses: vec![to.clone()],
-                cc_addresses: Vec::new(),
+                cc_addresses: cc.clone(),
                 raw_sha256: None,
                 quoted_text: None,
             },
@@ -154,7 +166,7 @@ impl Engine {
                 message_id: Some(message_id),
                 rfc_message_id: &rfc_id,
                 sender: &inbox.address,
-                recipients: &[to],
+                recipients: &std::iter::once(to).chain(cc).collect::<Vec<_>>(),
                 raw: &raw,
             },
             at,
@@ -226,7 +238,8 @@ impl Engine {
     }
 
     /// Puts a message's failed mail back in the queue (the "retry" button).
-    pub async fn retry_mail(&self, by: &steward_domain::Actor, message_id: i64) -> Result<()> {
+    /// Returns the conversation's id.
+    pub async fn retry_mail(&self, by: &steward_domain::Actor, message_id: i64) -> Result<i64> {
         let mut tx = self.store.write().await?;
         let m = messages::get(&mut tx, message_id)
             .await?
@@ -244,10 +257,20 @@ impl Engine {
                 "this mail is {status}; only failed mail can be retried"
             )));
         }
-        email::retry(&mut tx, outbox_id, now_ms()).await?;
+        let now = now_ms();
+        email::retry(&mut tx, outbox_id, now).await?;
+        crate::conversation::record(
+            &mut tx,
+            steward_store::events::Doer::User(by.user_id),
+            c.id,
+            "mail.retried",
+            serde_json::json!({"message_id": message_id}),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.email.outbox_wake.notify_one();
-        Ok(())
+        Ok(c.id)
     }
 
     /// Sends what is due; returns how many rows it handled.

@@ -252,10 +252,10 @@ pub async fn list_messages(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<axum::Json<Vec<MessageOut>>> {
-    let (msgs, atts) = s.engine.conversation_messages(&actor, id).await?;
+    let (msgs, atts, mail) = s.engine.conversation_messages(&actor, id).await?;
     Ok(axum::Json(
         msgs.into_iter()
-            .map(|m| MessageOut::from(m, &atts))
+            .map(|m| MessageOut::from(m, &atts, &mail))
             .collect(),
     ))
 }
@@ -293,7 +293,12 @@ pub async fn create_message(
     };
     let (_, m) = s.engine.add_message(&actor, id, cmd).await?;
     let atts = s.engine.message_attachments(m.id).await?;
-    Ok((StatusCode::CREATED, axum::Json(MessageOut::from(m, &atts))).into_response())
+    let mail = s.engine.message_mail(m.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(MessageOut::from(m, &atts, &mail)),
+    )
+        .into_response())
 }
 
 /// The event log of a conversation: who changed what, when, before and after.
@@ -340,6 +345,33 @@ pub struct SearchQuery {
     pub q: String,
     pub status: Option<String>,
     pub limit: Option<i64>,
+}
+
+/// The original email behind a message, as received or as sent (`message/rfc822`).
+#[utoipa::path(get, path = "/api/v1/messages/{id}/original", tag = "conversations",
+    responses((status = 200, content_type = "message/rfc822"), (status = 404)))]
+pub async fn get_original_mail(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let bytes = s.engine.original_mail(&actor, id).await?;
+    Ok(crate::ui::download_mail(id, bytes))
+}
+
+/// Sends a reply whose mail failed again: it goes back in the outbox, due now.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/retry", tag = "conversations",
+    responses((status = 200, body = MessageOut), (status = 404), (status = 409)))]
+pub async fn retry_mail(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<axum::Json<MessageOut>> {
+    s.engine.retry_mail(&actor, id).await?;
+    let m = s.engine.message_after_change(id).await?;
+    let atts = s.engine.message_attachments(id).await?;
+    let mail = s.engine.message_mail(id).await?;
+    Ok(axum::Json(MessageOut::from(m, &atts, &mail)))
 }
 
 /// Full-text search over subjects, messages and customers, ranked, within the caller's scope.

@@ -27,7 +27,7 @@ impl Modify for BearerAuth {
     security(("bearer" = [])),
     paths(
         c::list_conversations, c::create_conversation, c::get_conversation, c::update_conversation,
-        c::list_messages, c::create_message, c::list_events, c::merge_conversation, c::get_attachment, c::search,
+        c::list_messages, c::create_message, c::list_events, c::merge_conversation, c::get_attachment, c::get_original_mail, c::retry_mail, c::search,
         d::list_customers, d::create_customer, d::get_customer, d::update_customer, d::add_identity, d::customer_conversations,
         d::list_organizations, d::create_organization, d::get_organization,
         d::list_agents, d::create_agent, d::get_agent, d::update_agent, d::me,
@@ -36,7 +36,7 @@ impl Modify for BearerAuth {
         d::list_custom_fields, d::create_custom_field, d::update_custom_field, d::delete_custom_field,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
-        CreatedConversation, PatchConversationIn, MessageIn, MessageOut, AttachmentOut, EventOut, MergeIn,
+        CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
         CustomerOut, IdentityOut, CreateCustomerIn, PatchCustomerIn, OrganizationOut, CreateOrganizationIn,
         AgentOut, CreateAgentIn, PatchAgentIn, TeamOut, TeamIn, TagOut, TagIn, CustomFieldOut,
         CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut))

@@ -3,6 +3,8 @@
 use crate::fmt::{rfc3339, rfc3339_opt};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use steward_engine::conversation::MailByMessage;
+use steward_store::email::MessageMail;
 use steward_store::models;
 use utoipa::ToSchema;
 
@@ -228,12 +230,64 @@ pub struct MessageOut {
     pub body: String,
     pub html: Option<String>,
     pub attachments: Vec<AttachmentOut>,
+    /// How the message travelled by mail, when it did.
+    pub email: Option<MessageMailOut>,
     pub created_at: String,
 }
 
+/// The mail behind a message.
+#[derive(Serialize, ToSchema)]
+pub struct MessageMailOut {
+    /// `in` (received) or `out` (sent by Steward).
+    pub direction: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// For mail Steward sends: queued, sending, sent or failed.
+    pub delivery_status: Option<String>,
+    /// Why the last attempt failed.
+    pub delivery_error: Option<String>,
+    pub delivery_attempts: Option<i64>,
+    /// The original email (`message/rfc822`).
+    pub original_url: String,
+    /// POST here to send failed mail again.
+    pub retry_url: Option<String>,
+}
+
+fn address_list(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl From<&MessageMail> for MessageMailOut {
+    fn from(e: &MessageMail) -> MessageMailOut {
+        MessageMailOut {
+            direction: e.direction.clone(),
+            from: e.from_address.clone(),
+            to: address_list(&e.to_addresses),
+            cc: address_list(&e.cc_addresses),
+            retry_url: (e.delivery_status.as_deref() == Some("failed"))
+                .then(|| format!("/api/v1/messages/{}/retry", e.message_id)),
+            delivery_status: e.delivery_status.clone(),
+            delivery_error: e.delivery_error.clone(),
+            delivery_attempts: e.delivery_attempts,
+            original_url: format!("/api/v1/messages/{}/original", e.message_id),
+        }
+    }
+}
+
 impl MessageOut {
-    pub fn from(m: models::Message, attachments: &[models::Attachment]) -> MessageOut {
+    pub fn from(
+        m: models::Message,
+        attachments: &[models::Attachment],
+        mail: &MailByMessage,
+    ) -> MessageOut {
         MessageOut {
+            email: mail.get(&m.id).map(MessageMailOut::from),
             id: m.id,
             conversation_id: m.conversation_id,
             author_kind: m.author_kind.to_string(),

@@ -39,6 +39,11 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             post(conversations::merge_conversation),
         )
         .route("/attachments/{id}", get(conversations::get_attachment))
+        .route(
+            "/messages/{id}/original",
+            get(conversations::get_original_mail),
+        )
+        .route("/messages/{id}/retry", post(conversations::retry_mail))
         .route("/search", get(conversations::search))
         .route(
             "/customers",

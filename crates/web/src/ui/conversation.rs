@@ -52,6 +52,8 @@ struct Page {
     tags: String,
     fields: Vec<FieldInput>,
     followers: String,
+    cc: String,
+    csrf: String,
     customer_id: i64,
     customer_name: String,
     customer_org: String,
@@ -63,6 +65,8 @@ struct Page {
 #[template(path = "timeline.html")]
 struct TimelineFragment {
     items: Vec<Item>,
+    /// For the retry buttons of failed mail.
+    csrf: String,
 }
 
 async fn names(s: &AppState) -> Result<(HashMap<i64, String>, HashMap<i64, String>), PageError> {
@@ -210,6 +214,8 @@ pub async fn page(
         tags: d.tags.join(", "),
         fields,
         followers: follower_names.join(", "),
+        cc: d.cc.join(", "),
+        csrf: agent.csrf.clone(),
         customer_id: customer.id,
         customer_name: customer.name,
         customer_org: customer.organization_name.unwrap_or_default(),
@@ -226,6 +232,7 @@ pub async fn timeline_fragment(
     let d = s.engine.conversation_detail(&agent.actor, id).await?;
     let (users, teams) = names(&s).await?;
     Ok(render(&TimelineFragment {
+        csrf: agent.csrf.clone(),
         items: timeline::build(&d, &users, &teams, steward_store::now_ms()),
     }))
 }

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod form;
 pub mod inbox;
 pub mod live;
+pub mod mail;
 pub mod search;
 pub mod timeline;
 pub mod view;
@@ -43,6 +44,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/conversations/{id}/merge", post(conversation::merge))
         .route("/conversations/{id}/presence", post(live::report_presence))
         .route("/attachments/{id}", get(conversation::attachment))
+        .route("/messages/{id}/original", get(mail::original))
+        .route("/messages/{id}/retry", post(mail::retry))
         .route("/customers", get(customers::list))
         .route(
             "/customers/{id}",
@@ -72,16 +75,29 @@ pub fn render<T: Template>(t: &T) -> Response {
 
 /// A stored file as a download. Anything that a browser could run is sent as an attachment.
 pub fn download(a: &Attachment, bytes: Vec<u8>) -> Response {
-    let inline = a.content_type.starts_with("image/") && a.content_type != "image/svg+xml"
-        || a.content_type == "application/pdf"
-        || a.content_type == "text/plain";
-    let ct = if inline {
-        a.content_type.as_str()
+    send_file(&a.filename, &a.content_type, bytes)
+}
+
+/// A message's original mail as an `.eml` file.
+pub fn download_mail(message_id: i64, bytes: Vec<u8>) -> Response {
+    send_file(
+        &format!("message-{message_id}.eml"),
+        "message/rfc822",
+        bytes,
+    )
+}
+
+/// A file for download, shown inline only when its type is harmless to show.
+fn send_file(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    let inline = content_type.starts_with("image/") && content_type != "image/svg+xml"
+        || content_type == "application/pdf"
+        || content_type == "text/plain";
+    let ct = if inline || content_type == "message/rfc822" {
+        content_type
     } else {
         "application/octet-stream"
     };
-    let name: String = a
-        .filename
+    let name: String = filename
         .chars()
         .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ')
         .collect();

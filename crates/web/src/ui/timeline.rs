@@ -14,6 +14,8 @@ pub struct FileLink {
 }
 
 pub struct Item {
+    /// The message's id (0 for events).
+    pub id: i64,
     /// `message`, `note` or `event`.
     pub kind: &'static str,
     pub author: String,
@@ -31,6 +33,10 @@ pub struct Item {
     /// For mail Steward sends: queued, sending, sent or failed, with the reason.
     pub delivery: String,
     pub delivery_error: String,
+    /// Whether the message travelled by mail, so its original can be downloaded.
+    pub original: bool,
+    /// Who the mail was copied to.
+    pub copied: String,
 }
 
 fn size(bytes: i64) -> String {
@@ -126,6 +132,7 @@ fn sentence(
                 }
             )
         }
+        "mail.retried" => "sent a failed email again".to_string(),
         "conversation.merged" => format!("merged this into #{}", a["number"]),
         "conversation.merged_in" => format!(
             "merged #{} into this ({} messages moved)",
@@ -172,10 +179,15 @@ pub fn build(
         let delivery_error = mail
             .and_then(|e| e.delivery_error.clone())
             .unwrap_or_default();
+        let original = mail.is_some();
+        let copied = mail.map(|e| e.cc_addresses.clone()).unwrap_or_default();
         items.push((
             m.created_at,
             0,
             Item {
+                id: m.id,
+                original,
+                copied,
                 kind: if m.visibility == steward_domain::Visibility::Internal {
                     "note"
                 } else {
@@ -219,6 +231,9 @@ pub fn build(
                 quoted: String::new(),
                 delivery: String::new(),
                 delivery_error: String::new(),
+                id: 0,
+                original: false,
+                copied: String::new(),
             },
         ));
     }
