@@ -11,6 +11,8 @@ mod api_errors;
 mod browser;
 mod cli;
 mod email;
+mod email_corpus;
+mod email_crash;
 mod helpers;
 mod lifecycle;
 mod search;

@@ -101,6 +101,9 @@ async fn session<S: Sink>(
     config: &SmtpConfig,
     sink: &S,
 ) -> std::io::Result<()> {
+    // Every reply is one write; without NODELAY a client that pipelines nothing waits out
+    // the peer's delayed ACK (40 ms) on each command.
+    stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     let mut helo: Option<String> = None;
@@ -233,8 +236,10 @@ async fn session<S: Sink>(
 }
 
 async fn reply(write: &mut (impl AsyncWriteExt + Unpin), text: &str) -> std::io::Result<()> {
-    write.write_all(text.as_bytes()).await?;
-    write.write_all(b"\r\n").await?;
+    let mut line = Vec::with_capacity(text.len() + 2);
+    line.extend_from_slice(text.as_bytes());
+    line.extend_from_slice(b"\r\n");
+    write.write_all(&line).await?;
     write.flush().await
 }
 
