@@ -102,7 +102,7 @@ async fn start_child(data: &Path, database_url: Option<&str>) -> Child {
 }
 
 fn message(i: usize) -> String {
-    let body = if i % 10 == 0 {
+    let body = if i.is_multiple_of(10) {
         // Some larger mail, so a kill can land in the middle of DATA.
         "line of a longer message\r\n".repeat(2000)
     } else {
@@ -173,7 +173,7 @@ async fn mail_that_got_250_survives_a_sigkill_exactly_once_and_retries_do_not_du
     // Restarted, the clients retry what got no answer, and some of what did.
     let mut child = start_child(&config.data, url.as_deref()).await;
     let again: Vec<usize> = (0..MESSAGES)
-        .filter(|i| !answered.contains(i) || i % 7 == 0)
+        .filter(|i| !answered.contains(i) || i.is_multiple_of(7))
         .collect();
     let mut retries = Vec::new();
     for s in 0..SENDERS {
