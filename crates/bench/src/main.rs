@@ -12,6 +12,7 @@ mod report;
 mod scenarios;
 mod seed;
 mod server;
+mod smtp;
 mod words;
 
 use anyhow::Context;
@@ -54,8 +55,8 @@ struct SeedArgs {
 
 #[derive(Args, Clone)]
 struct RunArgs {
-    /// Comma-separated scenarios: create, reply, inbox, page, get, search.
-    #[arg(long, default_value = "create,reply,inbox,page,get,search")]
+    /// Comma-separated scenarios: create, reply, inbox, page, get, search, smtp.
+    #[arg(long, default_value = "create,reply,inbox,page,get,search,smtp")]
     scenarios: String,
     /// Closed loop: this many requests in flight.
     #[arg(long, default_value_t = 32)]
@@ -173,7 +174,7 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
             concurrency: r.concurrency,
         },
     };
-    let target = Arc::new(scenarios::Target::new(&server.base, seeded).await?);
+    let target = Arc::new(scenarios::Target::new(&server.base, server.smtp, seeded).await?);
     for name in r
         .scenarios
         .split(',')

@@ -9,7 +9,7 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const ALL: &[&str] = &["create", "reply", "inbox", "page", "get", "search"];
+pub const ALL: &[&str] = &["create", "reply", "inbox", "page", "get", "search", "smtp"];
 
 pub struct Target {
     pub base: String,
@@ -20,6 +20,8 @@ pub struct Target {
     pub seeded: Seeded,
     /// Open conversations, which accept replies.
     pub open_ids: Vec<i64>,
+    /// The server's inbound SMTP listener.
+    pub smtp: std::net::SocketAddr,
 }
 
 fn rng_for(i: u64) -> StdRng {
@@ -27,7 +29,11 @@ fn rng_for(i: u64) -> StdRng {
 }
 
 impl Target {
-    pub async fn new(base: &str, seeded: Seeded) -> anyhow::Result<Target> {
+    pub async fn new(
+        base: &str,
+        smtp: std::net::SocketAddr,
+        seeded: Seeded,
+    ) -> anyhow::Result<Target> {
         let api = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .build()?;
@@ -95,6 +101,7 @@ impl Target {
             token: seeded.token.clone(),
             seeded,
             open_ids,
+            smtp,
         })
     }
 }
@@ -179,6 +186,16 @@ pub async fn run(
                 async move {
                     let q = words::search_word(&mut rng_for(i));
                     load::check(t.api.get(format!("{}/api/v1/search?q={q}&limit=25", t.base)).bearer_auth(&t.token).send().await, 200).await
+                }
+            })
+            .await
+        }
+        "smtp" => {
+            load::run(mode, duration, move |i| {
+                let t = t.clone();
+                async move {
+                    let (from, raw) = crate::smtp::message(&mut rng_for(i), i);
+                    crate::smtp::deliver(t.smtp, &from, &raw).await
                 }
             })
             .await

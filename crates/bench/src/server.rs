@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The inbound SMTP listener (inbox `support@bench.example`, no acknowledgements).
+    pub smtp: std::net::SocketAddr,
     /// From spawning the process to the first successful `/readyz`.
     pub ready_ms: f64,
 }
@@ -35,8 +37,21 @@ impl Server {
         database_url: Option<&str>,
         port: u16,
     ) -> anyhow::Result<Server> {
+        let smtp: std::net::SocketAddr = ([127, 0, 0, 1], free_port()?).into();
+        let config = data.join("bench-steward.toml");
+        std::fs::create_dir_all(data)?;
+        std::fs::write(
+            &config,
+            format!(
+                "[email]\nhostname = \"bench.example\"\n\n[[email.inboxes]]\naddress = \"{}\"\n\
+                 acknowledge = false\n\n[email.smtp]\nbind = \"{smtp}\"\n",
+                crate::smtp::INBOX
+            ),
+        )?;
         let mut cmd = Command::new(bin);
         cmd.arg("serve")
+            .arg("--config")
+            .arg(&config)
             .arg("--data")
             .arg(data)
             .arg("--bind")
@@ -54,6 +69,7 @@ impl Server {
         let mut server = Server {
             child,
             base,
+            smtp,
             ready_ms: 0.0,
         };
         let client = reqwest::Client::new();

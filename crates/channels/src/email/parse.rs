@@ -61,14 +61,23 @@ impl InboundEmail {
     }
 }
 
-/// Parses `raw`. Always returns a message.
+/// Parses `raw`. Always returns a message: mail the parser cannot read, or that trips one of
+/// its internal checks (the fuzzer found inputs that do), is kept as its raw text.
 pub fn parse(raw: &[u8]) -> InboundEmail {
+    std::panic::catch_unwind(|| parse_mime(raw)).unwrap_or_else(|_| unreadable(raw))
+}
+
+fn unreadable(raw: &[u8]) -> InboundEmail {
+    InboundEmail {
+        text: String::from_utf8_lossy(raw).into_owned(),
+        malformed: true,
+        ..InboundEmail::default()
+    }
+}
+
+fn parse_mime(raw: &[u8]) -> InboundEmail {
     let Some(msg) = MessageParser::default().parse(raw) else {
-        return InboundEmail {
-            text: String::from_utf8_lossy(raw).into_owned(),
-            malformed: true,
-            ..InboundEmail::default()
-        };
+        return unreadable(raw);
     };
     let html = msg.body_html(0).map(|h| h.into_owned());
     let mut text = match msg.body_text(0) {
@@ -294,6 +303,14 @@ Message-ID: <reply.7@acme.test>\r\nSubject: Re: x\r\n\r\n--r--\r\n"
             assert!(m.automated);
             assert!(m.text.contains("no such user"), "{}", m.text);
         }
+    }
+
+    #[test]
+    fn a_multipart_that_trips_the_parsers_own_checks_is_kept_as_text() {
+        // Found by the fuzzer (fuzz/fuzz_targets/inbound_email.rs).
+        let raw = include_bytes!("../../../../fuzz/regressions/parser-invalid-part-id.eml");
+        let m = parse(raw);
+        assert!(!m.text.is_empty() || m.malformed);
     }
 
     #[test]
