@@ -36,6 +36,7 @@ fn email_config(relay_port: Option<u16>) -> impl FnOnce(&mut Config) {
                 password: None,
             }),
             max_auto_replies_per_hour: 5,
+            imap: Vec::new(),
         };
     }
 }

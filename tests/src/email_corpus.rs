@@ -47,6 +47,7 @@ async fn every_sample_message_from_cpythons_email_tests_is_ingested() {
             smtp: None,
             relay: None,
             max_auto_replies_per_hour: 5,
+            imap: Vec::new(),
         };
     })
     .await;

@@ -13,6 +13,7 @@ mod cli;
 mod email;
 mod email_corpus;
 mod email_crash;
+mod email_imap;
 mod helpers;
 mod lifecycle;
 mod search;

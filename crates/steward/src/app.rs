@@ -96,6 +96,13 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
             stop.clone(),
         ));
     }
+    for mailbox in &engine.email.imap {
+        tokio::spawn(steward_engine::email::run_imap(
+            engine.clone(),
+            mailbox.clone(),
+            stop.clone(),
+        ));
+    }
     Ok(Running {
         addr,
         smtp_addr,

@@ -2,7 +2,7 @@
 //! outbound relay.
 
 use serde::Deserialize;
-use steward_engine::email::{EmailSettings, Inbox, Relay, Security};
+use steward_engine::email::{EmailSettings, ImapAccount, ImapMailbox, Inbox, Relay, Security};
 
 #[derive(Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
@@ -14,6 +14,9 @@ pub struct EmailConfig {
     pub inboxes: Vec<InboxConfig>,
     pub smtp: Option<SmtpConfig>,
     pub relay: Option<RelayConfig>,
+    /// IMAP mailboxes read into inboxes.
+    #[serde(default)]
+    pub imap: Vec<ImapConfig>,
     /// Automatic mails (acknowledgements) to one address per hour, at most.
     #[serde(default = "default_auto_replies")]
     pub max_auto_replies_per_hour: i64,
@@ -53,6 +56,40 @@ pub struct RelayConfig {
     pub security: String,
     pub username: Option<String>,
     pub password: Option<String>,
+}
+
+/// An IMAP mailbox whose mail goes to one of the inboxes.
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    /// The inbox (one of `[[email.inboxes]]`) this mailbox's mail is delivered to.
+    pub inbox: String,
+    pub host: String,
+    #[serde(default = "default_imap_port")]
+    pub port: u16,
+    /// `tls` (port 993), `starttls` or `none`.
+    #[serde(default = "default_imap_security")]
+    pub security: String,
+    pub username: String,
+    pub password: String,
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Seconds between checks when the server has no IDLE.
+    #[serde(default = "default_poll")]
+    pub poll_seconds: u64,
+}
+
+fn default_imap_port() -> u16 {
+    993
+}
+fn default_imap_security() -> String {
+    "tls".into()
+}
+fn default_folder() -> String {
+    "INBOX".into()
+}
+fn default_poll() -> u64 {
+    60
 }
 
 fn default_hostname() -> String {
@@ -96,7 +133,20 @@ impl EmailConfig {
             );
         }
         if let Some(r) = &self.relay {
-            security(&r.security)?;
+            security(&r.security, "email.relay.security")?;
+        }
+        for m in &self.imap {
+            security(&m.security, "email.imap.security")?;
+            if !self
+                .inboxes
+                .iter()
+                .any(|i| i.address.trim().eq_ignore_ascii_case(m.inbox.trim()))
+            {
+                anyhow::bail!(
+                    "email.imap inbox '{}' is not one of the [[email.inboxes]] addresses",
+                    m.inbox
+                );
+            }
         }
         Ok(())
     }
@@ -106,7 +156,7 @@ impl EmailConfig {
             Some(r) => Some(Relay {
                 host: r.host.clone(),
                 port: r.port,
-                security: security(&r.security)?,
+                security: security(&r.security, "email.relay.security")?,
                 username: r.username.clone(),
                 password: r.password.clone(),
             }),
@@ -126,17 +176,35 @@ impl EmailConfig {
                 })
                 .collect(),
             relay,
+            imap: self
+                .imap
+                .iter()
+                .map(|m| {
+                    Ok(ImapMailbox {
+                        inbox: m.inbox.trim().to_lowercase(),
+                        account: ImapAccount {
+                            host: m.host.clone(),
+                            port: m.port,
+                            security: security(&m.security, "email.imap.security")?,
+                            username: m.username.clone(),
+                            password: m.password.clone(),
+                            folder: m.folder.clone(),
+                        },
+                        poll: std::time::Duration::from_secs(m.poll_seconds.max(1)),
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?,
             max_auto_replies_per_hour: self.max_auto_replies_per_hour,
             ..EmailSettings::default()
         })
     }
 }
 
-fn security(s: &str) -> anyhow::Result<Security> {
+fn security(s: &str, key: &str) -> anyhow::Result<Security> {
     Ok(match s {
         "none" => Security::None,
         "starttls" => Security::StartTls,
         "tls" => Security::Tls,
-        other => anyhow::bail!("email.relay.security '{other}' must be none, starttls or tls"),
+        other => anyhow::bail!("{key} '{other}' must be none, starttls or tls"),
     })
 }

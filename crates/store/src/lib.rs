@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod fields;
 pub mod idempotency;
+pub mod imap;
 pub mod messages;
 pub mod models;
 pub mod schema;

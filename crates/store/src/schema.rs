@@ -264,6 +264,20 @@ CREATE TABLE conversation_cc (
 );
 "#;
 
+/// IMAP mailboxes: how far each was read (by UID within a UIDVALIDITY) and how its last
+/// attempt went.
+const V4: &str = r#"
+CREATE TABLE imap_mailboxes (
+    mailbox TEXT PRIMARY KEY,
+    uid_validity BIGINT,
+    last_uid BIGINT,
+    status TEXT NOT NULL,
+    last_error TEXT,
+    checked_at BIGINT NOT NULL,
+    received BIGINT NOT NULL
+);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -273,6 +287,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         ),
         (2, backend.render(V2)),
         (3, backend.render(V3)),
+        (4, backend.render(V4)),
     ]
 }
 

@@ -4,13 +4,16 @@
 //! (`outbox`). Parsing, threading clues and SMTP itself live in `steward_channels`.
 
 mod copies;
+mod imap;
 mod ingest;
 mod outbox;
 mod smtp;
 
+pub use imap::{ImapMailbox, run_imap};
 pub use ingest::Ingested;
 pub use outbox::run_outbox;
 pub use smtp::SmtpIntake;
+pub use steward_channels::email::imap::ImapAccount;
 pub use steward_channels::email::outbound::{Relay, Security};
 
 /// A support address. Mail to it (or to it with a `+token`) becomes conversations.
@@ -35,6 +38,8 @@ pub struct EmailSettings {
     pub hostname: String,
     pub inboxes: Vec<Inbox>,
     pub relay: Option<Relay>,
+    /// IMAP mailboxes read into inboxes.
+    pub imap: Vec<ImapMailbox>,
     /// At most this many automatic mails (acknowledgements) to one address an hour.
     pub max_auto_replies_per_hour: i64,
     /// Wakes the outbox worker when a reply is queued.
