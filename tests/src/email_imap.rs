@@ -306,39 +306,68 @@ async fn unread_imap_mail_becomes_conversations_and_is_flagged_read_only_once_st
 }
 
 #[tokio::test]
-async fn a_wrong_imap_password_is_the_mailboxs_status_and_its_mail_waits_unread() {
+async fn a_wrong_imap_password_shows_on_the_inbox_page_and_api_while_the_mail_waits_unread() {
     let Some(dovecot) = Dovecot::start(1).await else {
         return;
     };
     dovecot.append(1, &mail("kept", "Kept safe"), false);
-    let (mut config, pg) = fresh_config().await;
-    config.email = imap_config(dovecot.port, "wrong password");
-    let running = start(&config).await;
-    let mut state: Option<(String, Option<String>)> = None;
+    let port = dovecot.port;
+    let app = spawn_app_with(move |c| c.email = imap_config(port, "wrong password")).await;
+    let mut mailbox = serde_json::Value::Null;
     for _ in 0..100 {
-        state = Sql::new("SELECT status, last_error FROM imap_mailboxes")
-            .query_as()
-            .fetch_optional(running.engine.store.pool())
-            .await
-            .expect("state");
-        if state.is_some() {
+        let (status, v) = app.get("/api/v1/inboxes").await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{v}");
+        mailbox = v["inboxes"][0]["imap"][0].clone();
+        if mailbox["status"] == "error" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (status, error) = state.expect("the failure is recorded");
-    assert_eq!(status, "error");
-    let error = error.unwrap_or_default();
+    assert_eq!(mailbox["status"], "error", "{mailbox}");
+    let error = mailbox["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(error.contains("login as user1 failed"), "{error}");
     assert!(
-        !error.contains("wrong password"),
-        "the password is never shown: {error}"
+        !mailbox.to_string().contains("wrong password"),
+        "the password is never shown"
     );
-    assert!(subjects(&running).await.is_empty());
+
+    // "Test connection" says the same, and that there is no relay.
+    let (status, checks) = app
+        .post(
+            &format!("/api/v1/inboxes/{INBOX}/check"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{checks}");
+    assert_eq!(checks[0]["what"], "relay");
+    assert_eq!(checks[0]["ok"], false);
+    assert_eq!(checks[1]["ok"], false);
+    assert!(
+        checks[1]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("login as user1 failed")),
+        "{checks}"
+    );
+    let browser =
+        crate::workspace::sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let page = browser
+        .get(format!("{}/admin/inboxes", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("Last error: login as user1 failed") && page.contains("Test connection"),
+        "{page}"
+    );
+
+    let (_, list) = app.get("/api/v1/conversations").await;
+    assert_eq!(list["data"], serde_json::json!([]));
     assert_eq!(dovecot.unseen(1), "1", "the mail waits, unread");
-    running.shutdown().await.expect("stops");
-    if let Some(name) = pg {
-        drop_pg_database(&name).await;
-    }
-    let _ = std::fs::remove_dir_all(&config.data);
+    app.stop().await;
 }

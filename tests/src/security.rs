@@ -80,6 +80,11 @@ async fn a_supervisor_sees_every_conversation_but_cannot_administer() {
         )
         .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    // The email setup and its connection test are for admins too.
+    let res = app
+        .request(Method::GET, "/api/v1/inboxes", Some(&token), None)
+        .await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     app.stop().await;
 }
 

@@ -329,6 +329,7 @@ async fn admin_pages_are_for_admins_only() {
         "/admin/teams",
         "/admin/tags",
         "/admin/fields",
+        "/admin/inboxes",
     ] {
         let (s, _) = page(&admin, &app, p).await;
         assert_eq!(s, StatusCode::OK, "{p}");

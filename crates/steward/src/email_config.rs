@@ -176,6 +176,7 @@ impl EmailConfig {
                 })
                 .collect(),
             relay,
+            smtp_listener: self.smtp.as_ref().map(|s| s.bind.clone()),
             imap: self
                 .imap
                 .iter()

@@ -7,11 +7,13 @@ mod copies;
 mod imap;
 mod ingest;
 mod outbox;
+mod overview;
 mod smtp;
 
 pub use imap::{ImapMailbox, run_imap};
 pub use ingest::Ingested;
 pub use outbox::run_outbox;
+pub use overview::{ConnectionCheck, EmailOverview, InboxOverview, MailboxOverview};
 pub use smtp::SmtpIntake;
 pub use steward_channels::email::imap::ImapAccount;
 pub use steward_channels::email::outbound::{Relay, Security};
@@ -40,6 +42,8 @@ pub struct EmailSettings {
     pub relay: Option<Relay>,
     /// IMAP mailboxes read into inboxes.
     pub imap: Vec<ImapMailbox>,
+    /// Where the inbound SMTP listener is configured to listen, if anywhere.
+    pub smtp_listener: Option<String>,
     /// At most this many automatic mails (acknowledgements) to one address an hour.
     pub max_auto_replies_per_hour: i64,
     /// Wakes the outbox worker when a reply is queued.

@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod directory;
 pub mod docs;
 pub mod dto;
+pub mod inboxes;
 
 use crate::AppState;
 use crate::error::Problem;
@@ -96,6 +97,8 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             "/custom_fields/{id}",
             patch(directory::update_custom_field).delete(directory::delete_custom_field),
         )
+        .route("/inboxes", get(inboxes::list_inboxes))
+        .route("/inboxes/{address}/check", post(inboxes::check_inbox))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -2,6 +2,7 @@
 //! updates and presence. Every page works without JavaScript; nothing loads from a CDN.
 
 pub mod admin;
+pub mod admin_inboxes;
 pub mod assets;
 pub mod auth;
 pub mod conversation;
@@ -58,6 +59,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/admin/teams", get(admin::teams).post(admin::save_team))
         .route("/admin/tags", get(admin::tags).post(admin::save_tag))
         .route("/admin/fields", get(admin::fields).post(admin::save_field))
+        .route("/admin/inboxes", get(admin_inboxes::page))
+        .route("/admin/inboxes/check", post(admin_inboxes::check))
         .route("/static/{file}", get(assets::asset))
         .layer(DefaultBodyLimit::max(body_limit))
 }
