@@ -572,3 +572,50 @@ MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn inline_images_in_html_mail_show_in_the_workspace() {
+    let app = spawn_app_with(email_config(None)).await;
+    // A 1×1 PNG.
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    let raw = format!(
+        "From: ann@example.com\r\nTo: {INBOX}\r\nSubject: Scratch on the lid\r\nMessage-ID: <img1@example.com>\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n\
+--rel\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>See here:</p><img src=\"cid:photo1@example.com\" alt=\"scratch\">\r\n\
+--rel\r\nContent-Type: image/png\r\nContent-ID: <photo1@example.com>\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\n{png}\r\n--rel--\r\n"
+    );
+    deliver(&app, "ann@example.com", &raw).await;
+    let c = conversations(&app).await[0].clone();
+    let ms = messages(&app, &c["id"]).await;
+    let html = ms[0]["html"].as_str().unwrap_or_default().to_string();
+    let src = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(src.starts_with("/attachments/inline/"), "{html}");
+    let browser =
+        crate::workspace::sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let res = browser
+        .get(format!("{}{src}", app.base))
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    let page = workspace_page(&app, &c["id"]).await;
+    assert!(page.contains(&src), "the timeline shows the image");
+    // A digest nobody may see answers 404.
+    let res = browser
+        .get(format!(
+            "{}/attachments/inline/{}",
+            app.base,
+            "0".repeat(64)
+        ))
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

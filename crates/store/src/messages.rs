@@ -102,6 +102,15 @@ pub async fn attachment(conn: &mut Conn, id: i64) -> Result<Option<Attachment>> 
     Ok(q.query_as().fetch_optional(conn).await?)
 }
 
+/// Attachments with these bytes (an inline image is linked by its digest), a few at most.
+pub async fn attachments_by_sha256(conn: &mut Conn, sha256: &str) -> Result<Vec<Attachment>> {
+    let mut q = Sql::new(SELECT_ATTACHMENT);
+    q.push(" WHERE sha256 = ")
+        .bind(sha256.to_string())
+        .push(" ORDER BY id LIMIT 20");
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
 /// Whether an agent has already answered publicly (for the first response time).
 pub async fn has_agent_reply(conn: &mut Conn, conversation_id: i64) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(

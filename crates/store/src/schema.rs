@@ -276,6 +276,7 @@ CREATE TABLE imap_mailboxes (
     checked_at BIGINT NOT NULL,
     received BIGINT NOT NULL
 );
+CREATE INDEX attachments_sha256 ON attachments (sha256);
 "#;
 
 /// Every migration in order: (version, SQL).

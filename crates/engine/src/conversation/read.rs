@@ -157,6 +157,37 @@ impl Engine {
         Ok(events::for_conversation(&mut conn, id).await?)
     }
 
+    /// An attachment by its digest (how an email's inline images are linked), if `by` may see
+    /// a conversation that has it.
+    pub async fn inline_attachment(
+        &self,
+        by: &Actor,
+        sha256: &str,
+    ) -> Result<(Attachment, Vec<u8>)> {
+        let not_found = || EngineError::not_found("attachment");
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        let mut found = None;
+        {
+            let mut conn = self.store.pool().acquire().await?;
+            for a in messages::attachments_by_sha256(&mut conn, sha256).await? {
+                let Some(m) = messages::get(&mut conn, a.message_id).await? else {
+                    continue;
+                };
+                if let Some(c) = conversations::get(&mut conn, m.conversation_id).await?
+                    && by.may_work_on(c.access()).is_ok()
+                {
+                    found = Some(a);
+                    break;
+                }
+            }
+        }
+        let a = found.ok_or_else(not_found)?;
+        let bytes = self.store.blobs.get(&a.sha256).await?;
+        Ok((a, bytes))
+    }
+
     /// A conversation's messages, their attachments and mail, if `by` may see it.
     pub async fn conversation_messages(
         &self,

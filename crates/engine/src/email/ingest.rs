@@ -100,7 +100,7 @@ impl Engine {
             ..CustomerRef::default()
         };
         let (visible, quoted) = quote::split_reply(&mail.text);
-        let (uploads, mut notes) = self.keep_parts(&mail);
+        let (uploads, inline, mut notes) = self.keep_parts(&mail);
         let mut body = if visible.trim().is_empty() && mail.parts.is_empty() {
             "(empty message)".to_string()
         } else {
@@ -125,7 +125,7 @@ impl Engine {
         };
         // Only the visible part is HTML-rendered when no quote was folded; otherwise the text.
         let html = if record.quoted_text.is_none() {
-            mail.html.clone()
+            mail.html.as_deref().map(|h| link_inline_images(h, &inline))
         } else {
             None
         };
@@ -205,10 +205,12 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// The mail's files that fit the limits, and a note for each one left out (the raw
-    /// message, which has them all, stays downloadable).
-    fn keep_parts(&self, mail: &InboundEmail) -> (Vec<Upload>, Vec<String>) {
+    /// The mail's files that fit the limits, the `(Content-ID, digest)` of the inline ones
+    /// among them, and a note for each one left out (the raw message, which has them all,
+    /// stays downloadable).
+    fn keep_parts(&self, mail: &InboundEmail) -> (Vec<Upload>, Vec<(String, String)>, Vec<String>) {
         let mut kept = Vec::new();
+        let mut inline = Vec::new();
         let mut notes = Vec::new();
         for p in &mail.parts {
             if p.bytes.len() > self.limits.max_attachment_bytes
@@ -221,13 +223,16 @@ impl Engine {
                 ));
                 continue;
             }
+            if let Some(cid) = p.content_id.as_deref().filter(|c| !c.is_empty()) {
+                inline.push((cid.to_string(), hex::encode(Sha256::digest(&p.bytes))));
+            }
             kept.push(Upload {
                 filename: p.filename.clone(),
                 content_type: p.content_type.clone(),
                 bytes: p.bytes.clone(),
             });
         }
-        (kept, notes)
+        (kept, inline, notes)
     }
 
     async fn team_id_by_name(&self, name: &str) -> Result<Option<i64>> {
@@ -238,6 +243,20 @@ impl Engine {
             .find(|t| t.name.eq_ignore_ascii_case(name))
             .map(|t| t.id))
     }
+}
+
+/// Points the HTML's `cid:` references at the kept parts they name, by digest
+/// (`/attachments/inline/<sha256>`), so inline images show in the workspace. References to
+/// parts that were not kept stay as they are and show nothing.
+fn link_inline_images(html: &str, inline: &[(String, String)]) -> String {
+    let mut out = html.to_string();
+    for (cid, digest) in inline {
+        out = out.replace(
+            &format!("cid:{cid}"),
+            &format!("/attachments/inline/{digest}"),
+        );
+    }
+    out
 }
 
 /// The conversation `mail` belongs to, if any (following merges).

@@ -435,6 +435,16 @@ pub async fn attachment(
     Ok(download(&a, bytes))
 }
 
+/// An email's inline image, linked from its HTML by digest.
+pub async fn inline_attachment(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(sha256): Path<String>,
+) -> Result<Response, PageError> {
+    let (a, bytes) = s.engine.inline_attachment(&agent.actor, &sha256).await?;
+    Ok(download(&a, bytes))
+}
+
 #[derive(Template)]
 #[template(path = "new_conversation.html")]
 struct NewPage {

@@ -45,6 +45,10 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/conversations/{id}/merge", post(conversation::merge))
         .route("/conversations/{id}/presence", post(live::report_presence))
         .route("/attachments/{id}", get(conversation::attachment))
+        .route(
+            "/attachments/inline/{sha256}",
+            get(conversation::inline_attachment),
+        )
         .route("/messages/{id}/original", get(mail::original))
         .route("/messages/{id}/retry", post(mail::retry))
         .route("/customers", get(customers::list))
