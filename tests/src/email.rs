@@ -27,6 +27,8 @@ fn email_config(relay_port: Option<u16>) -> impl FnOnce(&mut Config) {
             smtp: Some(SmtpConfig {
                 bind: "127.0.0.1:0".into(),
                 max_message_bytes: 200_000,
+                certificate: None,
+                private_key: None,
             }),
             relay: relay_port.map(|port| RelayConfig {
                 host: "127.0.0.1".into(),
@@ -618,4 +620,64 @@ MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n\
         .expect("image");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn with_a_certificate_the_listener_offers_starttls_and_takes_mail_over_it() {
+    let dir = std::env::temp_dir().join(format!("steward-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-subj", "/CN=localhost"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(made.success(), "a self-signed certificate");
+    let (c2, k2) = (cert.clone(), key.clone());
+    let app = spawn_app_with(move |c| {
+        email_config(None)(c);
+        if let Some(smtp) = c.email.smtp.as_mut() {
+            smtp.certificate = Some(c2);
+            smtp.private_key = Some(k2);
+        }
+    })
+    .await;
+    // Python's smtplib as the client: STARTTLS must be offered, and mail sent after it lands.
+    let script = format!(
+        "import smtplib, ssl\n\
+s = smtplib.SMTP('127.0.0.1', {port})\n\
+s.ehlo('client.example')\n\
+assert s.has_extn('starttls'), s.esmtp_features\n\
+s.starttls(context=ssl._create_unverified_context())\n\
+s.ehlo('client.example')\n\
+assert not s.has_extn('starttls')\n\
+s.sendmail('tls@example.com', ['{INBOX}'], b'From: tls@example.com\\r\\nSubject: Over TLS\\r\\nMessage-ID: <tls1@example.com>\\r\\n\\r\\nsecret\\r\\n')\n\
+s.quit()\n",
+        port = app.smtp_addr().port()
+    );
+    // Asynchronously: the listener runs on this test's runtime.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output()
+    })
+    .await
+    .expect("joined")
+    .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = conversations(&app).await;
+    assert_eq!(list[0]["subject"], "Over TLS");
+    app.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

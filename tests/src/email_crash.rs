@@ -39,6 +39,8 @@ fn child_config(data: PathBuf, database_url: Option<String>) -> Config {
             smtp: Some(SmtpConfig {
                 bind: "127.0.0.1:0".into(),
                 max_message_bytes: 1_000_000,
+                certificate: None,
+                private_key: None,
             }),
             relay: None,
             max_auto_replies_per_hour: 5,

@@ -69,6 +69,13 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     }));
     let smtp_addr = match &config.email.smtp {
         Some(smtp) => {
+            let tls = match (&smtp.certificate, &smtp.private_key) {
+                (Some(cert), Some(key)) => Some(
+                    steward_channels::email::smtp_server::tls_acceptor(cert, key)
+                        .map_err(|e| anyhow::anyhow!("email.smtp: {e}"))?,
+                ),
+                _ => None,
+            };
             let listener = tokio::net::TcpListener::bind(&smtp.bind)
                 .await
                 .with_context(|| format!("cannot listen for SMTP on {}", smtp.bind))?;
@@ -76,6 +83,7 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
             let smtp_config = steward_channels::email::smtp_server::SmtpConfig {
                 hostname: config.email.hostname.clone(),
                 max_size: smtp.max_message_bytes,
+                tls,
             };
             let sink = std::sync::Arc::new(steward_engine::email::SmtpIntake {
                 engine: engine.clone(),

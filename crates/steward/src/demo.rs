@@ -201,6 +201,8 @@ pub fn turn_on_email(config: &mut crate::config::Config) {
     config.email.smtp = Some(crate::email_config::SmtpConfig {
         bind: bind.into(),
         max_message_bytes: 25 * 1024 * 1024,
+        certificate: None,
+        private_key: None,
     });
 }
 

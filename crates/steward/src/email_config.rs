@@ -43,6 +43,12 @@ pub struct SmtpConfig {
     pub bind: String,
     #[serde(default = "default_max_message")]
     pub max_message_bytes: usize,
+    /// A PEM certificate chain; with `private_key`, the listener offers STARTTLS.
+    #[serde(default)]
+    pub certificate: Option<std::path::PathBuf>,
+    /// The certificate's PEM private key.
+    #[serde(default)]
+    pub private_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -130,6 +136,13 @@ impl EmailConfig {
             anyhow::bail!(
                 "email.smtp.bind '{}' is not HOST:PORT, like 127.0.0.1:2525",
                 s.bind
+            );
+        }
+        if let Some(s) = &self.smtp
+            && s.certificate.is_some() != s.private_key.is_some()
+        {
+            anyhow::bail!(
+                "email.smtp needs both certificate and private_key for STARTTLS, or neither"
             );
         }
         if let Some(r) = &self.relay {

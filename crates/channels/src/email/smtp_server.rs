@@ -4,15 +4,17 @@
 //! sink has stored the message durably; if storing fails the client is told to try again
 //! later (451), so a message is never acknowledged and then lost.
 //!
-//! No TLS yet: `STARTTLS` is not offered, so run it on loopback or a private network behind
-//! the mail server that receives from the internet.
+//! With a certificate configured it offers `STARTTLS` (RFC 3207): after the handshake the
+//! session starts over, and anything the client sent ahead of it is refused. Without one,
+//! run it on loopback or a private network behind the mail server that receives from the
+//! internet.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
@@ -40,12 +42,51 @@ pub trait Sink: Send + Sync + 'static {
     ) -> impl Future<Output = Result<String, String>> + Send;
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SmtpConfig {
     /// The name this server gives in its greeting.
     pub hostname: String,
     /// The largest message accepted, in bytes.
     pub max_size: usize,
+    /// Offers STARTTLS with this certificate when set.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("hostname", &self.hostname)
+            .field("max_size", &self.max_size)
+            .field("starttls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+/// A TLS acceptor from PEM files: the certificate chain and its private key.
+pub fn tls_acceptor(
+    certificate: &std::path::Path,
+    private_key: &std::path::Path,
+) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(certificate)
+        .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("cannot read the certificate {}: {e}", certificate.display()))?;
+    if chain.is_empty() {
+        return Err(format!("no certificate in {}", certificate.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(private_key)
+        .map_err(|e| format!("cannot read the private key {}: {e}", private_key.display()))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| format!("the certificate and key do not go together: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 const MAX_COMMAND: usize = 2048;
@@ -95,6 +136,13 @@ struct Transaction {
     rcpt: Vec<String>,
 }
 
+/// How a conversation on one connection ended.
+enum Next {
+    Closed,
+    /// The client asked for TLS and was told to go ahead.
+    StartTls,
+}
+
 async fn session<S: Sink>(
     stream: TcpStream,
     peer: SocketAddr,
@@ -104,24 +152,55 @@ async fn session<S: Sink>(
     // Every reply is one write; without NODELAY a client that pipelines nothing waits out
     // the peer's delayed ACK (40 ms) on each command.
     stream.set_nodelay(true)?;
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
+    let mut plain = BufReader::new(stream);
+    plain
+        .write_all(format!("220 {} ESMTP Steward\r\n", config.hostname).as_bytes())
+        .await?;
+    let offer_tls = config.tls.is_some();
+    if let Next::Closed = converse(&mut plain, peer, config, sink, offer_tls).await? {
+        return Ok(());
+    }
+    let Some(acceptor) = &config.tls else {
+        return Ok(());
+    };
+    if !plain.buffer().is_empty() {
+        // Commands sent ahead of the handshake could be injected by a third party.
+        return Ok(());
+    }
+    let secure = match tokio::time::timeout(IDLE, acceptor.accept(plain.into_inner())).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "STARTTLS handshake failed");
+            return Ok(());
+        }
+        Err(_) => return Ok(()),
+    };
+    let mut secure = BufReader::new(secure);
+    converse(&mut secure, peer, config, sink, false).await?;
+    Ok(())
+}
+
+/// Commands and replies until the client quits, or asks for TLS (when `offer_tls`).
+async fn converse<S: Sink, IO: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut BufReader<IO>,
+    peer: SocketAddr,
+    config: &SmtpConfig,
+    sink: &S,
+    offer_tls: bool,
+) -> std::io::Result<Next> {
     let mut helo: Option<String> = None;
     let mut tx = Transaction::default();
     let mut errors = 0;
-    write
-        .write_all(format!("220 {} ESMTP Steward\r\n", config.hostname).as_bytes())
-        .await?;
     loop {
-        let line = match tokio::time::timeout(IDLE, read_line(&mut read, MAX_COMMAND)).await {
+        let line = match tokio::time::timeout(IDLE, read_line(io, MAX_COMMAND)).await {
             Err(_) => {
-                write.write_all(b"421 4.4.2 Idle too long\r\n").await?;
-                return Ok(());
+                io.write_all(b"421 4.4.2 Idle too long\r\n").await?;
+                return Ok(Next::Closed);
             }
-            Ok(Ok(Line::Eof)) => return Ok(()),
+            Ok(Ok(Line::Eof)) => return Ok(Next::Closed),
             Ok(Ok(Line::TooLong)) => {
                 errors += 1;
-                reply(&mut write, "500 5.5.6 Line too long").await?;
+                reply(io, "500 5.5.6 Line too long").await?;
                 continue;
             }
             Ok(Ok(Line::Text(l))) => l,
@@ -137,8 +216,10 @@ async fn session<S: Sink>(
                 helo = Some(arg);
                 tx = Transaction::default();
                 format!(
-                    "250-{}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8",
-                    config.hostname, config.max_size
+                    "250-{}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-PIPELINING\r\n{}250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8",
+                    config.hostname,
+                    config.max_size,
+                    if offer_tls { "250-STARTTLS\r\n" } else { "" }
                 )
             }
             "HELO" => {
@@ -181,15 +262,14 @@ async fn session<S: Sink>(
             "DATA" if tx.from.is_none() => "503 5.5.1 Need MAIL first".into(),
             "DATA" if tx.rcpt.is_empty() => "554 5.5.1 No valid recipients".into(),
             "DATA" => {
-                reply(&mut write, "354 End data with <CR><LF>.<CR><LF>").await?;
-                let body =
-                    match tokio::time::timeout(IDLE, read_data(&mut read, config.max_size)).await {
-                        Err(_) => {
-                            write.write_all(b"421 4.4.2 Timeout in DATA\r\n").await?;
-                            return Ok(());
-                        }
-                        Ok(r) => r?,
-                    };
+                reply(io, "354 End data with <CR><LF>.<CR><LF>").await?;
+                let body = match tokio::time::timeout(IDLE, read_data(io, config.max_size)).await {
+                    Err(_) => {
+                        io.write_all(b"421 4.4.2 Timeout in DATA\r\n").await?;
+                        return Ok(Next::Closed);
+                    }
+                    Ok(r) => r?,
+                };
                 let done = std::mem::take(&mut tx);
                 match body {
                     None => "552 5.3.4 Message too big".into(),
@@ -217,20 +297,25 @@ async fn session<S: Sink>(
             "NOOP" => "250 2.0.0 Ok".into(),
             "VRFY" => "252 2.5.0 Cannot verify, but will try".into(),
             "HELP" => "214 2.0.0 See RFC 5321".into(),
-            "STARTTLS" => "454 4.7.0 TLS not available".into(),
+            "STARTTLS" if !offer_tls => "454 4.7.0 TLS not available".into(),
+            "STARTTLS" if helo.is_none() => "503 5.5.1 Send EHLO first".into(),
+            "STARTTLS" => {
+                reply(io, "220 2.0.0 Ready to start TLS").await?;
+                return Ok(Next::StartTls);
+            }
             "QUIT" => {
-                reply(&mut write, "221 2.0.0 Bye").await?;
-                return Ok(());
+                reply(io, "221 2.0.0 Bye").await?;
+                return Ok(Next::Closed);
             }
             _ => {
                 errors += 1;
                 "500 5.5.2 Command not recognized".into()
             }
         };
-        reply(&mut write, &answer).await?;
+        reply(io, &answer).await?;
         if errors >= MAX_ERRORS {
-            reply(&mut write, "421 4.7.0 Too many errors").await?;
-            return Ok(());
+            reply(io, "421 4.7.0 Too many errors").await?;
+            return Ok(Next::Closed);
         }
     }
 }
