@@ -39,6 +39,7 @@ fn email_config(relay_port: Option<u16>) -> impl FnOnce(&mut Config) {
             }),
             max_auto_replies_per_hour: 5,
             imap: Vec::new(),
+            workspace_url: None,
         };
     }
 }
@@ -680,4 +681,105 @@ s.quit()\n",
     assert_eq!(list[0]["subject"], "Over TLS");
     app.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn agents_are_emailed_about_assignments_and_mentions_as_each_chooses() {
+    let relay = TestRelay::start().await;
+    let app = spawn_app_with(email_config(Some(relay.port))).await;
+    let team = app.team("Support").await;
+    let (bee, bee_token) = app.agent("bee@acme.test", "agent", &[team]).await;
+    app.agent("cee@acme.test", "agent", &[team]).await;
+    deliver(
+        &app,
+        "olga@example.com",
+        &mail(
+            "olga@example.com",
+            "n1@example.com",
+            "Warranty",
+            "",
+            "Is it covered?",
+        ),
+    )
+    .await;
+    relay.wait_for(1).await; // the acknowledgement
+    let c = conversations(&app).await[0].clone();
+    let number = c["number"].as_i64().expect("number");
+
+    // Assigned by someone else: Bee hears about it, with a link to the conversation.
+    let (s, v) = app
+        .patch(
+            &format!("/api/v1/conversations/{}", c["id"]),
+            json!({"team_id": team, "assignee_id": bee}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let got = relay.wait_for(2).await.remove(1);
+    assert_eq!(got.to[0].address, "bee@acme.test");
+    assert_eq!(
+        got.subject,
+        format!("[#{number}] Assigned to you: Warranty")
+    );
+    assert!(
+        got.text.contains(&format!("/conversations/{}", c["id"])),
+        "{}",
+        got.text
+    );
+    assert!(got.automated, "marked as automatic mail");
+
+    // Bee turns mention mail off; a note mentioning Bee and Cee reaches only Cee.
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/me/notifications",
+            Some(&bee_token),
+            Some(json!({"assigned": true, "mentioned": false})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, v) = app.get_as(&bee_token, "/api/v1/me/notifications").await;
+    assert_eq!(v, json!({"assigned": true, "mentioned": false}));
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/conversations/{}/messages", c["id"]),
+            json!({"body": "@bee @cee can one of you check the serial?", "visibility": "internal"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let got = relay.wait_for(3).await.remove(2);
+    assert_eq!(got.to[0].address, "cee@acme.test");
+    assert_eq!(
+        got.subject,
+        format!("[#{number}] Ada Admin mentioned you: Warranty")
+    );
+    assert!(got.text.contains("can one of you check the serial?"));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(relay.received().len(), 3, "nothing for Bee's mention");
+
+    // The admin's own settings page saves the same choice.
+    let browser =
+        crate::workspace::sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let page = browser
+        .get(format!("{}/settings", app.base))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("someone assigns a conversation to me"),
+        "{page}"
+    );
+    let csrf = crate::workspace::csrf_of(&page);
+    let res = browser
+        .post(format!("{}/settings", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("notify_assigned", "on")])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, prefs) = app.get("/api/v1/me/notifications").await;
+    assert_eq!(prefs, json!({"assigned": true, "mentioned": false}));
+    app.stop().await;
 }

@@ -45,6 +45,7 @@ fn child_config(data: PathBuf, database_url: Option<String>) -> Config {
             relay: None,
             max_auto_replies_per_hour: 5,
             imap: Vec::new(),
+            workspace_url: None,
         },
         ..Config::default()
     }

@@ -217,6 +217,7 @@ fn imap_config(port: u16, password: &str) -> EmailConfig {
             folder: "INBOX".into(),
             poll_seconds: 1,
         }],
+        workspace_url: None,
         max_auto_replies_per_hour: 5,
     }
 }

@@ -28,7 +28,13 @@ pub fn engine(store: Store, config: &Config) -> anyhow::Result<Engine> {
             ..Limits::default()
         },
     )
-    .with_email(config.email.settings()?))
+    .with_email({
+        let mut email = config.email.settings()?;
+        if email.workspace_url.is_empty() {
+            email.workspace_url = format!("http://{}", config.bind);
+        }
+        email
+    }))
 }
 
 /// A running server.

@@ -17,6 +17,10 @@ pub struct EmailConfig {
     /// IMAP mailboxes read into inboxes.
     #[serde(default)]
     pub imap: Vec<ImapConfig>,
+    /// The address agents open Steward at, for links in their notifications
+    /// (default: http:// and the bind address).
+    #[serde(default)]
+    pub workspace_url: Option<String>,
     /// Automatic mails (acknowledgements) to one address per hour, at most.
     #[serde(default = "default_auto_replies")]
     pub max_auto_replies_per_hour: i64,
@@ -190,6 +194,12 @@ impl EmailConfig {
                 .collect(),
             relay,
             smtp_listener: self.smtp.as_ref().map(|s| s.bind.clone()),
+            workspace_url: self
+                .workspace_url
+                .clone()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
             imap: self
                 .imap
                 .iter()

@@ -279,6 +279,12 @@ CREATE TABLE imap_mailboxes (
 CREATE INDEX attachments_sha256 ON attachments (sha256);
 "#;
 
+/// Which emails each agent wants about their work.
+const V5: &str = r#"
+ALTER TABLE users ADD COLUMN notify_assigned BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE users ADD COLUMN notify_mentioned BIGINT NOT NULL DEFAULT 1;
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -289,6 +295,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (2, backend.render(V2)),
         (3, backend.render(V3)),
         (4, backend.render(V4)),
+        (5, backend.render(V5)),
     ]
 }
 

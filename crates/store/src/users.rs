@@ -35,6 +35,32 @@ pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<User>> {
     )
 }
 
+/// Whether the agent wants email when a conversation is assigned to them, and when someone
+/// mentions them.
+pub async fn notification_prefs(conn: &mut Conn, id: i64) -> Result<(bool, bool)> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT notify_assigned, notify_mentioned FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map_or((false, false), |(a, m)| (a != 0, m != 0)))
+}
+
+pub async fn set_notification_prefs(
+    tx: &mut Conn,
+    id: i64,
+    assigned: bool,
+    mentioned: bool,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET notify_assigned = $2, notify_mentioned = $3 WHERE id = $1")
+        .bind(id)
+        .bind(i64::from(assigned))
+        .bind(i64::from(mentioned))
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn by_email(conn: &mut Conn, email: &str) -> Result<Option<User>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT_USER} WHERE email = $1"

@@ -244,6 +244,12 @@ impl Engine {
         let message = messages::get(&mut tx, message_id)
             .await?
             .ok_or_else(|| EngineError::not_found("message"))?;
+        if let Some(by) = by
+            && cmd.author == AuthorKind::Agent
+        {
+            self.notify_mentions(&mut tx, &conversation, &text, by, at)
+                .await?;
+        }
         tx.commit().await?;
         let by_user = by.map(|b| b.user_id);
         self.bus
@@ -252,7 +258,7 @@ impl Engine {
             self.bus
                 .conversation_changed(&c, None, "follow_up", by_user);
         }
-        if cmd.email.is_none() && channel == Channel::Email {
+        if !self.email.inboxes.is_empty() {
             self.email.outbox_wake.notify_one();
         }
         Ok((conversation, message))

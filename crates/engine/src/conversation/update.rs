@@ -202,6 +202,9 @@ impl Engine {
             )
             .await?;
             changes.assignee_id = Some(new_assignee);
+            if let Some(assignee) = new_assignee {
+                self.notify_assigned(&mut tx, &c, assignee, by, at).await?;
+            }
         }
         if let Some(input) = &patch.custom_fields {
             let before = c.custom_fields_json();
@@ -274,6 +277,9 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
+        if changes.assignee_id.is_some() && !self.email.inboxes.is_empty() {
+            self.email.outbox_wake.notify_one();
+        }
         self.bus
             .conversation_changed(&after, Some(&c), "updated", Some(by.user_id));
         Ok(after)

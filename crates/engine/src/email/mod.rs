@@ -6,12 +6,14 @@
 mod copies;
 mod imap;
 mod ingest;
+mod notify;
 mod outbox;
 mod overview;
 mod smtp;
 
 pub use imap::{ImapMailbox, run_imap};
 pub use ingest::Ingested;
+pub use notify::NotificationPrefs;
 pub use outbox::run_outbox;
 pub use overview::{ConnectionCheck, EmailOverview, InboxOverview, MailboxOverview};
 pub use smtp::SmtpIntake;
@@ -44,6 +46,8 @@ pub struct EmailSettings {
     pub imap: Vec<ImapMailbox>,
     /// Where the inbound SMTP listener is configured to listen, if anywhere.
     pub smtp_listener: Option<String>,
+    /// The workspace's address, for links in agents' notifications (no trailing slash).
+    pub workspace_url: String,
     /// At most this many automatic mails (acknowledgements) to one address an hour.
     pub max_auto_replies_per_hour: i64,
     /// Wakes the outbox worker when a reply is queued.

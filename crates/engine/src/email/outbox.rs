@@ -39,7 +39,7 @@ fn backoff_ms(attempts: i64) -> i64 {
 }
 
 impl Engine {
-    fn message_id(&self, what: &str) -> String {
+    pub(super) fn message_id(&self, what: &str) -> String {
         format!(
             "{what}.{}@{}",
             thread::new_token(),

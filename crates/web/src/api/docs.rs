@@ -5,6 +5,7 @@ use super::conversations as c;
 use super::directory as d;
 use super::dto::*;
 use super::inboxes as i;
+use super::notifications as n;
 use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -35,14 +36,14 @@ impl Modify for BearerAuth {
         d::list_teams, d::create_team, d::get_team, d::update_team,
         d::list_tags, d::create_tag, d::update_tag, d::delete_tag,
         d::list_custom_fields, d::create_custom_field, d::update_custom_field, d::delete_custom_field,
-        i::list_inboxes, i::check_inbox,
+        i::list_inboxes, i::check_inbox, n::get_notifications, n::put_notifications,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
         CustomerOut, IdentityOut, CreateCustomerIn, PatchCustomerIn, OrganizationOut, CreateOrganizationIn,
         AgentOut, CreateAgentIn, PatchAgentIn, TeamOut, TeamIn, TagOut, TagIn, CustomFieldOut,
         CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut,
-        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut))
+        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, n::NotificationsInOut))
 )]
 pub struct ApiDoc;
 

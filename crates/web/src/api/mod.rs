@@ -6,6 +6,7 @@ pub mod directory;
 pub mod docs;
 pub mod dto;
 pub mod inboxes;
+pub mod notifications;
 
 use crate::AppState;
 use crate::error::Problem;
@@ -73,6 +74,10 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             get(directory::get_agent).patch(directory::update_agent),
         )
         .route("/me", get(directory::me))
+        .route(
+            "/me/notifications",
+            get(notifications::get_notifications).put(notifications::put_notifications),
+        )
         .route(
             "/teams",
             get(directory::list_teams).post(directory::create_team),

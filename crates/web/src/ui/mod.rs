@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod live;
 pub mod mail;
 pub mod search;
+pub mod settings;
 pub mod timeline;
 pub mod view;
 
@@ -57,6 +58,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(customers::page).post(customers::update),
         )
         .route("/search", get(search::page))
+        .route("/settings", get(settings::page).post(settings::save))
         .route("/live", get(live::stream))
         .route("/admin", get(|| async { Redirect::to("/admin/agents") }))
         .route("/admin/agents", get(admin::agents).post(admin::save_agent))
