@@ -40,6 +40,7 @@ fn email_config(relay_port: Option<u16>) -> impl FnOnce(&mut Config) {
             max_auto_replies_per_hour: 5,
             imap: Vec::new(),
             workspace_url: None,
+            blocklist: Vec::new(),
         };
     }
 }
@@ -781,5 +782,61 @@ async fn agents_are_emailed_about_assignments_and_mentions_as_each_chooses() {
     assert_eq!(res.status(), StatusCode::OK);
     let (_, prefs) = app.get("/api/v1/me/notifications").await;
     assert_eq!(prefs, json!({"assigned": true, "mentioned": false}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn mail_from_blocked_senders_and_domains_is_refused() {
+    let app = spawn_app_with(|c| {
+        email_config(None)(c);
+        c.email.blocklist = vec!["spam.example".into(), "Pest@Example.com".into()];
+    })
+    .await;
+    // A blocked domain (and its subdomains) is refused at MAIL FROM, permanently.
+    let refused = client(&app)
+        .send(
+            "offers@news.spam.example",
+            &[INBOX.to_string()],
+            mail(
+                "offers@news.spam.example",
+                "s1@spam.example",
+                "Deal",
+                "",
+                "Buy",
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect_err("refused");
+    assert!(refused.permanent, "{refused}");
+    // A blocked address in the From header is dropped even behind another envelope sender.
+    deliver(
+        &app,
+        "relay@forwarder.example",
+        &mail(
+            "pest@example.com",
+            "p1@example.com",
+            "Again",
+            "",
+            "Hello again",
+        ),
+    )
+    .await;
+    // Everyone else still gets through, including a look-alike domain.
+    deliver(
+        &app,
+        "ann@notspam.example",
+        &mail(
+            "ann@notspam.example",
+            "a1@example.com",
+            "Real question",
+            "",
+            "Hi",
+        ),
+    )
+    .await;
+    let list = conversations(&app).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["subject"], "Real question");
     app.stop().await;
 }

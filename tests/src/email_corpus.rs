@@ -49,6 +49,7 @@ async fn every_sample_message_from_cpythons_email_tests_is_ingested() {
             max_auto_replies_per_hour: 5,
             imap: Vec::new(),
             workspace_url: None,
+            blocklist: Vec::new(),
         };
     })
     .await;

@@ -46,6 +46,7 @@ fn child_config(data: PathBuf, database_url: Option<String>) -> Config {
             max_auto_replies_per_hour: 5,
             imap: Vec::new(),
             workspace_url: None,
+            blocklist: Vec::new(),
         },
         ..Config::default()
     }

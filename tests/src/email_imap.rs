@@ -218,6 +218,7 @@ fn imap_config(port: u16, password: &str) -> EmailConfig {
             poll_seconds: 1,
         }],
         workspace_url: None,
+        blocklist: Vec::new(),
         max_auto_replies_per_hour: 5,
     }
 }

@@ -21,6 +21,10 @@ pub struct EmailConfig {
     /// (default: http:// and the bind address).
     #[serde(default)]
     pub workspace_url: Option<String>,
+    /// Senders whose mail is refused: addresses (`spam@example.net`) or domains
+    /// (`example.net`, with its subdomains).
+    #[serde(default)]
+    pub blocklist: Vec<String>,
     /// Automatic mails (acknowledgements) to one address per hour, at most.
     #[serde(default = "default_auto_replies")]
     pub max_auto_replies_per_hour: i64,
@@ -194,6 +198,12 @@ impl EmailConfig {
                 .collect(),
             relay,
             smtp_listener: self.smtp.as_ref().map(|s| s.bind.clone()),
+            blocklist: self
+                .blocklist
+                .iter()
+                .map(|b| b.trim().trim_start_matches('@').to_lowercase())
+                .filter(|b| !b.is_empty())
+                .collect(),
             workspace_url: self
                 .workspace_url
                 .clone()

@@ -33,6 +33,10 @@ pub struct Envelope {
 pub trait Sink: Send + Sync + 'static {
     /// Whether mail for `address` (lower case) is accepted here.
     fn accepts(&self, address: &str) -> bool;
+    /// Whether mail from `address` (lower case; empty for bounces) is accepted.
+    fn accepts_sender(&self, _address: &str) -> bool {
+        true
+    }
     /// Stores one message for every recipient in the envelope. `Ok` only once it is durable;
     /// the text is a reference for the client's logs.
     fn deliver(
@@ -234,6 +238,9 @@ async fn converse<S: Sink, IO: AsyncRead + AsyncWrite + Unpin>(
                 (_, _, Some((from, params))) => {
                     if declared_size(&params).is_some_and(|s| s > config.max_size) {
                         "552 5.3.4 Message too big".into()
+                    } else if !sink.accepts_sender(&from) {
+                        errors += 1;
+                        "550 5.7.1 Mail from this sender is refused".into()
                     } else {
                         tx.from = Some(from);
                         "250 2.1.0 Ok".into()

@@ -30,6 +30,8 @@ pub enum Ingested {
     },
     /// A bounce: the outbound mail it reports on was marked failed.
     Bounce,
+    /// The sender is on the blocklist: nothing was stored.
+    Refused,
 }
 
 impl Ingested {
@@ -38,7 +40,7 @@ impl Ingested {
             Ingested::Created { conversation_id }
             | Ingested::Added { conversation_id }
             | Ingested::Duplicate { conversation_id } => Some(*conversation_id),
-            Ingested::Bounce => None,
+            Ingested::Bounce | Ingested::Refused => None,
         }
     }
 }
@@ -89,8 +91,14 @@ impl Engine {
                 return Ok(Ingested::Bounce);
             }
         }
-        let raw_sha = self.store.blobs.put(raw).await?;
         let sender = mail.from.clone().or_else(|| mail.reply_to.clone());
+        if let Some(s) = &sender
+            && self.email.is_blocked(&s.address)
+        {
+            tracing::info!(inbox = %inbox.address, "mail from a blocked sender refused");
+            return Ok(Ingested::Refused);
+        }
+        let raw_sha = self.store.blobs.put(raw).await?;
         let sender_address = sender
             .as_ref()
             .map_or_else(|| UNKNOWN_SENDER.to_string(), |s| s.address.clone());

@@ -48,6 +48,9 @@ pub struct EmailSettings {
     pub smtp_listener: Option<String>,
     /// The workspace's address, for links in agents' notifications (no trailing slash).
     pub workspace_url: String,
+    /// Senders whose mail is refused: whole addresses, or domains (with their subdomains).
+    /// Lower case.
+    pub blocklist: Vec<String>,
     /// At most this many automatic mails (acknowledgements) to one address an hour.
     pub max_auto_replies_per_hour: i64,
     /// Wakes the outbox worker when a reply is queued.
@@ -55,6 +58,19 @@ pub struct EmailSettings {
 }
 
 impl EmailSettings {
+    /// Whether mail from `address` is refused by the blocklist.
+    pub fn is_blocked(&self, address: &str) -> bool {
+        let address = address.trim().to_lowercase();
+        let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+        self.blocklist.iter().any(|entry| {
+            if entry.contains('@') {
+                *entry == address
+            } else {
+                domain == entry || domain.ends_with(&format!(".{entry}"))
+            }
+        })
+    }
+
     /// The inbox `address` is for: the inbox itself or its plus-address.
     pub fn inbox_for(&self, address: &str) -> Option<&Inbox> {
         self.inboxes

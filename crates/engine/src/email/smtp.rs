@@ -13,6 +13,10 @@ impl Sink for SmtpIntake {
         self.engine.email.inbox_for(address).is_some()
     }
 
+    fn accepts_sender(&self, address: &str) -> bool {
+        !self.engine.email.is_blocked(address)
+    }
+
     async fn deliver(&self, envelope: Envelope, raw: Vec<u8>) -> Result<String, String> {
         let mut done: Vec<&str> = Vec::new();
         let mut refs = Vec::new();
