@@ -7,6 +7,7 @@
 //! ```
 
 mod ceiling;
+mod imap;
 mod load;
 mod report;
 mod scenarios;
@@ -106,6 +107,21 @@ enum Cmd {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// IMAP intake: many mailboxes on one Dovecot (started here), the time from a new message
+    /// to its conversation. Seeds a small database first if the folder has none.
+    Imap {
+        #[command(flatten)]
+        db: Db,
+        /// Mailboxes, each read by Steward over its own IMAP session.
+        #[arg(long, default_value_t = 200)]
+        mailboxes: usize,
+        /// Messages to deliver, one at a time, each to a random mailbox.
+        #[arg(long, default_value_t = 50)]
+        messages: u64,
+        /// The steward binary [default: next to this one].
+        #[arg(long)]
+        steward: Option<PathBuf>,
+    },
     /// An empty HTTP server, the reference ceiling (started by `run`).
     #[command(hide = true)]
     EmptyServer {
@@ -150,6 +166,7 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
         &db.data,
         db.database_url.as_deref(),
         server::free_port()?,
+        "",
     )
     .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -219,6 +236,42 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn do_imap(
+    db: &Db,
+    mailboxes: usize,
+    messages: u64,
+    steward: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    if !seeded_file(db).exists() {
+        do_seed(
+            db,
+            &SeedArgs {
+                conversations: 1_000,
+                batch: 1_000,
+            },
+        )
+        .await?;
+    }
+    let seeded: seed::Seeded = serde_json::from_slice(&std::fs::read(seeded_file(db))?)?;
+    let bin = steward.unwrap_or_else(server::sibling_binary);
+    eprintln!("starting Dovecot with {mailboxes} mailboxes and Steward reading them all…");
+    let r = imap::run(&bin, &db.data, &seeded.token, mailboxes, messages).await?;
+    println!(
+        "IMAP: {} mailboxes on one Dovecot, all connected {:.0} ms after start; {} messages, \
+         new message to conversation p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms; \
+         server RSS {:.1} MB",
+        r.mailboxes,
+        r.all_connected_ms,
+        r.messages,
+        r.p50_ms,
+        r.p90_ms,
+        r.p99_ms,
+        r.max_ms,
+        r.server_rss_mb
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -236,6 +289,12 @@ async fn main() -> std::process::ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Cmd::Imap {
+            db,
+            mailboxes,
+            messages,
+            steward,
+        } => do_imap(&db, mailboxes, messages, steward).await,
         Cmd::EmptyServer { bind } => ceiling::empty_server(&bind).await,
     };
     match result {

@@ -36,6 +36,7 @@ impl Server {
         data: &Path,
         database_url: Option<&str>,
         port: u16,
+        extra_config: &str,
     ) -> anyhow::Result<Server> {
         let smtp: std::net::SocketAddr = ([127, 0, 0, 1], free_port()?).into();
         let config = data.join("bench-steward.toml");
@@ -44,7 +45,7 @@ impl Server {
             &config,
             format!(
                 "[email]\nhostname = \"bench.example\"\n\n[[email.inboxes]]\naddress = \"{}\"\n\
-                 acknowledge = false\n\n[email.smtp]\nbind = \"{smtp}\"\n",
+                 acknowledge = false\n\n[email.smtp]\nbind = \"{smtp}\"\n{extra_config}",
                 crate::smtp::INBOX
             ),
         )?;

@@ -1,0 +1,3 @@
+//! What `steward-bench` shares with the integration tests: the throwaway Dovecot.
+
+pub mod dovecot;
