@@ -3,7 +3,6 @@
 
 use crate::helpers::*;
 use std::path::PathBuf;
-use steward::email_config::{EmailConfig, InboxConfig};
 
 /// Where CPython keeps `test/test_email/data`, from the first Python that has its test suite
 /// (`.ci/run` installs Debian's `libpython3-testsuite` when none has).
@@ -35,22 +34,7 @@ async fn every_sample_message_from_cpythons_email_tests_is_ingested() {
         return;
     };
     let app = spawn_app_with(|c| {
-        c.email = EmailConfig {
-            hostname: "corpus.test".into(),
-            inboxes: vec![InboxConfig {
-                address: "support@corpus.test".into(),
-                name: None,
-                team: None,
-                acknowledge: false,
-                acknowledgement: None,
-            }],
-            smtp: None,
-            relay: None,
-            max_auto_replies_per_hour: 5,
-            imap: Vec::new(),
-            workspace_url: None,
-            blocklist: Vec::new(),
-        };
+        c.email = one_inbox("support@corpus.test");
     })
     .await;
     let inbox = app.engine.email.inboxes[0].clone();

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use steward::app;
 use steward::config::Config;
-use steward::email_config::{EmailConfig, InboxConfig, SmtpConfig};
+use steward::email_config::{EmailConfig, SmtpConfig};
 use steward_channels::email::outbound::{Relay, Security};
 
 const INBOX: &str = "support@crash.test";
@@ -28,25 +28,13 @@ fn child_config(data: PathBuf, database_url: Option<String>) -> Config {
         data,
         database_url,
         email: EmailConfig {
-            hostname: "crash.test".into(),
-            inboxes: vec![InboxConfig {
-                address: INBOX.into(),
-                name: None,
-                team: None,
-                acknowledge: false,
-                acknowledgement: None,
-            }],
             smtp: Some(SmtpConfig {
                 bind: "127.0.0.1:0".into(),
                 max_message_bytes: 1_000_000,
                 certificate: None,
                 private_key: None,
             }),
-            relay: None,
-            max_auto_replies_per_hour: 5,
-            imap: Vec::new(),
-            workspace_url: None,
-            blocklist: Vec::new(),
+            ..one_inbox(INBOX)
         },
         ..Config::default()
     }

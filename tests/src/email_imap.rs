@@ -7,7 +7,7 @@ use crate::helpers::*;
 use std::time::Duration;
 use steward::app;
 use steward::config::Config;
-use steward::email_config::{EmailConfig, ImapConfig, InboxConfig};
+use steward::email_config::{EmailConfig, ImapConfig};
 use steward_bench::dovecot::Dovecot;
 use steward_store::sql::Sql;
 
@@ -15,16 +15,6 @@ const INBOX: &str = "support@imap.test";
 
 fn imap_config(port: u16, password: &str) -> EmailConfig {
     EmailConfig {
-        hostname: "imap.test".into(),
-        inboxes: vec![InboxConfig {
-            address: INBOX.into(),
-            name: None,
-            team: None,
-            acknowledge: false,
-            acknowledgement: None,
-        }],
-        smtp: None,
-        relay: None,
         imap: vec![ImapConfig {
             inbox: INBOX.into(),
             host: "127.0.0.1".into(),
@@ -35,9 +25,7 @@ fn imap_config(port: u16, password: &str) -> EmailConfig {
             folder: "INBOX".into(),
             poll_seconds: 1,
         }],
-        workspace_url: None,
-        blocklist: Vec::new(),
-        max_auto_replies_per_hour: 5,
+        ..one_inbox(INBOX)
     }
 }
 

@@ -130,6 +130,22 @@ pub async fn drop_pg_database(name: &str) {
     }
 }
 
+/// Email with one inbox at `address` (no acknowledgements), and nothing else set up.
+pub fn one_inbox(address: &str) -> steward::email_config::EmailConfig {
+    steward::email_config::EmailConfig {
+        hostname: address.rsplit('@').next().unwrap_or("steward.test").into(),
+        inboxes: vec![steward::email_config::InboxConfig {
+            address: address.into(),
+            name: None,
+            team: None,
+            acknowledge: false,
+            acknowledgement: None,
+        }],
+        max_auto_replies_per_hour: 5,
+        ..Default::default()
+    }
+}
+
 /// A config for the backend under test, with its own data folder (and database on PostgreSQL).
 pub async fn fresh_config() -> (Config, Option<String>) {
     let data = std::env::temp_dir().join(unique("steward-cfg"));
