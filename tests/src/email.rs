@@ -41,6 +41,7 @@ fn email_config(relay_port: Option<u16>) -> impl FnOnce(&mut Config) {
             imap: Vec::new(),
             workspace_url: None,
             blocklist: Vec::new(),
+            authentication: None,
         };
     }
 }

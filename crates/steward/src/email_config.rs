@@ -2,7 +2,9 @@
 //! outbound relay.
 
 use serde::Deserialize;
-use steward_engine::email::{EmailSettings, ImapAccount, ImapMailbox, Inbox, Relay, Security};
+use steward_engine::email::{
+    AuthFailure, Authenticator, EmailSettings, ImapAccount, ImapMailbox, Inbox, Relay, Security,
+};
 
 #[derive(Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +27,8 @@ pub struct EmailConfig {
     /// (`example.net`, with its subdomains).
     #[serde(default)]
     pub blocklist: Vec<String>,
+    /// Check SPF, DKIM and DMARC of mail received by SMTP (off without this section).
+    pub authentication: Option<AuthConfig>,
     /// Automatic mails (acknowledgements) to one address per hour, at most.
     #[serde(default = "default_auto_replies")]
     pub max_auto_replies_per_hour: i64,
@@ -70,6 +74,33 @@ pub struct RelayConfig {
     pub security: String,
     pub username: Option<String>,
     pub password: Option<String>,
+}
+
+/// `[email.authentication]`: sender checks over DNS.
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// A DNS server as IP:PORT; the system's resolver when absent.
+    #[serde(default)]
+    pub nameserver: Option<String>,
+    /// What to do with mail whose sender fails: `flag` (default), `refuse` or `accept`.
+    #[serde(default = "default_on_failure")]
+    pub on_failure: String,
+}
+
+fn default_on_failure() -> String {
+    "flag".into()
+}
+
+fn auth_failure(s: &str) -> anyhow::Result<AuthFailure> {
+    Ok(match s {
+        "flag" => AuthFailure::Flag,
+        "refuse" => AuthFailure::Refuse,
+        "accept" => AuthFailure::Accept,
+        other => anyhow::bail!(
+            "email.authentication.on_failure '{other}' must be flag, refuse or accept"
+        ),
+    })
 }
 
 /// An IMAP mailbox whose mail goes to one of the inboxes.
@@ -156,6 +187,16 @@ impl EmailConfig {
         if let Some(r) = &self.relay {
             security(&r.security, "email.relay.security")?;
         }
+        if let Some(a) = &self.authentication {
+            auth_failure(&a.on_failure)?;
+            if let Some(ns) = &a.nameserver
+                && ns.parse::<std::net::SocketAddr>().is_err()
+            {
+                anyhow::bail!(
+                    "email.authentication.nameserver '{ns}' is not IP:PORT, like 127.0.0.1:53"
+                );
+            }
+        }
         for m in &self.imap {
             security(&m.security, "email.imap.security")?;
             if !self
@@ -198,6 +239,28 @@ impl EmailConfig {
                 .collect(),
             relay,
             smtp_listener: self.smtp.as_ref().map(|s| s.bind.clone()),
+            authenticator: match &self.authentication {
+                Some(a) => Some(std::sync::Arc::new(
+                    match a
+                        .nameserver
+                        .as_deref()
+                        .map(str::parse::<std::net::SocketAddr>)
+                    {
+                        Some(Ok(addr)) => Authenticator::with_nameserver(addr),
+                        Some(Err(_)) => Err(format!(
+                            "email.authentication.nameserver {:?} is not IP:PORT",
+                            a.nameserver
+                        )),
+                        None => Authenticator::system(),
+                    }
+                    .map_err(|e| anyhow::anyhow!("email.authentication: {e}"))?,
+                )),
+                None => None,
+            },
+            on_auth_failure: match &self.authentication {
+                Some(a) => auth_failure(&a.on_failure)?,
+                None => AuthFailure::default(),
+            },
             blocklist: self
                 .blocklist
                 .iter()

@@ -21,13 +21,17 @@ pub struct EmailRecord {
     pub raw_sha256: Option<String>,
     /// The earlier messages and signature folded out of an inbound body.
     pub quoted_text: Option<String>,
+    /// `spf=… dkim=… dmarc=…` for inbound mail that was checked.
+    pub authentication: Option<String>,
+    /// The sender could not be verified, and the rule says to flag it.
+    pub auth_failed: bool,
 }
 
 pub async fn insert(tx: &mut Conn, message_id: i64, r: &EmailRecord, at: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO email_messages (message_id, inbox, rfc_message_id, direction, from_address, \
-         to_addresses, cc_addresses, raw_sha256, quoted_text, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         to_addresses, cc_addresses, raw_sha256, quoted_text, created_at, authentication, auth_failed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(message_id)
     .bind(r.inbox.clone())
@@ -39,6 +43,8 @@ pub async fn insert(tx: &mut Conn, message_id: i64, r: &EmailRecord, at: i64) ->
     .bind(r.raw_sha256.clone())
     .bind(r.quoted_text.clone())
     .bind(at)
+    .bind(r.authentication.clone())
+    .bind(i64::from(r.auth_failed))
     .execute(tx)
     .await?;
     Ok(())
@@ -198,6 +204,8 @@ pub struct MessageMail {
     pub delivery_error: Option<String>,
     pub delivery_attempts: Option<i64>,
     pub outbox_id: Option<i64>,
+    pub authentication: Option<String>,
+    pub auth_failed: i64,
 }
 
 /// Mail details for the given messages.
@@ -208,7 +216,7 @@ pub async fn for_messages(
     let mut q = Sql::new(
         "SELECT e.message_id, e.direction, e.from_address, e.to_addresses, e.cc_addresses, e.raw_sha256, \
          e.quoted_text, o.status AS delivery_status, o.last_error AS delivery_error, \
-         o.attempts AS delivery_attempts, o.id AS outbox_id \
+         o.attempts AS delivery_attempts, o.id AS outbox_id, e.authentication, e.auth_failed \
          FROM email_messages e LEFT JOIN outbox o ON o.message_id = e.message_id AND o.kind = 'reply' \
          WHERE e.message_id IN ",
     );

@@ -285,6 +285,12 @@ ALTER TABLE users ADD COLUMN notify_assigned BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE users ADD COLUMN notify_mentioned BIGINT NOT NULL DEFAULT 1;
 "#;
 
+/// Sender authentication (SPF, DKIM, DMARC) of inbound mail.
+const V6: &str = r#"
+ALTER TABLE email_messages ADD COLUMN authentication TEXT;
+ALTER TABLE email_messages ADD COLUMN auth_failed BIGINT NOT NULL DEFAULT 0;
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -296,6 +302,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (3, backend.render(V3)),
         (4, backend.render(V4)),
         (5, backend.render(V5)),
+        (6, backend.render(V6)),
     ]
 }
 

@@ -43,7 +43,16 @@ pub trait Sink: Send + Sync + 'static {
         &self,
         envelope: Envelope,
         raw: Vec<u8>,
-    ) -> impl Future<Output = Result<String, String>> + Send;
+    ) -> impl Future<Output = Result<String, Refusal>> + Send;
+}
+
+/// Why a message was not taken.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// It could not be stored now: the client should try again later (451).
+    Later(String),
+    /// It is not wanted (a policy refused it): the client should not try again (550).
+    Never(String),
 }
 
 #[derive(Clone)]
@@ -289,10 +298,11 @@ async fn converse<S: Sink, IO: AsyncRead + AsyncWrite + Unpin>(
                         };
                         match sink.deliver(envelope, raw).await {
                             Ok(id) => format!("250 2.0.0 Ok: queued as {id}"),
-                            Err(e) => {
+                            Err(Refusal::Later(e)) => {
                                 tracing::warn!(%peer, error = %e, "inbound mail not stored");
                                 "451 4.3.0 Could not store the message, try again later".into()
                             }
+                            Err(Refusal::Never(why)) => format!("550 5.7.1 {why}"),
                         }
                     }
                 }

@@ -4,11 +4,12 @@
 //! Anything else starts a new conversation: mail from unrelated senders that share a subject
 //! is never merged. A Message-ID seen before in the same inbox is stored once.
 
-use super::Inbox;
+use super::{AuthFailure, Inbox};
 use crate::conversation::{NewConversationCmd, NewMessageCmd, Upload};
 use crate::intake::CustomerRef;
 use crate::{Engine, EngineError, Result};
 use sha2::{Digest, Sha256};
+use steward_channels::email::auth::AuthResults;
 use steward_channels::email::parse::{InboundEmail, parse};
 use steward_channels::email::{quote, thread};
 use steward_domain::{AuthorKind, Channel, Visibility};
@@ -56,6 +57,19 @@ impl Engine {
         inbox: &Inbox,
         recipients: &[String],
         raw: &[u8],
+    ) -> Result<Ingested> {
+        self.ingest_checked_email(inbox, recipients, raw, None)
+            .await
+    }
+
+    /// Like `ingest_email`, recording how the sender's authentication (SPF, DKIM, DMARC)
+    /// went, and flagging the message when it failed and the rule says so.
+    pub async fn ingest_checked_email(
+        &self,
+        inbox: &Inbox,
+        recipients: &[String],
+        raw: &[u8],
+        auth: Option<AuthResults>,
     ) -> Result<Ingested> {
         let mail = parse(raw);
         let rfc_id = mail
@@ -130,6 +144,10 @@ impl Engine {
             cc_addresses: mail.cc.iter().map(|m| m.address.clone()).collect(),
             raw_sha256: Some(raw_sha),
             quoted_text: quoted,
+            authentication: auth.as_ref().map(AuthResults::summary),
+            auth_failed: auth
+                .as_ref()
+                .is_some_and(|a| a.failed() && self.email.on_auth_failure == AuthFailure::Flag),
         };
         // Only the visible part is HTML-rendered when no quote was folded; otherwise the text.
         let html = if record.quoted_text.is_none() {

@@ -17,6 +17,7 @@ pub use notify::NotificationPrefs;
 pub use outbox::run_outbox;
 pub use overview::{ConnectionCheck, EmailOverview, InboxOverview, MailboxOverview};
 pub use smtp::SmtpIntake;
+pub use steward_channels::email::auth::{AuthResults, Authenticator};
 pub use steward_channels::email::imap::ImapAccount;
 pub use steward_channels::email::outbound::{Relay, Security};
 
@@ -35,6 +36,18 @@ pub struct Inbox {
     pub acknowledgement: Option<String>,
 }
 
+/// What happens to mail whose sender fails authentication (DMARC, or SPF without DMARC).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// Stored as any other mail; the results are still recorded.
+    Accept,
+    /// Stored, and marked in the workspace as possibly forged.
+    #[default]
+    Flag,
+    /// Refused at the end of DATA (550), never stored.
+    Refuse,
+}
+
 /// Email settings; empty (no inboxes) when email is not set up.
 #[derive(Debug, Default)]
 pub struct EmailSettings {
@@ -51,6 +64,10 @@ pub struct EmailSettings {
     /// Senders whose mail is refused: whole addresses, or domains (with their subdomains).
     /// Lower case.
     pub blocklist: Vec<String>,
+    /// Checks SPF, DKIM and DMARC of mail received by SMTP, when set.
+    pub authenticator: Option<std::sync::Arc<Authenticator>>,
+    /// What happens to mail whose sender could not be verified.
+    pub on_auth_failure: AuthFailure,
     /// At most this many automatic mails (acknowledgements) to one address an hour.
     pub max_auto_replies_per_hour: i64,
     /// Wakes the outbox worker when a reply is queued.

@@ -154,6 +154,8 @@ impl Engine {
                 cc_addresses: cc.clone(),
                 raw_sha256: None,
                 quoted_text: None,
+                authentication: None,
+                auth_failed: false,
             },
             at,
         )

@@ -252,6 +252,10 @@ pub struct MessageMailOut {
     pub original_url: String,
     /// POST here to send failed mail again.
     pub retry_url: Option<String>,
+    /// `spf=… dkim=… dmarc=…` for inbound mail whose sender was checked.
+    pub authentication: Option<String>,
+    /// The sender could not be verified and the mail is flagged as possibly forged.
+    pub sender_unverified: bool,
 }
 
 fn address_list(joined: &str) -> Vec<String> {
@@ -276,6 +280,8 @@ impl From<&MessageMail> for MessageMailOut {
             delivery_error: e.delivery_error.clone(),
             delivery_attempts: e.delivery_attempts,
             original_url: format!("/api/v1/messages/{}/original", e.message_id),
+            authentication: e.authentication.clone(),
+            sender_unverified: e.auth_failed != 0,
         }
     }
 }

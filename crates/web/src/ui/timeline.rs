@@ -37,6 +37,10 @@ pub struct Item {
     pub original: bool,
     /// Who the mail was copied to.
     pub copied: String,
+    /// `spf=… dkim=… dmarc=…` for inbound mail that was checked.
+    pub auth: String,
+    /// The sender could not be verified: shown as a warning.
+    pub auth_failed: bool,
 }
 
 fn size(bytes: i64) -> String {
@@ -181,6 +185,10 @@ pub fn build(
             .unwrap_or_default();
         let original = mail.is_some();
         let copied = mail.map(|e| e.cc_addresses.clone()).unwrap_or_default();
+        let auth = mail
+            .and_then(|e| e.authentication.clone())
+            .unwrap_or_default();
+        let auth_failed = mail.is_some_and(|e| e.auth_failed != 0);
         items.push((
             m.created_at,
             0,
@@ -188,6 +196,8 @@ pub fn build(
                 id: m.id,
                 original,
                 copied,
+                auth,
+                auth_failed,
                 kind: if m.visibility == steward_domain::Visibility::Internal {
                     "note"
                 } else {
@@ -234,6 +244,8 @@ pub fn build(
                 id: 0,
                 original: false,
                 copied: String::new(),
+                auth: String::new(),
+                auth_failed: false,
             },
         ));
     }
