@@ -841,3 +841,93 @@ async fn mail_from_blocked_senders_and_domains_is_refused() {
     assert_eq!(list[0]["subject"], "Real question");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_adds_and_removes_an_inbox_in_the_workspace_and_smtp_follows() {
+    let app = spawn_app_with(|c| {
+        email_config(None)(c);
+        c.email.inboxes.clear();
+    })
+    .await;
+    let refused = client(&app)
+        .send(
+            "ann@example.com",
+            &["help@acme.test".into()],
+            b"Subject: x\r\n\r\nx\r\n",
+        )
+        .await
+        .expect_err("no such inbox yet");
+    assert!(refused.permanent);
+    let browser =
+        crate::workspace::sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let page = browser
+        .get(format!("{}/admin/inboxes", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Add an inbox"), "{page}");
+    let csrf = crate::workspace::csrf_of(&page);
+    let res = browser
+        .post(format!("{}/admin/inboxes", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("action", "create"),
+            ("address", "Help@Acme.test"),
+            ("name", "Acme Help"),
+            ("team", ""),
+            ("acknowledge", "on"),
+            ("acknowledgement", ""),
+            ("imap_host", ""),
+            ("imap_port", "993"),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    client(&app)
+        .send(
+            "ann@example.com",
+            &["help@acme.test".into()],
+            mail("ann@example.com", "h1@example.com", "Hello help", "", "Hi").as_bytes(),
+        )
+        .await
+        .expect("the new inbox takes mail");
+    assert_eq!(conversations(&app).await[0]["subject"], "Hello help");
+    let res = browser
+        .post(format!("{}/admin/inboxes", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("action", "create"),
+            ("address", "not an address"),
+            ("name", "Broken"),
+            ("imap_port", "993"),
+        ])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a clear error"
+    );
+    let res = browser
+        .post(format!("{}/admin/inboxes/delete", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("address", "help@acme.test")])
+        .send()
+        .await
+        .expect("remove");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let refused = client(&app)
+        .send(
+            "ann@example.com",
+            &["help@acme.test".into()],
+            b"Subject: y\r\n\r\ny\r\n",
+        )
+        .await
+        .expect_err("removed");
+    assert!(refused.permanent);
+    app.stop().await;
+}

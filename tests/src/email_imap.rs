@@ -179,3 +179,93 @@ async fn a_wrong_imap_password_shows_on_the_inbox_page_and_api_while_the_mail_wa
     assert_eq!(dovecot.unseen(1), "1", "the mail waits, unread");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_inbox_added_through_the_api_reads_its_imap_mailbox_at_once() {
+    let Some(dovecot) = Dovecot::start(2).await else {
+        return;
+    };
+    dovecot.append(2, &mail("added-1", "Before the inbox existed"), false);
+    let app = spawn_app_with(|c| c.email = one_inbox(INBOX)).await;
+    let body = serde_json::json!({
+        "address": "sales@imap.test", "name": "Sales",
+        "imap": {"host": "127.0.0.1", "port": dovecot.port, "security": "none",
+                 "username": "user2", "password": "secret2"}
+    });
+    let (status, v) = app.post("/api/v1/inboxes", body.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{v}");
+    let (status, _) = app.post("/api/v1/inboxes", body).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::CONFLICT,
+        "the address is taken"
+    );
+    let mut list = serde_json::Value::Null;
+    for _ in 0..100 {
+        (_, list) = app.get("/api/v1/conversations").await;
+        if list["data"].as_array().is_some_and(|l| !l.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(list["data"][0]["subject"], "Before the inbox existed");
+    let (_, setup) = app.get("/api/v1/inboxes").await;
+    let sales = setup["inboxes"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|i| i["address"] == "sales@imap.test")
+                .cloned()
+        })
+        .expect("listed");
+    assert_eq!(sales["source"], "workspace");
+    assert_eq!(sales["imap"][0]["username"], "user2");
+    assert!(
+        !setup.to_string().contains("secret2"),
+        "no password in answers"
+    );
+
+    // A changed password is used at once (a wrong one shows as the mailbox's status);
+    // the config file's inbox cannot be changed here.
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/inboxes/sales@imap.test",
+            Some(&app.token),
+            Some(serde_json::json!({"name": "Sales", "imap": {"host": "127.0.0.1",
+                "port": dovecot.port, "security": "none", "username": "user2", "password": "wrong"}})),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let mut error = String::new();
+    for _ in 0..100 {
+        let (_, setup) = app.get("/api/v1/inboxes").await;
+        error = setup.to_string();
+        if error.contains("login as user2 failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(error.contains("login as user2 failed"), "{error}");
+    let res = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/inboxes/{INBOX}"),
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::CONFLICT);
+    let res = app
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/inboxes/sales@imap.test",
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::NO_CONTENT);
+    let (_, setup) = app.get("/api/v1/inboxes").await;
+    assert!(!setup.to_string().contains("sales@imap.test"), "{setup}");
+    app.stop().await;
+}

@@ -85,6 +85,15 @@ async fn a_supervisor_sees_every_conversation_but_cannot_administer() {
         .request(Method::GET, "/api/v1/inboxes", Some(&token), None)
         .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app
+        .request(
+            Method::POST,
+            "/api/v1/inboxes",
+            Some(&token),
+            Some(json!({"address": "mine@example.com", "name": "Mine"})),
+        )
+        .await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     app.stop().await;
 }
 

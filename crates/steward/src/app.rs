@@ -73,6 +73,10 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     let task = tokio::spawn(steward_web::serve(listener, state, async move {
         signal.cancelled().await
     }));
+    engine
+        .load_managed_inboxes()
+        .await
+        .context("cannot load the inboxes")?;
     let smtp_addr = match &config.email.smtp {
         Some(smtp) => {
             let tls = match (&smtp.certificate, &smtp.private_key) {
@@ -104,19 +108,15 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
         }
         None => None,
     };
-    if !engine.email.inboxes.is_empty() {
-        tokio::spawn(steward_engine::email::run_outbox(
-            engine.clone(),
-            stop.clone(),
-        ));
-    }
-    for mailbox in &engine.email.imap {
-        tokio::spawn(steward_engine::email::run_imap(
-            engine.clone(),
-            mailbox.clone(),
-            stop.clone(),
-        ));
-    }
+    // Admins may add inboxes at any time: the outbox and the IMAP readers always run.
+    tokio::spawn(steward_engine::email::run_outbox(
+        engine.clone(),
+        stop.clone(),
+    ));
+    tokio::spawn(steward_engine::email::run_imap_supervisor(
+        engine.clone(),
+        stop.clone(),
+    ));
     Ok(Running {
         addr,
         smtp_addr,

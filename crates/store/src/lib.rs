@@ -16,6 +16,7 @@ pub mod events;
 pub mod fields;
 pub mod idempotency;
 pub mod imap;
+pub mod inboxes;
 pub mod messages;
 pub mod models;
 pub mod schema;

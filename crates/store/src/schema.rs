@@ -291,6 +291,27 @@ ALTER TABLE email_messages ADD COLUMN authentication TEXT;
 ALTER TABLE email_messages ADD COLUMN auth_failed BIGINT NOT NULL DEFAULT 0;
 "#;
 
+/// Inboxes and IMAP mailboxes added by admins in the workspace or API (those in the config
+/// file are not stored).
+const V7: &str = r#"
+CREATE TABLE inboxes (
+    id {pk},
+    address TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    team TEXT,
+    acknowledge BIGINT NOT NULL,
+    acknowledgement TEXT,
+    imap_host TEXT,
+    imap_port BIGINT,
+    imap_security TEXT,
+    imap_username TEXT,
+    imap_password TEXT,
+    imap_folder TEXT,
+    imap_poll_seconds BIGINT,
+    created_at BIGINT NOT NULL
+);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -303,6 +324,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (4, backend.render(V4)),
         (5, backend.render(V5)),
         (6, backend.render(V6)),
+        (7, backend.render(V7)),
     ]
 }
 

@@ -258,7 +258,7 @@ impl Engine {
             self.bus
                 .conversation_changed(&c, None, "follow_up", by_user);
         }
-        if !self.email.inboxes.is_empty() {
+        if self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();
         }
         Ok((conversation, message))

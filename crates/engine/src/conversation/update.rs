@@ -277,7 +277,7 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         tx.commit().await?;
-        if changes.assignee_id.is_some() && !self.email.inboxes.is_empty() {
+        if changes.assignee_id.is_some() && self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();
         }
         self.bus

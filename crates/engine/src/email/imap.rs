@@ -133,7 +133,7 @@ impl Engine {
 
 /// Reads `mailbox` until `stop` fires, reconnecting with backoff after failures.
 pub async fn run_imap(engine: Engine, mailbox: ImapMailbox, stop: CancellationToken) {
-    let Some(inbox) = engine.email.inbox_for(&mailbox.inbox).cloned() else {
+    let Some(inbox) = engine.email.inbox_for(&mailbox.inbox) else {
         tracing::error!(inbox = %mailbox.inbox, "IMAP mailbox for an unknown inbox; not read");
         return;
     };

@@ -5,6 +5,7 @@
 
 mod copies;
 mod imap;
+mod inboxes;
 mod ingest;
 mod notify;
 mod outbox;
@@ -12,6 +13,7 @@ mod overview;
 mod smtp;
 
 pub use imap::{ImapMailbox, run_imap};
+pub use inboxes::{ImapInput, InboxInput, run_imap_supervisor};
 pub use ingest::Ingested;
 pub use notify::NotificationPrefs;
 pub use outbox::run_outbox;
@@ -53,10 +55,16 @@ pub enum AuthFailure {
 pub struct EmailSettings {
     /// The domain of Steward's own Message-IDs.
     pub hostname: String,
+    /// Inboxes from the config file.
     pub inboxes: Vec<Inbox>,
     pub relay: Option<Relay>,
-    /// IMAP mailboxes read into inboxes.
+    /// IMAP mailboxes from the config file.
     pub imap: Vec<ImapMailbox>,
+    /// Inboxes (and their IMAP mailboxes) that admins added in the workspace or API, as
+    /// last loaded from the database.
+    pub managed: std::sync::RwLock<Managed>,
+    /// Wakes the IMAP supervisor when the mailboxes to read change.
+    pub imap_changed: tokio::sync::Notify,
     /// Where the inbound SMTP listener is configured to listen, if anywhere.
     pub smtp_listener: Option<String>,
     /// The workspace's address, for links in agents' notifications (no trailing slash).
@@ -88,12 +96,52 @@ impl EmailSettings {
         })
     }
 
-    /// The inbox `address` is for: the inbox itself or its plus-address.
-    pub fn inbox_for(&self, address: &str) -> Option<&Inbox> {
-        self.inboxes
-            .iter()
-            .find(|i| steward_channels::email::thread::is_inbox_address(address, &i.address))
+    fn read_managed(&self) -> std::sync::RwLockReadGuard<'_, Managed> {
+        self.managed.read().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Every inbox: the config file's, then those added by admins.
+    pub fn all_inboxes(&self) -> Vec<Inbox> {
+        let mut all = self.inboxes.clone();
+        all.extend(self.read_managed().inboxes.iter().cloned());
+        all
+    }
+
+    pub fn has_inboxes(&self) -> bool {
+        !self.inboxes.is_empty() || !self.read_managed().inboxes.is_empty()
+    }
+
+    /// Every IMAP mailbox to read: the config file's, then those added by admins.
+    pub fn all_imap(&self) -> Vec<ImapMailbox> {
+        let mut all = self.imap.clone();
+        all.extend(self.read_managed().imap.iter().cloned());
+        all
+    }
+
+    /// Whether inbox `address` was added by an admin (and so may be changed there).
+    pub fn is_managed(&self, address: &str) -> bool {
+        self.read_managed()
+            .inboxes
+            .iter()
+            .any(|i| i.address.eq_ignore_ascii_case(address))
+    }
+
+    /// The inbox `address` is for: the inbox itself or its plus-address.
+    pub fn inbox_for(&self, address: &str) -> Option<Inbox> {
+        let is_for =
+            |i: &&Inbox| steward_channels::email::thread::is_inbox_address(address, &i.address);
+        if let Some(i) = self.inboxes.iter().find(is_for) {
+            return Some(i.clone());
+        }
+        self.read_managed().inboxes.iter().find(is_for).cloned()
+    }
+}
+
+/// The inboxes and IMAP mailboxes admins added, loaded from the database.
+#[derive(Debug, Default, Clone)]
+pub struct Managed {
+    pub inboxes: Vec<Inbox>,
+    pub imap: Vec<ImapMailbox>,
 }
 
 /// The default acknowledgement.

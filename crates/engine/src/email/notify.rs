@@ -116,7 +116,7 @@ impl Engine {
         by: &Actor,
         at: i64,
     ) -> Result<()> {
-        if !text.contains('@') || self.email.inboxes.is_empty() {
+        if !text.contains('@') || !self.email.has_inboxes() {
             return Ok(());
         }
         for agent in users::list(tx).await? {
@@ -149,8 +149,8 @@ impl Engine {
     async fn sending_inbox(&self, tx: &mut Conn, conversation_id: i64) -> Result<Option<Inbox>> {
         let used = email::inbox_of(tx, conversation_id).await?;
         Ok(used
-            .and_then(|a| self.email.inbox_for(&a).cloned())
-            .or_else(|| self.email.inboxes.first().cloned()))
+            .and_then(|a| self.email.inbox_for(&a))
+            .or_else(|| self.email.all_inboxes().into_iter().next()))
     }
 
     async fn queue_agent_mail(

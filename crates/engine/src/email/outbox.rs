@@ -79,15 +79,14 @@ impl Engine {
         html: Option<&str>,
         at: i64,
     ) -> Result<()> {
-        let Some(default_inbox) = self.email.inboxes.first() else {
+        let inboxes = self.email.all_inboxes();
+        let Some(default_inbox) = inboxes.first() else {
             return Ok(());
         };
         let inbox_address = email::inbox_of(tx, conversation_id)
             .await?
             .unwrap_or_else(|| default_inbox.address.clone());
-        let inbox = self
-            .email
-            .inboxes
+        let inbox = inboxes
             .iter()
             .find(|i| i.address == inbox_address)
             .unwrap_or(default_inbox);

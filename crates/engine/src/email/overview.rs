@@ -20,6 +20,8 @@ pub struct MailboxOverview {
 #[derive(Debug, Clone)]
 pub struct InboxOverview {
     pub inbox: Inbox,
+    /// Added by an admin (changeable in the workspace), not set in the config file.
+    pub managed: bool,
     pub mailboxes: Vec<MailboxOverview>,
 }
 
@@ -50,15 +52,15 @@ impl Engine {
             let mut conn = self.store.pool().acquire().await?;
             steward_store::imap::all(&mut conn).await?
         };
+        let imap = self.email.all_imap();
         let inboxes = self
             .email
-            .inboxes
-            .iter()
+            .all_inboxes()
+            .into_iter()
             .map(|inbox| InboxOverview {
+                managed: self.email.is_managed(&inbox.address),
                 inbox: inbox.clone(),
-                mailboxes: self
-                    .email
-                    .imap
+                mailboxes: imap
                     .iter()
                     .filter(|m| m.inbox == inbox.address)
                     .map(|m| MailboxOverview {
@@ -87,8 +89,8 @@ impl Engine {
         by.may_administer()?;
         let inbox = self
             .email
-            .inboxes
-            .iter()
+            .all_inboxes()
+            .into_iter()
             .find(|i| i.address.eq_ignore_ascii_case(address.trim()))
             .ok_or_else(|| crate::EngineError::not_found("inbox"))?;
         let mut checks = Vec::new();
@@ -111,7 +113,12 @@ impl Engine {
                 detail: "no relay is configured, so replies stay queued".into(),
             }),
         }
-        for m in self.email.imap.iter().filter(|m| m.inbox == inbox.address) {
+        for m in self
+            .email
+            .all_imap()
+            .iter()
+            .filter(|m| m.inbox == inbox.address)
+        {
             let outcome = tokio::time::timeout(CHECK_TIMEOUT, imap::open(&m.account)).await;
             let (ok, detail) = match outcome {
                 Ok(Ok(folder)) => {

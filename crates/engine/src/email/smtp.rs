@@ -43,19 +43,19 @@ impl Sink for SmtpIntake {
                 a.summary()
             )));
         }
-        let mut done: Vec<&str> = Vec::new();
+        let mut done: Vec<String> = Vec::new();
         let mut refs = Vec::new();
         for rcpt in &envelope.rcpt_to {
             let Some(inbox) = self.engine.email.inbox_for(rcpt) else {
                 continue;
             };
-            if done.contains(&inbox.address.as_str()) {
+            if done.contains(&inbox.address) {
                 continue;
             }
-            done.push(&inbox.address);
+            done.push(inbox.address.clone());
             let outcome = self
                 .engine
-                .ingest_checked_email(inbox, &envelope.rcpt_to, &raw, auth.clone())
+                .ingest_checked_email(&inbox, &envelope.rcpt_to, &raw, auth.clone())
                 .await
                 .map_err(|e| Refusal::Later(e.to_string()))?;
             if let Some(id) = outcome.conversation_id() {

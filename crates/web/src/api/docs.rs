@@ -36,14 +36,14 @@ impl Modify for BearerAuth {
         d::list_teams, d::create_team, d::get_team, d::update_team,
         d::list_tags, d::create_tag, d::update_tag, d::delete_tag,
         d::list_custom_fields, d::create_custom_field, d::update_custom_field, d::delete_custom_field,
-        i::list_inboxes, i::check_inbox, n::get_notifications, n::put_notifications,
+        i::list_inboxes, i::create_inbox, i::update_inbox, i::delete_inbox, i::check_inbox, n::get_notifications, n::put_notifications,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
         CustomerOut, IdentityOut, CreateCustomerIn, PatchCustomerIn, OrganizationOut, CreateOrganizationIn,
         AgentOut, CreateAgentIn, PatchAgentIn, TeamOut, TeamIn, TagOut, TagIn, CustomFieldOut,
         CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut,
-        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, n::NotificationsInOut))
+        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, i::InboxIn, i::ImapIn, i::SavedInboxOut, n::NotificationsInOut))
 )]
 pub struct ApiDoc;
 

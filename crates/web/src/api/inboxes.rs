@@ -1,14 +1,19 @@
 //! `/api/v1/inboxes`: the email inboxes with their settings and each IMAP mailbox's status,
-//! and a connection test (admin only). Passwords are never part of an answer.
+//! adding, changing and removing inboxes (those not set in the config file), and a
+//! connection test (admin only). Passwords are never part of an answer.
 
 use super::ApiResult;
 use crate::AppState;
 use crate::authz::ApiActor;
-use crate::extract::ApiPath;
+use crate::extract::{ApiJson, ApiPath};
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
-use steward_engine::email::{ConnectionCheck, EmailOverview, Security};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use steward_engine::email::{
+    ConnectionCheck, EmailOverview, ImapInput, Inbox, InboxInput, Security,
+};
 use utoipa::ToSchema;
 
 fn security(s: Security) -> String {
@@ -39,6 +44,8 @@ pub struct MailboxOut {
 #[derive(Serialize, ToSchema)]
 pub struct InboxOut {
     pub address: String,
+    /// `config` (set in the config file, read-only here) or `workspace` (added by an admin).
+    pub source: String,
     pub name: String,
     pub team: Option<String>,
     pub acknowledge: bool,
@@ -68,6 +75,7 @@ impl From<EmailOverview> for EmailSetupOut {
                 .inboxes
                 .into_iter()
                 .map(|i| InboxOut {
+                    source: if i.managed { "workspace" } else { "config" }.into(),
                     address: i.inbox.address,
                     name: i.inbox.name,
                     team: i.inbox.team,
@@ -121,6 +129,136 @@ impl From<ConnectionCheck> for ConnectionCheckOut {
             detail: c.detail,
         }
     }
+}
+
+/// An IMAP mailbox to read into an inbox.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImapIn {
+    pub host: String,
+    /// 993 when absent.
+    pub port: Option<u16>,
+    /// tls (default), starttls or none.
+    pub security: Option<String>,
+    pub username: String,
+    /// Required when adding; when changing, absent keeps the stored one.
+    pub password: Option<String>,
+    /// INBOX when absent.
+    pub folder: Option<String>,
+    /// Seconds between checks when the server has no IDLE; 60 when absent.
+    pub poll_seconds: Option<u64>,
+}
+
+/// An inbox to add or change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxIn {
+    /// Ignored when changing (the path names the inbox).
+    pub address: Option<String>,
+    pub name: String,
+    /// New conversations go to this team (by name).
+    pub team: Option<String>,
+    /// Tell senders their request's number (default true).
+    pub acknowledge: Option<bool>,
+    /// The acknowledgement; `{number}`, `{subject}` and `{inbox}` are filled in.
+    pub acknowledgement: Option<String>,
+    pub imap: Option<ImapIn>,
+}
+
+fn parse_security(s: Option<&str>) -> Result<Security, crate::error::Problem> {
+    match s.unwrap_or("tls") {
+        "tls" => Ok(Security::Tls),
+        "starttls" => Ok(Security::StartTls),
+        "none" => Ok(Security::None),
+        _ => Err(crate::error::Problem::invalid(
+            "imap.security",
+            "must be tls, starttls or none",
+        )),
+    }
+}
+
+impl InboxIn {
+    pub fn into_input(self) -> Result<InboxInput, crate::error::Problem> {
+        let imap = match self.imap {
+            Some(m) => Some(ImapInput {
+                security: parse_security(m.security.as_deref())?,
+                host: m.host,
+                port: m.port.unwrap_or(993),
+                username: m.username,
+                password: m.password,
+                folder: m.folder.unwrap_or_else(|| "INBOX".into()),
+                poll_seconds: m.poll_seconds.unwrap_or(60),
+            }),
+            None => None,
+        };
+        Ok(InboxInput {
+            address: self.address.unwrap_or_default(),
+            name: self.name,
+            team: self.team,
+            acknowledge: self.acknowledge.unwrap_or(true),
+            acknowledgement: self.acknowledgement,
+            imap,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SavedInboxOut {
+    pub address: String,
+    pub name: String,
+    pub team: Option<String>,
+    pub acknowledge: bool,
+}
+
+fn saved(i: Inbox) -> SavedInboxOut {
+    SavedInboxOut {
+        address: i.address,
+        name: i.name,
+        team: i.team,
+        acknowledge: i.acknowledge,
+    }
+}
+
+/// Adds an inbox, optionally with an IMAP mailbox to read (admin only).
+#[utoipa::path(post, path = "/api/v1/inboxes", request_body = InboxIn, tag = "email",
+    responses((status = 201, body = SavedInboxOut), (status = 403), (status = 409), (status = 422)))]
+pub async fn create_inbox(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<InboxIn>,
+) -> ApiResult<Response> {
+    let inbox = s.engine.create_inbox(&actor, body.into_input()?).await?;
+    Ok((StatusCode::CREATED, Json(saved(inbox))).into_response())
+}
+
+/// Changes an inbox that was added here (admin only); config-file inboxes answer 409.
+#[utoipa::path(put, path = "/api/v1/inboxes/{address}", request_body = InboxIn, tag = "email",
+    params(("address" = String, Path, description = "The inbox address")),
+    responses((status = 200, body = SavedInboxOut), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_inbox(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(address): ApiPath<String>,
+    ApiJson(body): ApiJson<InboxIn>,
+) -> ApiResult<Json<SavedInboxOut>> {
+    let inbox = s
+        .engine
+        .update_inbox(&actor, &address, body.into_input()?)
+        .await?;
+    Ok(Json(saved(inbox)))
+}
+
+/// Removes an inbox that was added here (admin only); its conversations stay.
+#[utoipa::path(delete, path = "/api/v1/inboxes/{address}", tag = "email",
+    params(("address" = String, Path, description = "The inbox address")),
+    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+pub async fn delete_inbox(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(address): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    s.engine.delete_inbox(&actor, &address).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The email setup: inboxes, their IMAP mailboxes with status, the listener and the relay

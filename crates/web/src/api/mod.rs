@@ -102,7 +102,14 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             "/custom_fields/{id}",
             patch(directory::update_custom_field).delete(directory::delete_custom_field),
         )
-        .route("/inboxes", get(inboxes::list_inboxes))
+        .route(
+            "/inboxes",
+            get(inboxes::list_inboxes).post(inboxes::create_inbox),
+        )
+        .route(
+            "/inboxes/{address}",
+            axum::routing::put(inboxes::update_inbox).delete(inboxes::delete_inbox),
+        )
         .route("/inboxes/{address}/check", post(inboxes::check_inbox))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(not_found)

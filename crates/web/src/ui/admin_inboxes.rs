@@ -1,5 +1,6 @@
 //! The inboxes admin page: each inbox, its IMAP mailboxes with their status and last error,
-//! the SMTP listener and the relay, and a "Test connection" button that connects now.
+//! the SMTP listener and the relay, a "Test connection" button that connects now, and forms
+//! to add, change and remove inboxes (those not set in the config file).
 
 use super::form::FormData;
 use super::render;
@@ -9,8 +10,8 @@ use crate::authz::Agent;
 use crate::error::PageError;
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
-use steward_engine::email::{ConnectionCheck, Security};
+use axum::response::{IntoResponse, Redirect, Response};
+use steward_engine::email::{ConnectionCheck, ImapInput, InboxInput, Security};
 
 pub struct MailboxLine {
     pub name: String,
@@ -22,6 +23,15 @@ pub struct MailboxLine {
 }
 
 pub struct InboxLine {
+    /// Added here (changeable), not set in the config file.
+    pub managed: bool,
+    pub acknowledgement: String,
+    /// The IMAP mailbox's settings, for the change form (empty without one).
+    pub imap_host: String,
+    pub imap_port: String,
+    pub imap_security: &'static str,
+    pub imap_username: String,
+    pub imap_folder: String,
     pub address: String,
     pub name: String,
     pub team: String,
@@ -39,6 +49,7 @@ struct InboxesPage {
     /// The inbox whose connections were just tested, and how it went.
     checked: String,
     checks: Vec<ConnectionCheck>,
+    teams: Vec<String>,
 }
 
 async fn show(
@@ -60,6 +71,33 @@ async fn show(
             .inboxes
             .into_iter()
             .map(|i| InboxLine {
+                managed: i.managed,
+                acknowledgement: i.inbox.acknowledgement.clone().unwrap_or_default(),
+                imap_host: i
+                    .mailboxes
+                    .first()
+                    .map(|m| m.mailbox.account.host.clone())
+                    .unwrap_or_default(),
+                imap_port: i
+                    .mailboxes
+                    .first()
+                    .map(|m| m.mailbox.account.port.to_string())
+                    .unwrap_or_else(|| "993".into()),
+                imap_security: match i.mailboxes.first().map(|m| m.mailbox.account.security) {
+                    Some(Security::None) => "none",
+                    Some(Security::StartTls) => "starttls",
+                    _ => "tls",
+                },
+                imap_username: i
+                    .mailboxes
+                    .first()
+                    .map(|m| m.mailbox.account.username.clone())
+                    .unwrap_or_default(),
+                imap_folder: i
+                    .mailboxes
+                    .first()
+                    .map(|m| m.mailbox.account.folder.clone())
+                    .unwrap_or_else(|| "INBOX".into()),
                 address: i.inbox.address,
                 name: i.inbox.name,
                 team: i.inbox.team.unwrap_or_default(),
@@ -96,7 +134,78 @@ async fn show(
             .unwrap_or_default(),
         checked,
         checks,
+        teams: s
+            .engine
+            .teams()
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
     }))
+}
+
+/// The inbox the add or change form describes.
+fn input(form: &FormData) -> Result<InboxInput, PageError> {
+    let host = form.get("imap_host").trim();
+    let imap = if host.is_empty() {
+        None
+    } else {
+        Some(ImapInput {
+            host: host.to_string(),
+            port: form.get("imap_port").trim().parse().map_err(|_| {
+                PageError(crate::error::Problem::invalid(
+                    "imap_port",
+                    "the IMAP port is a number, like 993",
+                ))
+            })?,
+            security: match form.get("imap_security") {
+                "none" => Security::None,
+                "starttls" => Security::StartTls,
+                _ => Security::Tls,
+            },
+            username: form.get("imap_username").to_string(),
+            password: Some(form.get("imap_password").to_string()).filter(|p| !p.is_empty()),
+            folder: form.get("imap_folder").to_string(),
+            poll_seconds: 60,
+        })
+    };
+    Ok(InboxInput {
+        address: form.get("address").to_string(),
+        name: form.get("name").to_string(),
+        team: Some(form.get("team").to_string()).filter(|t| !t.is_empty()),
+        acknowledge: form.get("acknowledge") == "on",
+        acknowledgement: Some(form.get("acknowledgement").to_string()),
+        imap,
+    })
+}
+
+/// Adds an inbox, or changes one (`action=update`).
+pub async fn save(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    let inbox = input(&form)?;
+    if form.get("action") == "update" {
+        let address = inbox.address.clone();
+        s.engine.update_inbox(&agent.actor, &address, inbox).await?;
+    } else {
+        s.engine.create_inbox(&agent.actor, inbox).await?;
+    }
+    Ok(Redirect::to("/admin/inboxes").into_response())
+}
+
+pub async fn delete(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    s.engine
+        .delete_inbox(&agent.actor, form.get("address"))
+        .await?;
+    Ok(Redirect::to("/admin/inboxes").into_response())
 }
 
 pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, PageError> {

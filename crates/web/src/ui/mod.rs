@@ -65,7 +65,11 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/admin/teams", get(admin::teams).post(admin::save_team))
         .route("/admin/tags", get(admin::tags).post(admin::save_tag))
         .route("/admin/fields", get(admin::fields).post(admin::save_field))
-        .route("/admin/inboxes", get(admin_inboxes::page))
+        .route(
+            "/admin/inboxes",
+            get(admin_inboxes::page).post(admin_inboxes::save),
+        )
+        .route("/admin/inboxes/delete", post(admin_inboxes::delete))
         .route("/admin/inboxes/check", post(admin_inboxes::check))
         .route("/static/{file}", get(assets::asset))
         .layer(DefaultBodyLimit::max(body_limit))
