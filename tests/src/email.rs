@@ -566,6 +566,23 @@ MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status
     assert_eq!(status, "sent");
     let (s, v) = app.post(&retry, json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+    // Merged into another conversation, the people copied come along.
+    let other = app
+        .conversation("olga@example.com", "Invoice, again", "Same thing")
+        .await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/conversations/{}/merge", c["id"]),
+            json!({"into": other["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let page = workspace_page(&app, &other["id"]).await;
+    assert!(
+        page.contains("Copied on replies: pat@example.com"),
+        "{page}"
+    );
     let (_, events) = app
         .get(&format!("/api/v1/conversations/{}/events", c["id"]))
         .await;
@@ -783,6 +800,24 @@ async fn agents_are_emailed_about_assignments_and_mentions_as_each_chooses() {
     assert_eq!(res.status(), StatusCode::OK);
     let (_, prefs) = app.get("/api/v1/me/notifications").await;
     assert_eq!(prefs, json!({"assigned": true, "mentioned": false}));
+
+    // Opening a conversation already assigned to Bee tells Bee too.
+    let (s, v) = app
+        .post(
+            "/api/v1/conversations",
+            json!({"customer": {"email": "kim@example.com"}, "subject": "Phone order",
+                   "message": {"body": "Called in an order."}, "channel": "phone",
+                   "team_id": team, "assignee_id": bee}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let got = relay.wait_for(4).await.remove(3);
+    assert_eq!(got.to[0].address, "bee@acme.test");
+    assert!(
+        got.subject.ends_with("Assigned to you: Phone order"),
+        "{}",
+        got.subject
+    );
     app.stop().await;
 }
 

@@ -193,6 +193,10 @@ impl Engine {
         let conversation = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
+        if let (Some(by), Some(assignee)) = (by, cmd.assignee_id) {
+            self.notify_assigned(&mut tx, &conversation, assignee, by, at)
+                .await?;
+        }
         tx.commit().await?;
         self.bus
             .conversation_changed(&conversation, None, "created", by.map(|a| a.user_id));

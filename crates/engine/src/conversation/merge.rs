@@ -93,6 +93,11 @@ impl Engine {
             .await?;
         }
 
+        // People copied on the source's mail are copied on the target's replies too.
+        for address in steward_store::email::cc_of(&mut tx, source.id).await? {
+            steward_store::email::add_cc(&mut tx, target.id, &address, at).await?;
+        }
+
         let mut closing = Changes {
             merged_into: Some(target.id),
             ..Default::default()
