@@ -77,16 +77,8 @@ async fn conversations(app: &TestApp) -> Vec<Value> {
 
 /// The conversation's page in the workspace, as the admin sees it.
 async fn workspace_page(app: &TestApp, id: &Value) -> String {
-    let browser =
-        crate::workspace::sign_in(app, "admin@test.example", "correct horse battery").await;
-    browser
-        .get(format!("{}/conversations/{id}", app.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html")
+    let browser = app.admin_browser().await;
+    app.html(&browser, &format!("/conversations/{id}")).await
 }
 
 async fn messages(app: &TestApp, id: &Value) -> Vec<Value> {
@@ -776,16 +768,8 @@ async fn agents_are_emailed_about_assignments_and_mentions_as_each_chooses() {
     assert_eq!(relay.received().len(), 3, "nothing for Bee's mention");
 
     // The admin's own settings page saves the same choice.
-    let browser =
-        crate::workspace::sign_in(&app, "admin@test.example", "correct horse battery").await;
-    let page = browser
-        .get(format!("{}/settings", app.base))
-        .send()
-        .await
-        .expect("settings")
-        .text()
-        .await
-        .expect("html");
+    let browser = app.admin_browser().await;
+    let page = app.html(&browser, "/settings").await;
     assert!(
         page.contains("someone assigns a conversation to me"),
         "{page}"
@@ -893,16 +877,8 @@ async fn an_admin_adds_and_removes_an_inbox_in_the_workspace_and_smtp_follows() 
         .await
         .expect_err("no such inbox yet");
     assert!(refused.permanent);
-    let browser =
-        crate::workspace::sign_in(&app, "admin@test.example", "correct horse battery").await;
-    let page = browser
-        .get(format!("{}/admin/inboxes", app.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let browser = app.admin_browser().await;
+    let page = app.html(&browser, "/admin/inboxes").await;
     assert!(page.contains("Add an inbox"), "{page}");
     let csrf = crate::workspace::csrf_of(&page);
     let res = browser

@@ -159,16 +159,8 @@ async fn a_wrong_imap_password_shows_on_the_inbox_page_and_api_while_the_mail_wa
             .is_some_and(|d| d.contains("login as user1 failed")),
         "{checks}"
     );
-    let browser =
-        crate::workspace::sign_in(&app, "admin@test.example", "correct horse battery").await;
-    let page = browser
-        .get(format!("{}/admin/inboxes", app.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let browser = app.admin_browser().await;
+    let page = app.html(&browser, "/admin/inboxes").await;
     assert!(
         page.contains("Last error: login as user1 failed") && page.contains("Test connection"),
         "{page}"

@@ -164,6 +164,23 @@ pub async fn fresh_config() -> (Config, Option<String>) {
 }
 
 impl TestApp {
+    /// A browser signed in to the workspace as the admin.
+    pub async fn admin_browser(&self) -> Client {
+        crate::workspace::sign_in(self, "admin@test.example", "correct horse battery").await
+    }
+
+    /// The HTML of a workspace page (`path` from the root) as `browser` sees it.
+    pub async fn html(&self, browser: &Client, path: &str) -> String {
+        browser
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html")
+    }
+
     /// The inbound SMTP listener's address (the app must have been started with one).
     pub fn smtp_addr(&self) -> std::net::SocketAddr {
         self.running

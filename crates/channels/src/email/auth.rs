@@ -24,6 +24,16 @@ pub struct AuthResults {
 }
 
 impl AuthResults {
+    /// The same outcome for all three checks (none ran, or DNS timed out).
+    fn all(word: &str) -> AuthResults {
+        AuthResults {
+            spf: word.into(),
+            dkim: word.into(),
+            dmarc: word.into(),
+            dmarc_policy: String::new(),
+        }
+    }
+
     /// `spf=pass dkim=pass dmarc=pass`: what the message records and the timeline shows.
     pub fn summary(&self) -> String {
         format!("spf={} dkim={} dmarc={}", self.spf, self.dkim, self.dmarc)
@@ -98,12 +108,7 @@ impl Authenticator {
         .await
         {
             Ok(r) => r,
-            Err(_) => AuthResults {
-                spf: "temperror".into(),
-                dkim: "temperror".into(),
-                dmarc: "temperror".into(),
-                dmarc_policy: String::new(),
-            },
+            Err(_) => AuthResults::all("temperror"),
         }
     }
 
@@ -116,12 +121,7 @@ impl Authenticator {
         hostname: &str,
     ) -> AuthResults {
         let Some(message) = AuthenticatedMessage::parse(raw) else {
-            return AuthResults {
-                spf: "none".into(),
-                dkim: "none".into(),
-                dmarc: "none".into(),
-                dmarc_policy: String::new(),
-            };
+            return AuthResults::all("none");
         };
         let dkim = self.inner.verify_dkim(&message).await;
         // A bounce has no MAIL FROM; SPF then checks the HELO name.
