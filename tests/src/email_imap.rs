@@ -24,6 +24,7 @@ fn imap_config(port: u16, password: &str) -> EmailConfig {
             password: password.into(),
             folder: "INBOX".into(),
             poll_seconds: 1,
+            ca_certificate: None,
         }],
         ..one_inbox(INBOX)
     }
@@ -260,4 +261,66 @@ async fn an_inbox_added_through_the_api_reads_its_imap_mailbox_at_once() {
     let (_, setup) = app.get("/api/v1/inboxes").await;
     assert!(!setup.to_string().contains("sales@imap.test"), "{setup}");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn imap_over_starttls_and_tls_reads_mail_and_an_untrusted_certificate_is_the_status() {
+    let Some(dovecot) = Dovecot::start_tls(3).await else {
+        return;
+    };
+    dovecot.append(1, &mail("starttls", "Over STARTTLS"), false);
+    dovecot.append(2, &mail("tls", "Over TLS"), false);
+    dovecot.append(3, &mail("untrusted", "Never read"), false);
+    let cert = dovecot.certificate.clone();
+    let (port, tls_port) = (dovecot.port, dovecot.tls_port.expect("tls port"));
+    let account =
+        |user: usize, port: u16, security: &str, ca: Option<std::path::PathBuf>| ImapConfig {
+            inbox: INBOX.into(),
+            host: "127.0.0.1".into(),
+            port,
+            security: security.into(),
+            username: format!("user{user}"),
+            password: format!("secret{user}"),
+            folder: "INBOX".into(),
+            poll_seconds: 1,
+            ca_certificate: ca,
+        };
+    let (mut config, pg) = fresh_config().await;
+    config.email = EmailConfig {
+        imap: vec![
+            account(1, port, "starttls", cert.clone()),
+            account(2, tls_port, "tls", cert.clone()),
+            // The self-signed certificate is not trusted without ca_certificate.
+            account(3, tls_port, "tls", None),
+        ],
+        ..one_inbox(INBOX)
+    };
+    let running = start(&config).await;
+    let mut got = wait_for(&running, 2).await;
+    got.sort();
+    assert_eq!(got, vec!["Over STARTTLS", "Over TLS"]);
+    let mut errors: Vec<(String, Option<String>)> = Vec::new();
+    for _ in 0..100 {
+        errors = Sql::new("SELECT mailbox, last_error FROM imap_mailboxes WHERE status = 'error'")
+            .query_as()
+            .fetch_all(running.engine.store.pool())
+            .await
+            .expect("state");
+        if !errors.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].0.starts_with("user3@"), "{errors:?}");
+    assert!(
+        errors[0].1.as_deref().is_some_and(|e| e.contains("TLS")),
+        "{errors:?}"
+    );
+    assert_eq!(dovecot.unseen(3), "1", "its mail waits");
+    running.shutdown().await.expect("stops");
+    if let Some(name) = pg {
+        drop_pg_database(&name).await;
+    }
+    let _ = std::fs::remove_dir_all(&config.data);
 }

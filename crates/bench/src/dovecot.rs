@@ -9,14 +9,36 @@ use std::time::Duration;
 /// A Dovecot serving `users` accounts (`user1`/`secret1`, …) on a free loopback port.
 pub struct Dovecot {
     child: std::process::Child,
+    /// Plain IMAP (STARTTLS too, when started with TLS).
     pub port: u16,
+    /// IMAP over TLS from the first byte, when started with TLS.
+    pub tls_port: Option<u16>,
+    /// The self-signed certificate (for 127.0.0.1) it presents, when started with TLS.
+    pub certificate: Option<PathBuf>,
     dir: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
 }
 
 impl Dovecot {
     /// `None` when Dovecot is not installed (then the test is skipped, unless
     /// `STEWARD_REQUIRE_DOVECOT` is set, as `.ci/run` does).
     pub async fn start(users: usize) -> Option<Dovecot> {
+        Self::start_with(users, false).await
+    }
+
+    /// Like `start`, also offering STARTTLS and TLS (`tls_port`) with a self-signed
+    /// certificate for 127.0.0.1.
+    pub async fn start_tls(users: usize) -> Option<Dovecot> {
+        Self::start_with(users, true).await
+    }
+
+    async fn start_with(users: usize, tls: bool) -> Option<Dovecot> {
         let bin = ["/usr/sbin/dovecot", "/usr/bin/dovecot"]
             .into_iter()
             .find(|b| std::path::Path::new(b).exists());
@@ -28,10 +50,8 @@ impl Dovecot {
             eprintln!("skipped: dovecot is not installed");
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = free_port();
+        let tls_port = tls.then(free_port);
         // Under /tmp: Dovecot's mail processes run as `nobody` and must reach the folder.
         let dir = PathBuf::from(format!(
             "/tmp/steward-dovecot-{port}-{}",
@@ -80,20 +100,56 @@ impl Dovecot {
             .map(|i| format!("user{i}:{{PLAIN}}secret{i}::::::\n"))
             .collect();
         std::fs::write(&users_file, users_text).expect("users");
+        let certificate = tls.then(|| {
+            let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+            let made = std::process::Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(made, "openssl makes a certificate");
+            let _ = std::process::Command::new("chmod")
+                .arg("0644")
+                .arg(&key)
+                .status();
+            cert
+        });
+        let ssl = match &certificate {
+            Some(cert) => format!(
+                "ssl = yes\nssl_cert = <{}\nssl_key = <{}",
+                cert.display(),
+                dir.join("key.pem").display()
+            ),
+            None => "ssl = no".to_string(),
+        };
         let d = dir.display();
         let conf = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {d}/run\nstate_dir = {d}/state\n\
 instance_name = steward-test-{port}\nlog_path = {d}/dovecot.log\n\
 default_login_user = {login}\ndefault_internal_user = {internal}\ndefault_internal_group = {group}\n\
-ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nfirst_valid_uid = 1\n\
+{ssl}\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nfirst_valid_uid = 1\n\
 mail_location = maildir:{d}/mail/%u/Maildir\nmail_home = {d}/mail/%u\n\
 mailbox_idle_check_interval = 1 secs\nauth_failure_delay = 0 secs\nmail_fsync = never\n\
 passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {users}\n}}\n\
 userdb {{\n  driver = static\n  args = uid={uid} gid={gid}\n}}\n\
-service imap-login {{\n  chroot = {chroot}\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+service imap-login {{\n  chroot = {chroot}\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps}\n  }}\n}}\n\
 service anvil {{\n  chroot =\n}}\nservice imap {{\n  process_limit = 1024\n}}\n\
 protocol imap {{\n  mail_max_userip_connections = 100\n}}\n",
-            users = users_file.display()
+            users = users_file.display(),
+            imaps = tls_port.unwrap_or(0),
         );
         let conf_path = dir.join("dovecot.conf");
         std::fs::write(&conf_path, conf).expect("conf");
@@ -105,7 +161,13 @@ protocol imap {{\n  mail_max_userip_connections = 100\n}}\n",
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("dovecot starts");
-        let dovecot = Dovecot { child, port, dir };
+        let dovecot = Dovecot {
+            child,
+            port,
+            tls_port,
+            certificate,
+            dir,
+        };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await

@@ -122,6 +122,9 @@ pub struct ImapConfig {
     /// Seconds between checks when the server has no IDLE.
     #[serde(default = "default_poll")]
     pub poll_seconds: u64,
+    /// A PEM certificate to trust besides the public roots (private CA or self-signed).
+    #[serde(default)]
+    pub ca_certificate: Option<std::path::PathBuf>,
 }
 
 fn default_imap_port() -> u16 {
@@ -286,6 +289,7 @@ impl EmailConfig {
                             username: m.username.clone(),
                             password: m.password.clone(),
                             folder: m.folder.clone(),
+                            ca_certificate: m.ca_certificate.clone(),
                         },
                         poll: std::time::Duration::from_secs(m.poll_seconds.max(1)),
                     })

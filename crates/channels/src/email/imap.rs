@@ -22,6 +22,9 @@ pub struct ImapAccount {
     pub username: String,
     pub password: String,
     pub folder: String,
+    /// A PEM certificate to trust besides the public roots (a server with a private CA or a
+    /// self-signed certificate).
+    pub ca_certificate: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for ImapAccount {
@@ -71,10 +74,25 @@ pub struct Folder {
     pub idle: bool,
 }
 
-fn tls_connector() -> tokio_rustls::TlsConnector {
-    let roots = rustls::RootCertStore {
+fn tls_connector(extra: Option<&std::path::Path>) -> Result<tokio_rustls::TlsConnector, ImapError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(path) = extra {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| ImapError(format!("cannot read {}: {e}", path.display())))?;
+        for c in certs {
+            roots.add(c).map_err(|e| {
+                ImapError(format!(
+                    "{} is not a usable certificate: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -82,13 +100,14 @@ fn tls_connector() -> tokio_rustls::TlsConnector {
     .expect("ring supports the default TLS versions")
     .with_root_certificates(roots)
     .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-async fn tls(host: &str, tcp: TcpStream) -> Result<Box<dyn Io>, ImapError> {
+async fn tls(account: &ImapAccount, tcp: TcpStream) -> Result<Box<dyn Io>, ImapError> {
+    let host = &account.host;
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|_| ImapError(format!("'{host}' is not a host name for TLS")))?;
-    let stream = tls_connector()
+    let stream = tls_connector(account.ca_certificate.as_deref())?
         .connect(name, tcp)
         .await
         .map_err(|e| ImapError(format!("TLS with {host} failed: {e}")))?;
@@ -104,7 +123,7 @@ pub async fn open(account: &ImapAccount) -> Result<Folder, ImapError> {
         .map_err(|e| ImapError(format!("cannot connect to {addr}: {e}")))?;
     let _ = tcp.set_nodelay(true);
     let stream: Box<dyn Io> = match account.security {
-        Security::Tls => tls(&account.host, tcp).await?,
+        Security::Tls => tls(account, tcp).await?,
         Security::None => Box::new(tcp),
         Security::StartTls => {
             let mut plain = Client::new(tcp);
@@ -113,7 +132,7 @@ pub async fn open(account: &ImapAccount) -> Result<Folder, ImapError> {
                 .run_command_and_check_ok("STARTTLS", None)
                 .await
                 .map_err(err("STARTTLS refused"))?;
-            tls(&account.host, plain.into_inner()).await?
+            tls(account, plain.into_inner()).await?
         }
     };
     let mut client = Client::new(stream);

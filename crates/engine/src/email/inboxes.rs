@@ -70,6 +70,7 @@ fn from_row(r: &InboxRow) -> (Inbox, Option<ImapMailbox>) {
             username: r.imap_username.clone().unwrap_or_default(),
             password: r.imap_password.clone().unwrap_or_default(),
             folder: r.imap_folder.clone().unwrap_or_else(|| "INBOX".into()),
+            ca_certificate: None,
         },
         poll: Duration::from_secs(r.imap_poll_seconds.unwrap_or(60).max(1) as u64),
     });
