@@ -18,6 +18,7 @@ mod email_crash;
 mod email_imap;
 mod helpers;
 mod lifecycle;
+mod macros;
 mod search;
 mod security;
 mod workspace;

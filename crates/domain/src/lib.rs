@@ -10,6 +10,7 @@ pub mod custom_field;
 pub mod error;
 pub mod kinds;
 pub mod lifecycle;
+pub mod placeholder;
 pub mod policy;
 pub mod status;
 pub mod validate;

@@ -11,6 +11,7 @@ pub mod email;
 pub mod error;
 pub mod intake;
 pub mod live;
+pub mod macros;
 pub mod sanitize;
 
 pub use error::{EngineError, Result};

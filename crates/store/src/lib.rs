@@ -17,6 +17,7 @@ pub mod fields;
 pub mod idempotency;
 pub mod imap;
 pub mod inboxes;
+pub mod macros;
 pub mod messages;
 pub mod models;
 pub mod schema;

@@ -312,6 +312,20 @@ CREATE TABLE inboxes (
 );
 "#;
 
+/// Macros (canned replies): shared when `owner_id` is null, else personal.
+const V8: &str = r#"
+CREATE TABLE macros (
+    id {pk},
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    owner_id BIGINT REFERENCES users (id),
+    created_by BIGINT NOT NULL REFERENCES users (id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX macros_owner ON macros (owner_id);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -325,6 +339,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (5, backend.render(V5)),
         (6, backend.render(V6)),
         (7, backend.render(V7)),
+        (8, backend.render(V8)),
     ]
 }
 

@@ -5,6 +5,7 @@ use super::conversations as c;
 use super::directory as d;
 use super::dto::*;
 use super::inboxes as i;
+use super::macros as m;
 use super::notifications as n;
 use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -36,6 +37,7 @@ impl Modify for BearerAuth {
         d::list_teams, d::create_team, d::get_team, d::update_team,
         d::list_tags, d::create_tag, d::update_tag, d::delete_tag,
         d::list_custom_fields, d::create_custom_field, d::update_custom_field, d::delete_custom_field,
+        m::list_macros, m::create_macro, m::update_macro, m::delete_macro, m::fill_macro,
         i::list_inboxes, i::create_inbox, i::update_inbox, i::delete_inbox, i::check_inbox, n::get_notifications, n::put_notifications,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
@@ -43,7 +45,7 @@ impl Modify for BearerAuth {
         CustomerOut, IdentityOut, CreateCustomerIn, PatchCustomerIn, OrganizationOut, CreateOrganizationIn,
         AgentOut, CreateAgentIn, PatchAgentIn, TeamOut, TeamIn, TagOut, TagIn, CustomFieldOut,
         CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut,
-        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, i::InboxIn, i::ImapIn, i::SavedInboxOut, n::NotificationsInOut))
+        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, m::MacroOut, m::MacroIn, m::MacroPatch, m::FilledMacroOut, i::InboxIn, i::ImapIn, i::SavedInboxOut, n::NotificationsInOut))
 )]
 pub struct ApiDoc;
 

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod docs;
 pub mod dto;
 pub mod inboxes;
+pub mod macros;
 pub mod notifications;
 
 use crate::AppState;
@@ -111,6 +112,18 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             axum::routing::put(inboxes::update_inbox).delete(inboxes::delete_inbox),
         )
         .route("/inboxes/{address}/check", post(inboxes::check_inbox))
+        .route(
+            "/macros",
+            get(macros::list_macros).post(macros::create_macro),
+        )
+        .route(
+            "/macros/{id}",
+            patch(macros::update_macro).delete(macros::delete_macro),
+        )
+        .route(
+            "/conversations/{id}/macros/{macro_id}",
+            get(macros::fill_macro),
+        )
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -53,6 +53,9 @@ struct Page {
     fields: Vec<FieldInput>,
     followers: String,
     cc: String,
+    /// Macros to pick from, and the composer's text (a macro filled in, or empty).
+    macros: Vec<Choice>,
+    draft: String,
     csrf: String,
     customer_id: i64,
     customer_name: String,
@@ -87,12 +90,39 @@ async fn names(s: &AppState) -> Result<(HashMap<i64, String>, HashMap<i64, Strin
     Ok((users, teams))
 }
 
+/// `?macro=ID` fills the composer with that macro.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(rename = "macro")]
+    pub macro_id: Option<String>,
+}
+
 pub async fn page(
     State(s): State<AppState>,
     agent: Agent,
     Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let d = s.engine.conversation_detail(&agent.actor, id).await?;
+    let macro_id: Option<i64> = q.macro_id.as_deref().and_then(|m| m.parse().ok());
+    let draft = match macro_id {
+        Some(m) => s.engine.render_macro(&agent.actor, m, id).await?,
+        None => String::new(),
+    };
+    let macros = s
+        .engine
+        .macros(&agent.actor)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let label = if m.owner_id.is_some() {
+                format!("{} (mine)", m.title)
+            } else {
+                m.title.clone()
+            };
+            Choice::new(m.id, label, Some(m.id) == macro_id)
+        })
+        .collect();
     let (users, teams) = names(&s).await?;
     let now = steward_store::now_ms();
     let c = &d.conversation;
@@ -215,6 +245,8 @@ pub async fn page(
         fields,
         followers: follower_names.join(", "),
         cc: d.cc.join(", "),
+        macros,
+        draft,
         csrf: agent.csrf.clone(),
         customer_id: customer.id,
         customer_name: customer.name,

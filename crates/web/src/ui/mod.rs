@@ -10,6 +10,7 @@ pub mod customers;
 pub mod form;
 pub mod inbox;
 pub mod live;
+pub mod macros;
 pub mod mail;
 pub mod search;
 pub mod settings;
@@ -59,6 +60,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         )
         .route("/search", get(search::page))
         .route("/settings", get(settings::page).post(settings::save))
+        .route("/macros", get(macros::page).post(macros::save))
+        .route("/macros/delete", post(macros::delete))
         .route("/live", get(live::stream))
         .route("/admin", get(|| async { Redirect::to("/admin/agents") }))
         .route("/admin/agents", get(admin::agents).post(admin::save_agent))
