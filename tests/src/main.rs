@@ -16,6 +16,7 @@ mod email_auth;
 mod email_corpus;
 mod email_crash;
 mod email_imap;
+mod email_outbound;
 mod helpers;
 mod lifecycle;
 mod macros;

@@ -100,33 +100,7 @@ impl Dovecot {
             .map(|i| format!("user{i}:{{PLAIN}}secret{i}::::::\n"))
             .collect();
         std::fs::write(&users_file, users_text).expect("users");
-        let certificate = tls.then(|| {
-            let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-            let made = std::process::Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                ])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert)
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                ])
-                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(made, "openssl makes a certificate");
-            let _ = std::process::Command::new("chmod")
-                .arg("0644")
-                .arg(&key)
-                .status();
-            cert
-        });
+        let certificate = tls.then(|| crate::certificate::self_signed(&dir).0);
         let ssl = match &certificate {
             Some(cert) => format!(
                 "ssl = yes\nssl_cert = <{}\nssl_key = <{}",

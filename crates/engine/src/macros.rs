@@ -2,10 +2,10 @@
 //! personal ones each agent keeps for themself. A body's placeholders are checked when it is
 //! saved and filled from the conversation, its customer and the agent when it is used.
 
+use crate::directory::log;
 use crate::{Engine, EngineError, Result};
 use serde_json::{Value, json};
 use steward_domain::{Actor, placeholder, validate};
-use steward_store::events::{self, Doer, NewEvent};
 use steward_store::macros::{self, Macro};
 use steward_store::{Conn, customers, now_ms};
 
@@ -19,21 +19,11 @@ fn check(title: &str, body: &str) -> Result<(String, String)> {
     Ok((title, body))
 }
 
-async fn log(tx: &mut Conn, by: &Actor, id: i64, kind: &str, data: Value, at: i64) -> Result<()> {
-    events::append(
-        tx,
-        NewEvent {
-            doer: Doer::User(by.user_id),
-            subject_type: "macro",
-            subject_id: id,
-            conversation_id: None,
-            kind,
-            data,
-            at,
-        },
-    )
-    .await?;
-    Ok(())
+/// The macro as just written, for the answer.
+async fn saved(tx: &mut Conn, id: i64) -> Result<Macro> {
+    macros::get(tx, id)
+        .await?
+        .ok_or_else(|| EngineError::not_found("macro"))
 }
 
 impl Engine {
@@ -69,16 +59,15 @@ impl Engine {
         let id = macros::insert(&mut tx, &title, &body, owner, by.user_id, at).await?;
         log(
             &mut tx,
-            by,
+            Some(by),
+            "macro",
             id,
             "macro.created",
             json!({"after": {"title": title, "shared": shared}}),
             at,
         )
         .await?;
-        let m = macros::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| EngineError::not_found("macro"))?;
+        let m = saved(&mut tx, id).await?;
         tx.commit().await?;
         Ok(m)
     }
@@ -101,16 +90,15 @@ impl Engine {
         macros::update(&mut tx, id, &title, &body, at).await?;
         log(
             &mut tx,
-            by,
+            Some(by),
+            "macro",
             id,
             "macro.updated",
             json!({"before": {"title": before.title}, "after": {"title": title}}),
             at,
         )
         .await?;
-        let m = macros::get(&mut tx, id)
-            .await?
-            .ok_or_else(|| EngineError::not_found("macro"))?;
+        let m = saved(&mut tx, id).await?;
         tx.commit().await?;
         Ok(m)
     }
@@ -125,7 +113,8 @@ impl Engine {
         macros::delete(&mut tx, id).await?;
         log(
             &mut tx,
-            by,
+            Some(by),
+            "macro",
             id,
             "macro.deleted",
             json!({"before": {"title": before.title}}),

@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::rustls;
 
 /// A mailbox to read. Its `Debug` never shows the password.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ImapAccount {
     pub host: String,
     pub port: u16,

@@ -26,7 +26,20 @@ impl Engine {
         if mail.direction != "in" {
             return Ok(());
         }
-        let customer = match conversations::get(tx, conversation_id).await? {
+        // Most mail copies nobody: only then are the customer and followers looked up.
+        let candidates: Vec<String> = mail
+            .to_addresses
+            .iter()
+            .chain(&mail.cc_addresses)
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| a.contains('@') && *a != mail.from_address)
+            .filter(|a| self.email.inbox_for(a).is_none())
+            .take(MAX_COPIED_PER_MAIL)
+            .collect();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let customer: Vec<String> = match conversations::get(tx, conversation_id).await? {
             Some(c) => customers::identities(tx, c.customer_id)
                 .await?
                 .into_iter()
@@ -35,15 +48,7 @@ impl Engine {
                 .collect(),
             None => Vec::new(),
         };
-        let copied = mail
-            .to_addresses
-            .iter()
-            .chain(&mail.cc_addresses)
-            .map(|a| a.trim().to_lowercase())
-            .filter(|a| a.contains('@'))
-            .filter(|a| *a != mail.from_address && !customer.contains(a))
-            .filter(|a| self.email.inbox_for(a).is_none())
-            .take(MAX_COPIED_PER_MAIL);
+        let copied = candidates.into_iter().filter(|a| !customer.contains(a));
         let before = conversations::followers(tx, conversation_id).await?;
         let mut added = false;
         for address in copied {

@@ -13,7 +13,7 @@ use steward_store::now_ms;
 use tokio_util::sync::CancellationToken;
 
 /// An IMAP mailbox whose mail goes to an inbox.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImapMailbox {
     /// The inbox address the mail is delivered to.
     pub inbox: String,

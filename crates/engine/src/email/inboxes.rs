@@ -4,12 +4,12 @@
 //! stops the mailbox readers to match.
 
 use super::{ImapMailbox, Inbox, Managed, Security};
+use crate::directory::log;
 use crate::{Engine, EngineError, Result};
 use serde_json::json;
 use std::time::Duration;
 use steward_channels::email::imap::ImapAccount;
 use steward_domain::{Actor, validate};
-use steward_store::events::{self, Doer, NewEvent};
 use steward_store::inboxes::{self, InboxRow};
 use steward_store::now_ms;
 use tokio_util::sync::CancellationToken;
@@ -204,21 +204,18 @@ impl Engine {
             json!({"address": r.address, "name": r.name, "team": r.team, "acknowledge": r.acknowledge != 0,
                    "imap": r.imap_host.as_ref().map(|h| format!("{}@{h}:{}", r.imap_username.clone().unwrap_or_default(), r.imap_port.unwrap_or(0)))})
         };
-        events::append(
+        log(
             &mut tx,
-            NewEvent {
-                doer: Doer::User(by.user_id),
-                subject_type: "inbox",
-                subject_id: id,
-                conversation_id: None,
-                kind: if existing {
-                    "inbox.updated"
-                } else {
-                    "inbox.created"
-                },
-                data: json!({"before": before.as_ref().map(summary), "after": summary(&row)}),
-                at,
+            Some(by),
+            "inbox",
+            id,
+            if existing {
+                "inbox.updated"
+            } else {
+                "inbox.created"
             },
+            json!({"before": before.as_ref().map(summary), "after": summary(&row)}),
+            at,
         )
         .await?;
         tx.commit().await?;
@@ -241,17 +238,14 @@ impl Engine {
             return Err(EngineError::not_found("inbox"));
         };
         inboxes::delete(&mut tx, &address).await?;
-        events::append(
+        log(
             &mut tx,
-            NewEvent {
-                doer: Doer::User(by.user_id),
-                subject_type: "inbox",
-                subject_id: before.id,
-                conversation_id: None,
-                kind: "inbox.deleted",
-                data: json!({"before": {"address": before.address}}),
-                at,
-            },
+            Some(by),
+            "inbox",
+            before.id,
+            "inbox.deleted",
+            json!({"before": {"address": before.address}}),
+            at,
         )
         .await?;
         tx.commit().await?;
@@ -265,21 +259,15 @@ pub async fn run_imap_supervisor(engine: Engine, stop: CancellationToken) {
     let mut running: Vec<(ImapMailbox, CancellationToken)> = Vec::new();
     loop {
         let wanted = engine.email.all_imap();
-        let same = |a: &ImapMailbox, b: &ImapMailbox| {
-            a.inbox == b.inbox
-                && a.poll == b.poll
-                && format!("{:?}{}", a.account, a.account.password)
-                    == format!("{:?}{}", b.account, b.account.password)
-        };
         running.retain(|(m, token)| {
-            let keep = wanted.iter().any(|w| same(w, m));
+            let keep = wanted.contains(m);
             if !keep {
                 token.cancel();
             }
             keep
         });
         for w in wanted {
-            if !running.iter().any(|(m, _)| same(m, &w)) {
+            if !running.iter().any(|(m, _)| *m == w) {
                 let token = stop.child_token();
                 tokio::spawn(super::run_imap(engine.clone(), w.clone(), token.clone()));
                 running.push((w, token));

@@ -4,13 +4,13 @@
 //! change and sent by the outbox; nothing is sent when no inbox is set up.
 
 use super::Inbox;
+use crate::directory::log;
 use crate::{Engine, EngineError, Result};
 use serde_json::json;
 use steward_channels::email::outbound::{OutboundEmail, compose};
 use steward_channels::email::parse::Mailbox;
 use steward_domain::Actor;
 use steward_store::email::{self, NewOutbound};
-use steward_store::events::{self, Doer, NewEvent};
 use steward_store::models::{Conversation, User};
 use steward_store::{Conn, now_ms, users};
 
@@ -60,20 +60,17 @@ impl Engine {
         let mut tx = self.store.write().await?;
         let (assigned, mentioned) = users::notification_prefs(&mut tx, by.user_id).await?;
         users::set_notification_prefs(&mut tx, by.user_id, prefs.assigned, prefs.mentioned).await?;
-        events::append(
+        log(
             &mut tx,
-            NewEvent {
-                doer: Doer::User(by.user_id),
-                subject_type: "user",
-                subject_id: by.user_id,
-                conversation_id: None,
-                kind: "user.notifications_changed",
-                data: json!({
-                    "before": {"assigned": assigned, "mentioned": mentioned},
-                    "after": {"assigned": prefs.assigned, "mentioned": prefs.mentioned},
-                }),
-                at,
-            },
+            Some(by),
+            "user",
+            by.user_id,
+            "user.notifications_changed",
+            json!({
+                "before": {"assigned": assigned, "mentioned": mentioned},
+                "after": {"assigned": prefs.assigned, "mentioned": prefs.mentioned},
+            }),
+            at,
         )
         .await?;
         tx.commit().await?;
