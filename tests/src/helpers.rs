@@ -20,6 +20,8 @@ pub struct TestApp {
     pub admin_id: i64,
     pub engine: Engine,
     pub data: PathBuf,
+    /// The config it was started with (a restart or a second node uses it again).
+    pub config: Config,
     running: Option<Running>,
     /// The PostgreSQL database made for this app, dropped when it stops.
     pg: Option<String>,
@@ -108,6 +110,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         admin_id: admin.id,
         engine,
         data,
+        config,
         running: Some(running),
         pg,
     }
@@ -278,6 +281,18 @@ impl TestApp {
             .await
             .expect("token");
         (v["id"].as_i64().expect("agent id"), token)
+    }
+
+    /// Stops the server and starts it again on the same data (a new port).
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.expect("clean shutdown");
+        }
+        let store = app::open_store(&self.config).await.expect("store opens");
+        let running = app::start(&self.config, store).await.expect("app starts");
+        self.base = format!("http://{}", running.addr);
+        self.engine = running.engine.clone();
+        self.running = Some(running);
     }
 
     pub async fn stop(mut self) {

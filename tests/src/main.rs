@@ -22,4 +22,5 @@ mod lifecycle;
 mod macros;
 mod search;
 mod security;
+mod webhooks;
 mod workspace;

@@ -6,6 +6,7 @@
 //! It must not do IO: no SQL, no HTTP, no async runtime. Callers pass in the facts (times,
 //! current states, the actor) and get back decisions.
 
+pub mod address;
 pub mod custom_field;
 pub mod error;
 pub mod kinds;

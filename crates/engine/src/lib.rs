@@ -13,6 +13,8 @@ pub mod intake;
 pub mod live;
 pub mod macros;
 pub mod sanitize;
+pub mod scheduler;
+pub mod webhooks;
 
 pub use error::{EngineError, Result};
 use steward_store::Store;
@@ -41,6 +43,10 @@ pub struct Engine {
     pub limits: Limits,
     /// Inboxes and the relay; empty when email is not set up.
     pub email: std::sync::Arc<email::EmailSettings>,
+    /// This node's job worker: its name and its wake-up bell.
+    pub scheduler: scheduler::Scheduler,
+    pub webhook_settings: std::sync::Arc<webhooks::WebhookSettings>,
+    webhook_client: reqwest::Client,
 }
 
 impl Engine {
@@ -50,7 +56,17 @@ impl Engine {
             bus: live::Bus::new(),
             limits,
             email: Default::default(),
+            scheduler: Default::default(),
+            webhook_client: webhooks::client(&webhooks::WebhookSettings::default()),
+            webhook_settings: Default::default(),
         }
+    }
+
+    /// The same engine with these webhook settings.
+    pub fn with_webhooks(mut self, settings: webhooks::WebhookSettings) -> Engine {
+        self.webhook_client = webhooks::client(&settings);
+        self.webhook_settings = std::sync::Arc::new(settings);
+        self
     }
 
     /// The same engine with email set up.

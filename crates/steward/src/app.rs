@@ -34,7 +34,8 @@ pub fn engine(store: Store, config: &Config) -> anyhow::Result<Engine> {
             email.workspace_url = format!("http://{}", config.bind);
         }
         email
-    }))
+    })
+    .with_webhooks(config.webhooks.settings()))
 }
 
 /// A running server.
@@ -114,6 +115,14 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
         stop.clone(),
     ));
     tokio::spawn(steward_engine::email::run_imap_supervisor(
+        engine.clone(),
+        stop.clone(),
+    ));
+    tokio::spawn(steward_engine::scheduler::run_scheduler(
+        engine.clone(),
+        stop.clone(),
+    ));
+    tokio::spawn(steward_engine::webhooks::run_webhook_fanout(
         engine.clone(),
         stop.clone(),
     ));

@@ -29,6 +29,72 @@ pub struct Config {
     /// Email inboxes, the SMTP listener and the relay.
     #[serde(default)]
     pub email: crate::email_config::EmailConfig,
+    /// How webhooks are sent.
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
+}
+
+/// `[webhooks]`.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Let webhooks call loopback and private addresses (off: such URLs are refused).
+    #[serde(default)]
+    pub allow_internal_addresses: bool,
+    /// Attempts before a delivery is marked failed.
+    #[serde(default = "default_webhook_attempts")]
+    pub max_attempts: i64,
+    /// Seconds before the first retry; each later retry waits twice as long, up to an hour.
+    #[serde(default = "default_first_retry")]
+    pub first_retry_seconds: f64,
+    /// Seconds one attempt may take.
+    #[serde(default = "default_webhook_timeout")]
+    pub timeout_seconds: f64,
+}
+
+fn default_webhook_attempts() -> i64 {
+    8
+}
+fn default_first_retry() -> f64 {
+    30.0
+}
+fn default_webhook_timeout() -> f64 {
+    10.0
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> WebhooksConfig {
+        WebhooksConfig {
+            allow_internal_addresses: false,
+            max_attempts: default_webhook_attempts(),
+            first_retry_seconds: default_first_retry(),
+            timeout_seconds: default_webhook_timeout(),
+        }
+    }
+}
+
+impl WebhooksConfig {
+    pub fn check(&self) -> anyhow::Result<()> {
+        if !(1..=50).contains(&self.max_attempts) {
+            bail!("webhooks.max_attempts must be between 1 and 50");
+        }
+        if !(self.first_retry_seconds > 0.0 && self.first_retry_seconds <= 3600.0) {
+            bail!("webhooks.first_retry_seconds must be more than 0 and at most 3600");
+        }
+        if !(self.timeout_seconds > 0.0 && self.timeout_seconds <= 120.0) {
+            bail!("webhooks.timeout_seconds must be more than 0 and at most 120");
+        }
+        Ok(())
+    }
+
+    pub fn settings(&self) -> steward_engine::webhooks::WebhookSettings {
+        steward_engine::webhooks::WebhookSettings {
+            allow_internal: self.allow_internal_addresses,
+            max_attempts: self.max_attempts,
+            first_retry_ms: (self.first_retry_seconds * 1000.0) as i64,
+            timeout: std::time::Duration::from_secs_f64(self.timeout_seconds),
+        }
+    }
 }
 
 fn default_bind() -> String {
@@ -69,6 +135,7 @@ impl Default for Config {
             max_attachment_bytes: default_max_attachment(),
             secure_cookies: false,
             email: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -101,6 +168,7 @@ impl Config {
         if self.max_attachment_bytes == 0 {
             bail!("max_attachment_bytes must be more than 0");
         }
+        self.webhooks.check()?;
         self.email.check()
     }
 }

@@ -17,6 +17,7 @@ pub mod fields;
 pub mod idempotency;
 pub mod imap;
 pub mod inboxes;
+pub mod jobs;
 pub mod macros;
 pub mod messages;
 pub mod models;
@@ -27,6 +28,7 @@ pub mod sql;
 pub mod tags;
 pub mod text_index;
 pub mod users;
+pub mod webhooks;
 mod writer;
 
 use std::path::{Path, PathBuf};

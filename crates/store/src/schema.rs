@@ -326,6 +326,58 @@ CREATE TABLE macros (
 CREATE INDEX macros_owner ON macros (owner_id);
 "#;
 
+/// The durable scheduler's jobs (timers, retries, deliveries), and webhooks with their
+/// delivery log. `webhook_cursor` is the last event id fanned out to webhooks; it starts at
+/// the newest event, so a new install does not replay history.
+const V9: &str = r#"
+CREATE TABLE jobs (
+    id {pk},
+    kind TEXT NOT NULL,
+    key TEXT,
+    payload TEXT NOT NULL,
+    run_at BIGINT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    lease TEXT,
+    lease_until BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX jobs_key ON jobs (key);
+CREATE INDEX jobs_due ON jobs (run_at);
+
+CREATE TABLE webhooks (
+    id {pk},
+    url TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    secret TEXT NOT NULL,
+    events TEXT NOT NULL,
+    active BIGINT NOT NULL DEFAULT 1,
+    created_by BIGINT REFERENCES users (id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE webhook_deliveries (
+    id {pk},
+    webhook_id BIGINT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    event_id BIGINT,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    response_status BIGINT,
+    response_body TEXT,
+    last_error TEXT,
+    node TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    delivered_at BIGINT
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+
+INSERT INTO counters (name, value) SELECT 'webhook_cursor', COALESCE(MAX(id), 0) FROM events;
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -340,6 +392,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (6, backend.render(V6)),
         (7, backend.render(V7)),
         (8, backend.render(V8)),
+        (9, backend.render(V9)),
     ]
 }
 

@@ -7,6 +7,7 @@ use super::dto::*;
 use super::inboxes as i;
 use super::macros as m;
 use super::notifications as n;
+use super::webhooks as w;
 use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -39,13 +40,16 @@ impl Modify for BearerAuth {
         d::list_custom_fields, d::create_custom_field, d::update_custom_field, d::delete_custom_field,
         m::list_macros, m::create_macro, m::update_macro, m::delete_macro, m::fill_macro,
         i::list_inboxes, i::create_inbox, i::update_inbox, i::delete_inbox, i::check_inbox, n::get_notifications, n::put_notifications,
+        w::list_events, w::list_webhooks, w::create_webhook, w::get_webhook, w::update_webhook, w::delete_webhook,
+        w::list_deliveries, w::redeliver, w::ping_webhook,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
         CustomerOut, IdentityOut, CreateCustomerIn, PatchCustomerIn, OrganizationOut, CreateOrganizationIn,
         AgentOut, CreateAgentIn, PatchAgentIn, TeamOut, TeamIn, TagOut, TagIn, CustomFieldOut,
         CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut,
-        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, m::MacroOut, m::MacroIn, m::MacroPatch, m::FilledMacroOut, i::InboxIn, i::ImapIn, i::SavedInboxOut, n::NotificationsInOut))
+        i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, m::MacroOut, m::MacroIn, m::MacroPatch, m::FilledMacroOut, i::InboxIn, i::ImapIn, i::SavedInboxOut, n::NotificationsInOut,
+        w::WebhookOut, w::WebhookIn, w::WebhookPatch, w::DeliveryOut))
 )]
 pub struct ApiDoc;
 

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod inboxes;
 pub mod macros;
 pub mod notifications;
+pub mod webhooks;
 
 use crate::AppState;
 use crate::error::Problem;
@@ -124,6 +125,23 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             "/conversations/{id}/macros/{macro_id}",
             get(macros::fill_macro),
         )
+        .route("/webhooks/events", get(webhooks::list_events))
+        .route(
+            "/webhooks",
+            get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::get_webhook)
+                .patch(webhooks::update_webhook)
+                .delete(webhooks::delete_webhook),
+        )
+        .route("/webhooks/{id}/deliveries", get(webhooks::list_deliveries))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            post(webhooks::redeliver),
+        )
+        .route("/webhooks/{id}/ping", post(webhooks::ping_webhook))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_inboxes;
+pub mod admin_webhooks;
 pub mod assets;
 pub mod auth;
 pub mod conversation;
@@ -74,6 +75,13 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         )
         .route("/admin/inboxes/delete", post(admin_inboxes::delete))
         .route("/admin/inboxes/check", post(admin_inboxes::check))
+        .route(
+            "/admin/webhooks",
+            get(admin_webhooks::page).post(admin_webhooks::save),
+        )
+        .route("/admin/webhooks/delete", post(admin_webhooks::delete))
+        .route("/admin/webhooks/ping", post(admin_webhooks::ping))
+        .route("/admin/webhooks/redeliver", post(admin_webhooks::redeliver))
         .route("/static/{file}", get(assets::asset))
         .layer(DefaultBodyLimit::max(body_limit))
 }
