@@ -9,6 +9,7 @@ mod api_conversations;
 mod api_directory;
 mod api_errors;
 mod browser;
+mod calendars;
 mod cli;
 mod dns;
 mod email;

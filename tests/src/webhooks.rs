@@ -524,7 +524,10 @@ async fn an_admin_adds_a_webhook_in_the_workspace_and_sees_its_deliveries() {
     let page = app.html(&browser, "/admin/webhooks").await;
     assert!(page.contains("conversation.created"), "{page}");
     assert!(page.contains("delivered"), "{page}");
-    assert!(page.contains("Slack &#60;b&#62;bridge&#60;/b&#62;"), "{page}");
+    assert!(
+        page.contains("Slack &#60;b&#62;bridge&#60;/b&#62;"),
+        "{page}"
+    );
 
     // A URL that points inside is refused with the reason on the page, and nothing is saved.
     let strict = spawn_app().await;

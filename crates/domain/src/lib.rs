@@ -7,8 +7,10 @@
 //! current states, the actor) and get back decisions.
 
 pub mod address;
+pub mod calendar;
 pub mod custom_field;
 pub mod error;
+pub mod ics;
 pub mod kinds;
 pub mod lifecycle;
 pub mod placeholder;

@@ -7,6 +7,7 @@
 //! where the two databases need different SQL live side by side in `dialect`.
 
 pub mod blobs;
+pub mod calendars;
 pub mod conversations;
 pub mod customers;
 pub mod dialect;

@@ -147,6 +147,8 @@ pub struct Team {
     pub description: String,
     pub member_count: i64,
     pub created_at: i64,
+    /// The business-hours calendar the team works by.
+    pub calendar_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow, Serialize)]

@@ -378,6 +378,21 @@ CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
 INSERT INTO counters (name, value) SELECT 'webhook_cursor', COALESCE(MAX(id), 0) FROM events;
 "#;
 
+/// Business-hours calendars (weekly hours as JSON by weekday, holidays as JSON), and which
+/// calendar each team works by.
+const V10: &str = r#"
+CREATE TABLE calendars (
+    id {pk},
+    name TEXT NOT NULL UNIQUE,
+    time_zone TEXT NOT NULL,
+    hours TEXT NOT NULL,
+    holidays TEXT NOT NULL DEFAULT '[]',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+ALTER TABLE teams ADD COLUMN calendar_id BIGINT REFERENCES calendars (id);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -393,6 +408,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (7, backend.render(V7)),
         (8, backend.render(V8)),
         (9, backend.render(V9)),
+        (10, backend.render(V10)),
     ]
 }
 

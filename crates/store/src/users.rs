@@ -117,7 +117,7 @@ pub async fn team_ids(conn: &mut Conn, user_id: i64) -> Result<Vec<i64>> {
 }
 
 const SELECT_TEAM: &str = "SELECT t.id, t.name, t.description, \
-    (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count, t.created_at FROM teams t";
+    (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS member_count, t.created_at, t.calendar_id FROM teams t";
 
 pub async fn teams(conn: &mut Conn) -> Result<Vec<Team>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -182,5 +182,18 @@ pub async fn set_members(tx: &mut Conn, team_id: i64, users: &[i64]) -> Result<(
             .execute(&mut *tx)
             .await?;
     }
+    Ok(())
+}
+
+pub async fn set_team_calendar(
+    tx: &mut Conn,
+    team_id: i64,
+    calendar_id: Option<i64>,
+) -> Result<()> {
+    sqlx::query("UPDATE teams SET calendar_id = $2 WHERE id = $1")
+        .bind(team_id)
+        .bind(calendar_id)
+        .execute(tx)
+        .await?;
     Ok(())
 }

@@ -290,6 +290,7 @@ async fn team_out(s: &AppState, id: i64) -> ApiResult<TeamOut> {
         name: t.name,
         description: t.description,
         member_ids: members,
+        calendar_id: t.calendar_id,
         created_at: crate::fmt::rfc3339(t.created_at),
     })
 }
@@ -318,6 +319,9 @@ pub async fn create_team(
     let name = b
         .name
         .ok_or_else(|| Problem::invalid("name", "name is required"))?;
+    if let Some(Some(c)) = b.calendar_id {
+        s.engine.calendar(c).await?;
+    }
     let t = s
         .engine
         .save_team(
@@ -328,6 +332,9 @@ pub async fn create_team(
             b.member_ids.as_deref(),
         )
         .await?;
+    if let Some(c) = b.calendar_id {
+        s.engine.set_team_calendar(&actor, t.id, c).await?;
+    }
     Ok(created(team_out(&s, t.id).await?))
 }
 
@@ -351,6 +358,9 @@ pub async fn update_team(
 ) -> ApiResult<J<TeamOut>> {
     actor.may_administer()?;
     let (t, _) = s.engine.team(id).await?;
+    if let Some(Some(c)) = b.calendar_id {
+        s.engine.calendar(c).await?;
+    }
     s.engine
         .save_team(
             Some(&actor),
@@ -360,6 +370,9 @@ pub async fn update_team(
             b.member_ids.as_deref(),
         )
         .await?;
+    if let Some(c) = b.calendar_id {
+        s.engine.set_team_calendar(&actor, id, c).await?;
+    }
     Ok(axum::Json(team_out(&s, id).await?))
 }
 

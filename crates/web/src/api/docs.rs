@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and a docs page that
 //! renders it with a little local JavaScript (no CDN, works offline).
 
+use super::calendars as cal;
 use super::conversations as c;
 use super::directory as d;
 use super::dto::*;
@@ -42,6 +43,7 @@ impl Modify for BearerAuth {
         i::list_inboxes, i::create_inbox, i::update_inbox, i::delete_inbox, i::check_inbox, n::get_notifications, n::put_notifications,
         w::list_events, w::list_webhooks, w::create_webhook, w::get_webhook, w::update_webhook, w::delete_webhook,
         w::list_deliveries, w::redeliver, w::ping_webhook,
+        cal::list_calendars, cal::create_calendar, cal::get_calendar, cal::update_calendar, cal::delete_calendar, cal::import_holidays,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
@@ -49,7 +51,8 @@ impl Modify for BearerAuth {
         AgentOut, CreateAgentIn, PatchAgentIn, TeamOut, TeamIn, TagOut, TagIn, CustomFieldOut,
         CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut,
         i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, m::MacroOut, m::MacroIn, m::MacroPatch, m::FilledMacroOut, i::InboxIn, i::ImapIn, i::SavedInboxOut, n::NotificationsInOut,
-        w::WebhookOut, w::WebhookIn, w::WebhookPatch, w::DeliveryOut))
+        w::WebhookOut, w::WebhookIn, w::WebhookPatch, w::DeliveryOut,
+        cal::CalendarOut, cal::CalendarIn, cal::HolidayIo, cal::IcsImportIn, cal::IcsImportOut))
 )]
 pub struct ApiDoc;
 

@@ -493,6 +493,8 @@ pub struct TeamOut {
     pub name: String,
     pub description: String,
     pub member_ids: Vec<i64>,
+    /// The business-hours calendar the team works by.
+    pub calendar_id: Option<i64>,
     pub created_at: String,
 }
 
@@ -502,6 +504,10 @@ pub struct TeamIn {
     pub name: Option<String>,
     pub description: Option<String>,
     pub member_ids: Option<Vec<i64>>,
+    /// A calendar id, or `null` for none.
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub calendar_id: Option<Option<i64>>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! `/api/v1`: JSON over HTTP for integrators and scripts. Bearer tokens, problem+json errors,
 //! cursor pagination, `Idempotency-Key` on POSTs, and an OpenAPI 3.1 document.
 
+pub mod calendars;
 pub mod conversations;
 pub mod directory;
 pub mod docs;
@@ -124,6 +125,20 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         .route(
             "/conversations/{id}/macros/{macro_id}",
             get(macros::fill_macro),
+        )
+        .route(
+            "/calendars",
+            get(calendars::list_calendars).post(calendars::create_calendar),
+        )
+        .route(
+            "/calendars/{id}",
+            get(calendars::get_calendar)
+                .put(calendars::update_calendar)
+                .delete(calendars::delete_calendar),
+        )
+        .route(
+            "/calendars/{id}/holidays/import",
+            post(calendars::import_holidays),
         )
         .route("/webhooks/events", get(webhooks::list_events))
         .route(

@@ -7,7 +7,7 @@ use super::render;
 use super::view::Layout;
 use crate::AppState;
 use crate::authz::Agent;
-use crate::error::{PageError, Problem};
+use crate::error::PageError;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -97,20 +97,6 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
     }))
 }
 
-fn number(form: &FormData, name: &str) -> Result<Option<i64>, PageError> {
-    match form.get(name) {
-        "" => Ok(None),
-        v => v
-            .parse()
-            .map(Some)
-            .map_err(|_| PageError(Problem::bad_request(format!("{name} must be a number")))),
-    }
-}
-
-fn required(form: &FormData, name: &str) -> Result<i64, PageError> {
-    number(form, name)?.ok_or_else(|| PageError(Problem::bad_request(format!("{name} is missing"))))
-}
-
 /// Adds a webhook, or changes one (with `id`).
 pub async fn save(
     State(s): State<AppState>,
@@ -128,7 +114,7 @@ pub async fn save(
         events,
         active: form.get("active") != "off",
     };
-    match number(&form, "id")? {
+    match form.id("id")? {
         Some(id) => {
             s.engine.update_webhook(&agent.actor, id, &change).await?;
         }
@@ -146,7 +132,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     s.engine
-        .delete_webhook(&agent.actor, required(&form, "id")?)
+        .delete_webhook(&agent.actor, form.required_id("id")?)
         .await?;
     Ok(Redirect::to("/admin/webhooks").into_response())
 }
@@ -158,7 +144,7 @@ pub async fn ping(
 ) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     s.engine
-        .ping_webhook(&agent.actor, required(&form, "id")?)
+        .ping_webhook(&agent.actor, form.required_id("id")?)
         .await?;
     Ok(Redirect::to("/admin/webhooks").into_response())
 }
@@ -172,8 +158,8 @@ pub async fn redeliver(
     s.engine
         .redeliver(
             &agent.actor,
-            required(&form, "id")?,
-            required(&form, "delivery")?,
+            form.required_id("id")?,
+            form.required_id("delivery")?,
         )
         .await?;
     Ok(Redirect::to("/admin/webhooks").into_response())

@@ -40,6 +40,23 @@ impl FormData {
             .collect()
     }
 
+    /// A numeric id field: `None` when empty or `0` (a select's "none").
+    pub fn id(&self, name: &str) -> Result<Option<i64>, PageError> {
+        match self.get(name) {
+            "" | "0" => Ok(None),
+            v => v
+                .parse()
+                .map(Some)
+                .map_err(|_| PageError(Problem::bad_request(format!("{name} must be a number")))),
+        }
+    }
+
+    /// A numeric id field that must be there.
+    pub fn required_id(&self, name: &str) -> Result<i64, PageError> {
+        self.id(name)?
+            .ok_or_else(|| PageError(Problem::bad_request(format!("{name} is missing"))))
+    }
+
     /// Values of every field whose name starts with `prefix`, without the prefix.
     pub fn with_prefix<'a>(
         &'a self,

@@ -2,6 +2,7 @@
 //! updates and presence. Every page works without JavaScript; nothing loads from a CDN.
 
 pub mod admin;
+pub mod admin_calendars;
 pub mod admin_inboxes;
 pub mod admin_webhooks;
 pub mod assets;
@@ -75,6 +76,13 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         )
         .route("/admin/inboxes/delete", post(admin_inboxes::delete))
         .route("/admin/inboxes/check", post(admin_inboxes::check))
+        .route(
+            "/admin/calendars",
+            get(admin_calendars::page).post(admin_calendars::save),
+        )
+        .route("/admin/calendars/import", post(admin_calendars::import))
+        .route("/admin/calendars/delete", post(admin_calendars::delete))
+        .route("/admin/calendars/team", post(admin_calendars::team))
         .route(
             "/admin/webhooks",
             get(admin_webhooks::page).post(admin_webhooks::save),
