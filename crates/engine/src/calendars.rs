@@ -320,15 +320,4 @@ impl Engine {
         tx.commit().await?;
         Ok(())
     }
-
-    /// The calendar team `team_id` works by, if it has one.
-    pub async fn team_calendar(&self, conn: &mut Conn, team_id: i64) -> Result<Option<Calendar>> {
-        let Some(team) = users::team(conn, team_id).await? else {
-            return Ok(None);
-        };
-        match team.calendar_id {
-            Some(id) => Ok(Some(load(conn, id).await?.calendar)),
-            None => Ok(None),
-        }
-    }
 }

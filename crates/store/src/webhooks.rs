@@ -27,10 +27,6 @@ impl Webhook {
     pub fn is_active(&self) -> bool {
         self.active != 0
     }
-
-    pub fn wants(&self, event: &str) -> bool {
-        self.event_list().iter().any(|e| e == "*" || e == event)
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

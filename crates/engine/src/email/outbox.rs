@@ -33,11 +33,6 @@ fn from_inbox(inbox: &Inbox, token: &str) -> OutboundEmail {
     }
 }
 
-fn backoff_ms(attempts: i64) -> i64 {
-    let exp = attempts.clamp(1, 8) - 1;
-    (30_000i64 << exp).min(3_600_000)
-}
-
 impl Engine {
     pub(super) fn message_id(&self, what: &str) -> String {
         format!(
@@ -312,7 +307,7 @@ impl Engine {
                 Ok(()) => email::mark_sent(&mut tx, row.id, now_ms()).await?,
                 Err(e) => {
                     let next = (!e.permanent && row.attempts < MAX_ATTEMPTS)
-                        .then(|| now_ms() + backoff_ms(row.attempts));
+                        .then(|| now_ms() + crate::scheduler::backoff_ms(30_000, row.attempts));
                     tracing::warn!(outbox = row.id, error = %e, retry = next.is_some(), "mail not sent");
                     email::mark_unsent(&mut tx, row.id, &e.message, next).await?;
                 }
@@ -344,17 +339,5 @@ pub async fn run_outbox(engine: Engine, stop: CancellationToken) {
             () = engine.email.outbox_wake.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backoff_ms;
-
-    #[test]
-    fn backoff_doubles_from_thirty_seconds_up_to_an_hour() {
-        assert_eq!(backoff_ms(1), 30_000);
-        assert_eq!(backoff_ms(2), 60_000);
-        assert_eq!(backoff_ms(8), 3_600_000);
     }
 }

@@ -67,14 +67,18 @@ async fn payload(conn: &mut Conn, e: &Event) -> Result<Value> {
     Ok(out)
 }
 
-fn wanted(e: &Event, hooks: &[Webhook]) -> Vec<i64> {
+/// Each active webhook's id and the events it wants (read once per pass).
+fn subscriptions(hooks: &[Webhook]) -> Vec<(i64, Vec<String>)> {
+    hooks.iter().map(|h| (h.id, h.event_list())).collect()
+}
+
+fn wanted(e: &Event, subs: &[(i64, Vec<String>)]) -> Vec<i64> {
     if !EVENTS.contains(&e.kind.as_str()) {
         return Vec::new();
     }
-    hooks
-        .iter()
-        .filter(|h| h.wants(&e.kind))
-        .map(|h| h.id)
+    subs.iter()
+        .filter(|(_, events)| events.iter().any(|x| x == "*" || *x == e.kind))
+        .map(|(id, _)| *id)
         .collect()
 }
 
@@ -101,6 +105,7 @@ impl Engine {
             tx.commit().await?;
             return Ok(false);
         }
+        let subs = subscriptions(&hooks);
         let mut next = cursor;
         let mut made = 0;
         for e in webhooks::events_after(&mut tx, cursor, BATCH).await? {
@@ -108,7 +113,7 @@ impl Engine {
                 break;
             }
             next = e.id;
-            let targets = wanted(&e, &hooks);
+            let targets = wanted(&e, &subs);
             if targets.is_empty() {
                 continue;
             }
