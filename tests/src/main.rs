@@ -23,5 +23,6 @@ mod lifecycle;
 mod macros;
 mod search;
 mod security;
+mod sla;
 mod webhooks;
 mod workspace;

@@ -76,6 +76,15 @@ word_enum!(
 );
 
 impl Priority {
+    /// One step more urgent; urgent stays urgent.
+    pub fn raised(self) -> Priority {
+        match self {
+            Priority::Low => Priority::Normal,
+            Priority::Normal => Priority::High,
+            Priority::High | Priority::Urgent => Priority::Urgent,
+        }
+    }
+
     /// Sort key: higher is more urgent.
     pub fn rank(self) -> i64 {
         match self {

@@ -1,7 +1,7 @@
 //! Steward's domain: the vocabulary of customer service and the rules that hold whatever the
 //! channel or the storage. It owns conversation statuses and their allowed transitions, what a
 //! customer's reply does to a conversation, how merges are validated, input limits, custom-field
-//! validation and the authorization policy.
+//! validation, business-hours arithmetic, SLA clocks and the authorization policy.
 //!
 //! It must not do IO: no SQL, no HTTP, no async runtime. Callers pass in the facts (times,
 //! current states, the actor) and get back decisions.
@@ -15,6 +15,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod placeholder;
 pub mod policy;
+pub mod sla;
 pub mod status;
 pub mod validate;
 

@@ -116,21 +116,7 @@ fn check(input: &CalendarInput) -> Result<(Calendar, Hours, Vec<HolidayInput>)> 
 }
 
 async fn view(conn: &mut Conn, row: CalendarRow) -> Result<CalendarView> {
-    let hours: Hours = serde_json::from_str(&row.hours).unwrap_or_default();
-    let holidays: Vec<HolidayInput> = serde_json::from_str::<Vec<serde_json::Value>>(&row.holidays)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|h| HolidayInput {
-            date: h["date"].as_str().unwrap_or_default().to_string(),
-            name: h["name"].as_str().unwrap_or_default().to_string(),
-        })
-        .collect();
-    let input = CalendarInput {
-        name: row.name.clone(),
-        time_zone: row.time_zone.clone(),
-        hours,
-        holidays,
-    };
+    let input = parse_row(&row);
     let (calendar, hours, holidays) = check(&input)?;
     Ok(CalendarView {
         teams: calendars::teams_using(conn, row.id).await?,
@@ -145,6 +131,33 @@ async fn view(conn: &mut Conn, row: CalendarRow) -> Result<CalendarView> {
         updated_at: row.updated_at,
         calendar,
     })
+}
+
+/// The checked calendar `id`, for counting business time.
+pub(crate) async fn working_calendar(conn: &mut Conn, id: i64) -> Result<Calendar> {
+    let row = calendars::get(conn, id)
+        .await?
+        .ok_or_else(|| EngineError::not_found("calendar"))?;
+    Ok(check(&parse_row(&row))?.0)
+}
+
+/// A stored calendar's fields as input (hours and holidays from their JSON).
+fn parse_row(row: &CalendarRow) -> CalendarInput {
+    let hours: Hours = serde_json::from_str(&row.hours).unwrap_or_default();
+    let holidays: Vec<HolidayInput> = serde_json::from_str::<Vec<serde_json::Value>>(&row.holidays)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| HolidayInput {
+            date: h["date"].as_str().unwrap_or_default().to_string(),
+            name: h["name"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect();
+    CalendarInput {
+        name: row.name.clone(),
+        time_zone: row.time_zone.clone(),
+        hours,
+        holidays,
+    }
 }
 
 async fn load(conn: &mut Conn, id: i64) -> Result<CalendarView> {
@@ -226,6 +239,9 @@ impl Engine {
             at,
         )
         .await?;
+        if id.is_some() {
+            crate::sla::queue_reapply(&mut tx).await?;
+        }
         let v = load(&mut tx, saved).await?;
         tx.commit().await?;
         Ok(v)
@@ -275,6 +291,13 @@ impl Engine {
                 before.teams.join(", ")
             )));
         }
+        let policies = steward_store::sla::using_calendar(&mut tx, id).await?;
+        if !policies.is_empty() {
+            return Err(EngineError::conflict(format!(
+                "the SLA policies {} count in this calendar; change them first",
+                policies.join(", ")
+            )));
+        }
         calendars::delete(&mut tx, id).await?;
         log(
             &mut tx,
@@ -307,6 +330,7 @@ impl Engine {
             load(&mut tx, c).await?;
         }
         users::set_team_calendar(&mut tx, team_id, calendar_id).await?;
+        crate::sla::queue_reapply(&mut tx).await?;
         log(
             &mut tx,
             Some(by),

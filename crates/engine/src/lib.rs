@@ -15,6 +15,7 @@ pub mod live;
 pub mod macros;
 pub mod sanitize;
 pub mod scheduler;
+pub mod sla;
 pub mod webhooks;
 
 pub use error::{EngineError, Result};

@@ -1,5 +1,5 @@
 //! The durable scheduler: work that must happen later or again (webhook deliveries and their
-//! retries; SLA timers, follow-ups and time-based rules as they arrive) is a row in `jobs`,
+//! retries, SLA timers and SLA re-evaluation; follow-ups and time-based rules as they arrive) is a row in `jobs`,
 //! written in the transaction of the change that needs it, so it survives a crash or a
 //! restart. Every node runs one worker. A worker leases a batch of due jobs (on PostgreSQL
 //! with `FOR UPDATE SKIP LOCKED`, so two nodes never take the same job), runs them a few at a
@@ -95,6 +95,8 @@ impl Engine {
     async fn run_job(&self, job: Job) {
         let outcome = match job.kind.as_str() {
             "webhook.deliver" => self.deliver_webhook(&job).await,
+            "sla.check" => self.run_sla_check(&job).await,
+            "sla.reapply" => self.run_sla_reapply(&job).await,
             other => Err(EngineError::invalid(
                 "job",
                 format!("unknown job kind {other}"),

@@ -12,7 +12,8 @@ pub(crate) const SELECT: &str = "SELECT c.id, c.number, c.subject, c.status, c.p
     (SELECT ci.value FROM customer_identities ci WHERE ci.customer_id = c.customer_id AND ci.kind = 'email' ORDER BY ci.id LIMIT 1) AS customer_email, \
     c.assignee_id, u.name AS assignee_name, c.team_id, t.name AS team_name, c.custom_fields, \
     c.merged_into, c.follow_up_of, c.message_count, c.created_at, c.updated_at, c.last_activity_at, \
-    c.first_response_at, c.solved_at, c.closed_at \
+    c.first_response_at, c.solved_at, c.closed_at, \
+    c.sla_policy_id, c.sla_due_at, c.sla_breached_at, c.sla_state \
     FROM conversations c \
     JOIN customers cu ON cu.id = c.customer_id \
     LEFT JOIN users u ON u.id = c.assignee_id \
@@ -248,6 +249,8 @@ pub enum Sort {
     Oldest,
     Updated,
     Priority,
+    /// Soonest SLA due time first; conversations without one last.
+    SlaDue,
 }
 
 impl Sort {
@@ -258,6 +261,7 @@ impl Sort {
             "oldest" => Sort::Oldest,
             "updated" => Sort::Updated,
             "priority" => Sort::Priority,
+            "sla_due" => Sort::SlaDue,
             _ => return None,
         })
     }
@@ -269,6 +273,7 @@ impl Sort {
             Sort::Oldest => "oldest",
             Sort::Updated => "updated",
             Sort::Priority => "priority",
+            Sort::SlaDue => "sla_due",
         }
     }
 
@@ -280,11 +285,12 @@ impl Sort {
             Sort::Priority => {
                 "(CASE c.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)"
             }
+            Sort::SlaDue => "COALESCE(c.sla_due_at, 9223372036854775807)",
         }
     }
 
     fn descending(self) -> bool {
-        !matches!(self, Sort::Oldest)
+        !matches!(self, Sort::Oldest | Sort::SlaDue)
     }
 
     /// The sort key of a row, for the next page's cursor.
@@ -294,6 +300,7 @@ impl Sort {
             Sort::Newest | Sort::Oldest => c.created_at,
             Sort::Updated => c.updated_at,
             Sort::Priority => c.priority.rank(),
+            Sort::SlaDue => c.sla_due_at.unwrap_or(i64::MAX),
         }
     }
 }

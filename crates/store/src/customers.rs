@@ -8,7 +8,7 @@ use crate::{Conn, Result};
 
 const SELECT: &str = "SELECT cu.id, cu.name, cu.organization_id, o.name AS organization_name, cu.notes, \
     (SELECT ci.value FROM customer_identities ci WHERE ci.customer_id = cu.id AND ci.kind = 'email' ORDER BY ci.id LIMIT 1) AS email, \
-    cu.created_at, cu.updated_at FROM customers cu LEFT JOIN organizations o ON o.id = cu.organization_id";
+    cu.tier, cu.created_at, cu.updated_at FROM customers cu LEFT JOIN organizations o ON o.id = cu.organization_id";
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Customer>> {
     let mut q = Sql::new(SELECT);
@@ -56,18 +56,21 @@ pub async fn insert(
     .await?)
 }
 
-pub async fn update(
-    tx: &mut Conn,
-    id: i64,
-    name: &str,
-    organization_id: Option<i64>,
-    notes: &str,
-    at: i64,
-) -> Result<()> {
-    sqlx::query("UPDATE customers SET name = $1, organization_id = $2, notes = $3, updated_at = $4 WHERE id = $5")
-        .bind(name.to_string())
-        .bind(organization_id)
-        .bind(notes.to_string())
+/// A customer's editable fields, all written at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    pub name: &'a str,
+    pub organization_id: Option<i64>,
+    pub notes: &'a str,
+    pub tier: Option<&'a str>,
+}
+
+pub async fn update(tx: &mut Conn, id: i64, f: Fields<'_>, at: i64) -> Result<()> {
+    sqlx::query("UPDATE customers SET name = $1, organization_id = $2, notes = $3, tier = $4, updated_at = $5 WHERE id = $6")
+        .bind(f.name.to_string())
+        .bind(f.organization_id)
+        .bind(f.notes.to_string())
+        .bind(f.tier.map(str::to_string))
         .bind(at)
         .bind(id)
         .execute(tx)

@@ -25,6 +25,7 @@ pub mod models;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod sla;
 pub mod sql;
 pub mod tags;
 pub mod text_index;

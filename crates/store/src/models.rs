@@ -34,6 +34,14 @@ pub struct Conversation {
     pub first_response_at: Option<i64>,
     pub solved_at: Option<i64>,
     pub closed_at: Option<i64>,
+    /// The SLA policy the conversation falls under, if any.
+    pub sla_policy_id: Option<i64>,
+    /// When the soonest running SLA clock runs out (sorts the inbox).
+    pub sla_due_at: Option<i64>,
+    /// When an SLA target was first missed.
+    pub sla_breached_at: Option<i64>,
+    /// ok, warning, breached, paused or met; `None` without a policy.
+    pub sla_state: Option<String>,
 }
 
 impl Conversation {
@@ -100,6 +108,8 @@ pub struct Customer {
     pub organization_name: Option<String>,
     pub notes: String,
     pub email: Option<String>,
+    /// A service tier such as "vip" or "enterprise"; SLA policies may select on it.
+    pub tier: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

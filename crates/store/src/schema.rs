@@ -393,6 +393,31 @@ CREATE TABLE calendars (
 ALTER TABLE teams ADD COLUMN calendar_id BIGINT REFERENCES calendars (id);
 "#;
 
+/// SLA policies in the order they are tried, each conversation's SLA at a glance (the policy
+/// it falls under, its soonest due time, its first breach, its state), and customer tiers.
+const V11: &str = r#"
+CREATE TABLE sla_policies (
+    id {pk},
+    name TEXT NOT NULL UNIQUE,
+    position BIGINT NOT NULL,
+    conditions TEXT NOT NULL DEFAULT '{}',
+    targets TEXT NOT NULL,
+    calendar_id BIGINT REFERENCES calendars (id),
+    pause_pending BIGINT NOT NULL DEFAULT 1,
+    pause_on_hold BIGINT NOT NULL DEFAULT 1,
+    warn_minutes BIGINT NOT NULL DEFAULT 0,
+    escalation TEXT NOT NULL DEFAULT '{}',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+ALTER TABLE conversations ADD COLUMN sla_policy_id BIGINT REFERENCES sla_policies (id);
+ALTER TABLE conversations ADD COLUMN sla_due_at BIGINT;
+ALTER TABLE conversations ADD COLUMN sla_breached_at BIGINT;
+ALTER TABLE conversations ADD COLUMN sla_state TEXT;
+CREATE INDEX conversations_sla_due ON conversations (sla_due_at, id);
+ALTER TABLE customers ADD COLUMN tier TEXT;
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -409,6 +434,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (8, backend.render(V8)),
         (9, backend.render(V9)),
         (10, backend.render(V10)),
+        (11, backend.render(V11)),
     ]
 }
 

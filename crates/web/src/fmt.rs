@@ -49,6 +49,25 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// A conversation's SLA in a few words for lists: "due in 2 h 5 min", "breached 12 min ago",
+/// "paused", "met"; empty without a policy.
+pub fn sla_label(
+    state: Option<&str>,
+    due_at: Option<i64>,
+    breached_at: Option<i64>,
+    now: i64,
+) -> String {
+    match (state, due_at, breached_at) {
+        (Some("breached"), _, Some(b)) => format!("SLA breached {}", ago(b, now)),
+        (Some("ok" | "warning"), Some(d), _) if d > now => {
+            format!("SLA due in {}", duration(d - now))
+        }
+        (Some("ok" | "warning"), Some(_), _) => "SLA due now".into(),
+        (Some(s), _, _) => format!("SLA {s}"),
+        (None, _, _) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,6 +190,7 @@ impl Engine {
             at,
         )
         .await?;
+        self.refresh_sla(&mut tx, id).await?;
         let conversation = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;

@@ -128,6 +128,8 @@ impl Engine {
             at,
         )
         .await?;
+        self.refresh_sla(&mut tx, source.id).await?;
+        self.refresh_sla(&mut tx, target.id).await?;
         let after = conversations::get(&mut tx, target.id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;

@@ -238,6 +238,10 @@ impl Engine {
             at,
         )
         .await?;
+        self.refresh_sla(&mut tx, target).await?;
+        if target != c.id {
+            self.refresh_sla(&mut tx, c.id).await?;
+        }
         let conversation = conversations::get(&mut tx, target)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;

@@ -273,6 +273,7 @@ impl Engine {
             }
         }
         conversations::update(&mut tx, id, &changes, at, false, 0).await?;
+        self.refresh_sla(&mut tx, id).await?;
         let after = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;

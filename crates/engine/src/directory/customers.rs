@@ -10,6 +10,30 @@ use steward_store::models::{Customer, Identity, Organization};
 use steward_store::now_ms;
 use steward_store::{customers, search};
 
+/// A change to a customer: `None` leaves a field alone; a tier of `Some(None)` or an empty one
+/// clears it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CustomerPatch<'a> {
+    pub name: Option<&'a str>,
+    pub organization_id: Option<Option<i64>>,
+    pub notes: Option<&'a str>,
+    pub tier: Option<Option<&'a str>>,
+}
+
+/// A tier is a short lower-case word such as "vip"; empty means none.
+fn check_tier(tier: Option<&str>) -> Result<Option<String>> {
+    let Some(t) = tier.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if t.chars().count() > 40 || t.chars().any(char::is_control) {
+        return Err(EngineError::invalid(
+            "tier",
+            "must be at most 40 characters on one line",
+        ));
+    }
+    Ok(Some(t.to_lowercase()))
+}
+
 impl Engine {
     pub async fn customer(&self, id: i64) -> Result<(Customer, Vec<Identity>)> {
         let mut conn = self.store.pool().acquire().await?;
@@ -70,7 +94,13 @@ impl Engine {
             let c = customers::get(&mut tx, id)
                 .await?
                 .ok_or_else(|| EngineError::not_found("customer"))?;
-            customers::update(&mut tx, id, &c.name, organization_id, &c.notes, at).await?;
+            let fields = customers::Fields {
+                name: &c.name,
+                organization_id,
+                notes: &c.notes,
+                tier: c.tier.as_deref(),
+            };
+            customers::update(&mut tx, id, fields, at).await?;
             log(&mut tx, Some(by), "customer", id, "customer.updated", json!({
                 "before": {"organization_id": null}, "after": {"organization_id": organization_id},
             }), at)
@@ -87,20 +117,18 @@ impl Engine {
         &self,
         by: &Actor,
         id: i64,
-        name: Option<&str>,
-        organization_id: Option<Option<i64>>,
-        notes: Option<&str>,
+        patch: CustomerPatch<'_>,
     ) -> Result<Customer> {
         let at = now_ms();
         let mut tx = self.store.write().await?;
         let before = customers::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("customer"))?;
-        let name = match name {
+        let name = match patch.name {
             Some(n) => validate::required("name", n, validate::MAX_NAME)?,
             None => before.name.clone(),
         };
-        let org = organization_id.unwrap_or(before.organization_id);
+        let org = patch.organization_id.unwrap_or(before.organization_id);
         if let Some(o) = org
             && customers::organization(&mut tx, o).await?.is_none()
         {
@@ -109,16 +137,26 @@ impl Engine {
                 format!("organization {o} does not exist"),
             ));
         }
-        let notes = match notes {
+        let notes = match patch.notes {
             Some(n) => validate::bounded("notes", n, 10_000)?,
             None => before.notes.clone(),
         };
-        customers::update(&mut tx, id, &name, org, &notes, at).await?;
+        let tier = match patch.tier {
+            Some(t) => check_tier(t)?,
+            None => before.tier.clone(),
+        };
+        let fields = customers::Fields {
+            name: &name,
+            organization_id: org,
+            notes: &notes,
+            tier: tier.as_deref(),
+        };
+        customers::update(&mut tx, id, fields, at).await?;
         let text = search_text(&mut tx, id).await?;
         search::reindex_customer(&mut tx, id, &text).await?;
         log(&mut tx, Some(by), "customer", id, "customer.updated", json!({
-            "before": {"name": before.name, "organization_id": before.organization_id, "notes": before.notes},
-            "after": {"name": name, "organization_id": org, "notes": notes},
+            "before": {"name": before.name, "organization_id": before.organization_id, "notes": before.notes, "tier": before.tier},
+            "after": {"name": name, "organization_id": org, "notes": notes, "tier": tier},
         }), at)
         .await?;
         let after = customers::get(&mut tx, id)

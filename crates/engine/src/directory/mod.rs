@@ -3,6 +3,7 @@
 //! Every change is logged in the event log with its actor.
 
 mod customers;
+pub use customers::CustomerPatch;
 mod fields;
 mod search;
 mod teams;

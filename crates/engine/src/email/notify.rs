@@ -1,5 +1,6 @@
-//! Emails to agents about their work: a conversation assigned to them by someone else, or a
-//! mention (`@Name` or `@localpart`) in someone else's note or reply. Each agent chooses which
+//! Emails to agents about their work: a conversation assigned to them by someone else, a
+//! mention (`@Name` or `@localpart`) in someone else's note or reply, or (for the agents an
+//! SLA policy names) a missed SLA target. Each agent chooses which
 //! they get (both on until they change it). The mail is queued in the transaction of the
 //! change and sent by the outbox; nothing is sent when no inbox is set up.
 
@@ -102,6 +103,32 @@ impl Engine {
         );
         self.queue_agent_mail(tx, c, &agent, subject, text, at)
             .await
+    }
+
+    /// Tells `agent` (a supervisor an SLA policy names) that conversation `c` missed targets.
+    pub(crate) async fn notify_sla_breach(
+        &self,
+        tx: &mut Conn,
+        c: &Conversation,
+        agent: &User,
+        policy: &str,
+        missed: &[steward_domain::sla::Metric],
+        at: i64,
+    ) -> Result<()> {
+        let what: Vec<String> = missed
+            .iter()
+            .map(|m| m.as_str().replace('_', " "))
+            .collect();
+        let subject = format!("[#{}] SLA breached: {}", c.number, c.subject);
+        let text = format!(
+            "Conversation #{} (\"{}\") missed its {} target under the SLA policy \"{}\".\n\nOpen it: {}\n",
+            c.number,
+            c.subject,
+            what.join(" and "),
+            policy,
+            self.conversation_url(c.id)
+        );
+        self.queue_agent_mail(tx, c, agent, subject, text, at).await
     }
 
     /// Tells every agent that `text` by `by` mentions, if they want to know.

@@ -35,6 +35,9 @@ pub const EVENTS: &[&str] = &[
     "conversation.merged",
     "customer.created",
     "customer.updated",
+    "sla.warning",
+    "sla.breached",
+    "sla.escalated",
 ];
 
 /// How webhooks are sent on this server.

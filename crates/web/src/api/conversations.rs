@@ -101,7 +101,7 @@ impl ListQuery {
                 Some(s) => Sort::parse(s).ok_or_else(|| {
                     Problem::invalid(
                         "sort",
-                        "sort must be last_activity, newest, oldest, updated or priority",
+                        "sort must be last_activity, newest, oldest, updated, priority or sla_due",
                     )
                 })?,
             },

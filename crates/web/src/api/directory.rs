@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use steward_domain::Role;
 use steward_engine::accounts::{NewUser, UserChange};
+use steward_engine::directory::CustomerPatch;
 use steward_engine::intake::CustomerRef;
 use steward_store::conversations::Filter;
 use utoipa::IntoParams;
@@ -92,7 +93,7 @@ pub async fn get_customer(
     Ok(axum::Json(CustomerOut::from(c, ids)))
 }
 
-/// Change a customer's name, organization or notes.
+/// Change a customer's name, organization, notes or tier.
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", request_body = PatchCustomerIn, tag = "customers", responses((status = 200, body = CustomerOut), (status = 404), (status = 422)))]
 pub async fn update_customer(
     State(s): State<AppState>,
@@ -104,9 +105,12 @@ pub async fn update_customer(
         .update_customer(
             &actor,
             id,
-            b.name.as_deref(),
-            b.organization_id,
-            b.notes.as_deref(),
+            CustomerPatch {
+                name: b.name.as_deref(),
+                organization_id: b.organization_id,
+                notes: b.notes.as_deref(),
+                tier: b.tier.as_ref().map(Option::as_deref),
+            },
         )
         .await?;
     let (c, ids) = s.engine.customer(id).await?;

@@ -8,6 +8,7 @@ use super::dto::*;
 use super::inboxes as i;
 use super::macros as m;
 use super::notifications as n;
+use super::sla;
 use super::webhooks as w;
 use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -44,6 +45,8 @@ impl Modify for BearerAuth {
         w::list_events, w::list_webhooks, w::create_webhook, w::get_webhook, w::update_webhook, w::delete_webhook,
         w::list_deliveries, w::redeliver, w::ping_webhook,
         cal::list_calendars, cal::create_calendar, cal::get_calendar, cal::update_calendar, cal::delete_calendar, cal::import_holidays,
+        sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy, sla::delete_policy,
+        sla::reorder_policies, sla::conversation_sla,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
@@ -52,7 +55,9 @@ impl Modify for BearerAuth {
         CreateCustomFieldIn, PatchCustomFieldIn, SearchOut, SearchHitOut,
         i::EmailSetupOut, i::InboxOut, i::MailboxOut, i::RelayOut, i::ConnectionCheckOut, m::MacroOut, m::MacroIn, m::MacroPatch, m::FilledMacroOut, i::InboxIn, i::ImapIn, i::SavedInboxOut, n::NotificationsInOut,
         w::WebhookOut, w::WebhookIn, w::WebhookPatch, w::DeliveryOut,
-        cal::CalendarOut, cal::CalendarIn, cal::HolidayIo, cal::IcsImportIn, cal::IcsImportOut))
+        cal::CalendarOut, cal::CalendarIn, cal::HolidayIo, cal::IcsImportIn, cal::IcsImportOut,
+        sla::SlaPolicyIn, sla::SlaPolicyOut, sla::ConditionsIo, sla::TargetsIo, sla::EscalationIo,
+        sla::ReorderIn, sla::SlaClockOut, sla::ConversationSlaOut, SlaBrief))
 )]
 pub struct ApiDoc;
 

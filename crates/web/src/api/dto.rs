@@ -48,6 +48,19 @@ pub struct ConversationOut {
     pub first_response_ms: Option<i64>,
     /// Milliseconds from creation to the latest solve.
     pub resolution_ms: Option<i64>,
+    /// The SLA at a glance; absent when no policy applies (details at `/sla`).
+    pub sla: Option<SlaBrief>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SlaBrief {
+    pub policy_id: i64,
+    /// ok, warning, breached, paused or met.
+    pub state: Option<String>,
+    /// When the soonest running clock runs out.
+    pub due_at: Option<String>,
+    /// When a target was first missed.
+    pub breached_at: Option<String>,
 }
 
 impl ConversationOut {
@@ -81,6 +94,12 @@ impl ConversationOut {
             closed_at: rfc3339_opt(c.closed_at),
             first_response_ms: c.first_response_at.map(|t| (t - c.created_at).max(0)),
             resolution_ms: c.solved_at.map(|t| (t - c.created_at).max(0)),
+            sla: c.sla_policy_id.map(|policy_id| SlaBrief {
+                policy_id,
+                state: c.sla_state,
+                due_at: rfc3339_opt(c.sla_due_at),
+                breached_at: rfc3339_opt(c.sla_breached_at),
+            }),
             subject: c.subject,
         }
     }
@@ -356,6 +375,7 @@ pub struct CustomerOut {
     pub organization_id: Option<i64>,
     pub organization_name: Option<String>,
     pub notes: String,
+    pub tier: Option<String>,
     pub identities: Vec<IdentityOut>,
     pub created_at: String,
     pub updated_at: String,
@@ -378,6 +398,7 @@ impl CustomerOut {
             organization_id: c.organization_id,
             organization_name: c.organization_name,
             notes: c.notes,
+            tier: c.tier,
             identities: ids
                 .into_iter()
                 .map(|i| IdentityOut {
@@ -408,6 +429,10 @@ pub struct PatchCustomerIn {
     #[schema(value_type = Option<i64>)]
     pub organization_id: Option<Option<i64>>,
     pub notes: Option<String>,
+    /// A service tier such as "vip"; `null` or "" clears it.
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub tier: Option<Option<String>>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod inboxes;
 pub mod macros;
 pub mod notifications;
+pub mod sla;
 pub mod webhooks;
 
 use crate::AppState;
@@ -140,6 +141,21 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             "/calendars/{id}/holidays/import",
             post(calendars::import_holidays),
         )
+        .route(
+            "/sla-policies",
+            get(sla::list_policies).post(sla::create_policy),
+        )
+        .route(
+            "/sla-policies/order",
+            axum::routing::put(sla::reorder_policies),
+        )
+        .route(
+            "/sla-policies/{id}",
+            get(sla::get_policy)
+                .put(sla::update_policy)
+                .delete(sla::delete_policy),
+        )
+        .route("/conversations/{id}/sla", get(sla::conversation_sla))
         .route("/webhooks/events", get(webhooks::list_events))
         .route(
             "/webhooks",

@@ -42,6 +42,7 @@ pub struct TeamLine {
 #[template(path = "admin_calendars.html")]
 struct CalendarsPage {
     layout: Layout,
+    tab: &'static str,
     calendars: Vec<CalendarLine>,
     teams: Vec<TeamLine>,
     blank_days: Vec<DayLine>,
@@ -103,6 +104,7 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
         .collect();
     Ok(render(&CalendarsPage {
         layout: Layout::new(&agent, &s.brand, "admin"),
+        tab: "calendars",
         calendars,
         teams,
         blank_days: WEEKDAYS

@@ -43,6 +43,7 @@ pub struct InboxLine {
 #[template(path = "admin_inboxes.html")]
 struct InboxesPage {
     layout: Layout,
+    tab: &'static str,
     inboxes: Vec<InboxLine>,
     smtp_listener: String,
     relay: String,
@@ -67,6 +68,7 @@ async fn show(
     };
     Ok(render(&InboxesPage {
         layout: Layout::new(agent, &s.brand, "admin"),
+        tab: "inboxes",
         inboxes: o
             .inboxes
             .into_iter()

@@ -42,6 +42,7 @@ pub struct WebhookLine {
 #[template(path = "admin_webhooks.html")]
 struct WebhooksPage {
     layout: Layout,
+    tab: &'static str,
     webhooks: Vec<WebhookLine>,
     events: Vec<EventChoice>,
 }
@@ -92,6 +93,7 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
     }
     Ok(render(&WebhooksPage {
         layout: Layout::new(&agent, &s.brand, "admin"),
+        tab: "webhooks",
         webhooks,
         events: choices(&[]),
     }))

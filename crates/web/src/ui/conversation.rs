@@ -62,6 +62,7 @@ struct Page {
     customer_org: String,
     identities: Vec<(String, String)>,
     history: Vec<Row>,
+    sla: Option<super::view::SlaCard>,
 }
 
 #[derive(Template)]
@@ -253,6 +254,11 @@ pub async fn page(
         customer_org: customer.organization_name.unwrap_or_default(),
         identities: identities.into_iter().map(|i| (i.kind, i.value)).collect(),
         history,
+        sla: s
+            .engine
+            .conversation_sla(&agent.actor, c.id)
+            .await?
+            .map(|v| super::view::SlaCard::from(&v)),
     }))
 }
 

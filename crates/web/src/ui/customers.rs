@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use steward_engine::directory::CustomerPatch;
 use steward_store::conversations::Filter;
 
 pub struct CustomerLine {
@@ -80,6 +81,7 @@ struct CustomerPage {
     id: i64,
     name: String,
     notes: String,
+    tier: String,
     orgs: Vec<Choice>,
     identities: Vec<(String, String)>,
     conversations: Vec<Row>,
@@ -123,6 +125,7 @@ pub async fn page(
         id,
         since: crate::fmt::datetime(c.created_at),
         name: c.name,
+        tier: c.tier.unwrap_or_default(),
         notes: c.notes,
         orgs,
         identities: identities.into_iter().map(|i| (i.kind, i.value)).collect(),
@@ -157,9 +160,12 @@ pub async fn update(
             .update_customer(
                 &agent.actor,
                 id,
-                Some(form.get("name")),
-                Some(org),
-                Some(form.get("notes")),
+                CustomerPatch {
+                    name: Some(form.get("name")),
+                    organization_id: Some(org),
+                    notes: Some(form.get("notes")),
+                    tier: Some(Some(form.get("tier"))),
+                },
             )
             .await?;
     }

@@ -199,6 +199,7 @@ pub async fn inbox(
         ("newest", "newest"),
         ("oldest", "oldest"),
         ("priority", "priority"),
+        ("sla_due", "SLA due soonest"),
         ("updated", "recently updated"),
     ]
     .iter()

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_calendars;
 pub mod admin_inboxes;
+pub mod admin_sla;
 pub mod admin_webhooks;
 pub mod assets;
 pub mod auth;
@@ -83,6 +84,9 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/admin/calendars/import", post(admin_calendars::import))
         .route("/admin/calendars/delete", post(admin_calendars::delete))
         .route("/admin/calendars/team", post(admin_calendars::team))
+        .route("/admin/sla", get(admin_sla::page).post(admin_sla::save))
+        .route("/admin/sla/delete", post(admin_sla::delete))
+        .route("/admin/sla/raise", post(admin_sla::raise))
         .route(
             "/admin/webhooks",
             get(admin_webhooks::page).post(admin_webhooks::save),

@@ -73,7 +73,8 @@ fn sentence(
         None => "nobody".to_string(),
     };
     let (b, a) = (&data["before"], &data["after"]);
-    Some(match kind {
+    let metric = || word(&data["metric"]);
+    let sentence = match kind {
         "conversation.created" => match a.get("follow_up_of").and_then(Value::as_i64) {
             Some(_) => "opened this as a follow-up to a closed conversation".into(),
             None => format!("opened the conversation on {}", word(&a["channel"])),
@@ -83,9 +84,6 @@ fn sentence(
             let mut s = format!("changed status from {} to {}", word(b), word(a));
             if let Some(ms) = data["resolution_ms"].as_i64() {
                 s.push_str(&format!(" (resolved in {})", fmt::duration(ms)));
-            }
-            if let Some(r) = data["reason"].as_str() {
-                s.push_str(&format!(": {r}"));
             }
             s
         }
@@ -146,7 +144,25 @@ fn sentence(
             "the customer wrote again after it closed: follow-up #{}",
             a["number"]
         ),
+        "sla.warning" => format!(
+            "SLA warning: {} is due {}",
+            metric(),
+            data["due_at"]
+                .as_i64()
+                .map(fmt::datetime)
+                .unwrap_or_default()
+        ),
+        "sla.breached" => format!(
+            "SLA breached: the {} target of “{}” was missed",
+            metric(),
+            word(&data["policy"])
+        ),
+        "sla.escalated" => format!("escalated under the SLA policy “{}”", word(&data["policy"])),
         other => other.replace(['.', '_'], " "),
+    };
+    Some(match data["reason"].as_str() {
+        Some(r) => format!("{sentence}: {r}"),
+        None => sentence,
     })
 }
 

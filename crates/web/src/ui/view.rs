@@ -44,6 +44,9 @@ pub struct Row {
     pub activity_iso: String,
     pub messages: i64,
     pub snippet: String,
+    /// ok, warning, breached, paused or met; empty without an SLA policy.
+    pub sla_state: String,
+    pub sla_label: String,
 }
 
 impl Row {
@@ -63,6 +66,8 @@ impl Row {
             activity_iso: fmt::rfc3339(c.last_activity_at),
             messages: c.message_count,
             snippet: String::new(),
+            sla_state: c.sla_state.clone().unwrap_or_default(),
+            sla_label: fmt::sla_label(c.sla_state.as_deref(), c.sla_due_at, c.sla_breached_at, now),
         }
     }
 }
@@ -93,4 +98,54 @@ pub fn word_choices(words: &[&str], current: &str, any: &str) -> Vec<Choice> {
             .map(|w| Choice::new(w, w.replace('_', " "), *w == current)),
     );
     out
+}
+
+/// A conversation's SLA clocks beside it.
+pub struct SlaCard {
+    pub policy: String,
+    pub hours: &'static str,
+    pub state: String,
+    /// Per clock: what it measures, and where it stands in words.
+    pub clocks: Vec<(String, String)>,
+}
+
+impl SlaCard {
+    pub fn from(v: &steward_engine::sla::SlaView) -> SlaCard {
+        let clocks = v
+            .clocks
+            .iter()
+            .map(|c| {
+                let what = c.metric.as_str().replace('_', " ");
+                let target = fmt::duration(c.target_minutes * 60_000);
+                let late = c.breached_at.is_some();
+                let standing = match (c.met_at, c.paused, c.due_at) {
+                    (Some(_), _, _) if late => format!("missed ({target} target)"),
+                    (Some(_), _, _) => format!("met ({target} target)"),
+                    (None, true, _) => {
+                        format!("paused, {} left", fmt::duration(c.remaining_ms.max(0)))
+                    }
+                    (None, false, Some(_)) if late => {
+                        format!("overdue by {}", fmt::duration(-c.remaining_ms.min(0)))
+                    }
+                    (None, false, Some(d)) => format!(
+                        "due {} ({} left)",
+                        fmt::datetime(d),
+                        fmt::duration(c.remaining_ms)
+                    ),
+                    (None, false, None) => "never due (calendar closed)".into(),
+                };
+                (what, standing)
+            })
+            .collect();
+        SlaCard {
+            policy: v.policy_name.clone(),
+            hours: if v.business_hours {
+                "business hours"
+            } else {
+                "calendar hours"
+            },
+            state: v.summary.state.map(|s| s.to_string()).unwrap_or_default(),
+            clocks,
+        }
+    }
 }
