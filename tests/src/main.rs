@@ -24,5 +24,6 @@ mod macros;
 mod search;
 mod security;
 mod sla;
+mod transfers;
 mod webhooks;
 mod workspace;

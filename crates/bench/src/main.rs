@@ -14,6 +14,7 @@ mod scenarios;
 mod seed;
 mod server;
 mod smtp;
+mod timers;
 mod words;
 
 use anyhow::Context;
@@ -121,6 +122,26 @@ enum Cmd {
         /// The steward binary [default: next to this one].
         #[arg(long)]
         steward: Option<PathBuf>,
+    },
+    /// SLA cost per conversation change (no policy vs. 200), and the scheduler draining many
+    /// pending timers; in-process on a fresh database in `--data`.
+    Sla {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 2_000)]
+        conversations: u64,
+        /// Timed changes with and without policies.
+        #[arg(long, default_value_t = 2_000)]
+        changes: u64,
+        /// Pending scheduler timers.
+        #[arg(long, default_value_t = 100_000)]
+        timers: u64,
+        /// Seconds the timers fall due over (after 10,000 due at once).
+        #[arg(long, default_value_t = 900)]
+        spread: u64,
+        /// Seconds to watch the worker run them.
+        #[arg(long, default_value_t = 60)]
+        watch: u64,
     },
     /// An empty HTTP server, the reference ceiling (started by `run`).
     #[command(hide = true)]
@@ -295,6 +316,29 @@ async fn main() -> std::process::ExitCode {
             messages,
             steward,
         } => do_imap(&db, mailboxes, messages, steward).await,
+        Cmd::Sla {
+            db,
+            conversations,
+            changes,
+            timers,
+            spread,
+            watch,
+        } => {
+            // A fresh SQLite database each run (PostgreSQL: pass an empty database).
+            let dir = db.data.join(format!("sla-{}", std::process::id()));
+            let result = timers::run(timers::Options {
+                data: &dir,
+                database_url: db.database_url.as_deref(),
+                conversations,
+                changes,
+                timers,
+                spread: Duration::from_secs(spread),
+                watch: Duration::from_secs(watch),
+            })
+            .await;
+            let _ = std::fs::remove_dir_all(&dir);
+            result
+        }
         Cmd::EmptyServer { bind } => ceiling::empty_server(&bind).await,
     };
     match result {

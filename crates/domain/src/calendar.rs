@@ -222,7 +222,7 @@ impl Calendar {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
@@ -270,7 +270,7 @@ mod tests {
     }
 
     /// A random calendar: some days with one to three spans, a few holidays.
-    fn random_calendar(rng: &mut StdRng) -> Calendar {
+    pub(crate) fn random_calendar(rng: &mut StdRng) -> Calendar {
         loop {
             let week: [Vec<Span>; 7] = std::array::from_fn(|_| {
                 if rng.random_bool(0.3) {

@@ -3,8 +3,8 @@
 //!
 //! - admin: everything, including users, teams, tags and custom fields;
 //! - supervisor: every conversation and customer; no administration;
-//! - agent: the conversations of their teams and those assigned to them; customers; no
-//!   administration.
+//! - agent: the conversations of their teams, those assigned to them and those they follow
+//!   (a previous owner follows what they transferred); customers; no administration.
 
 use crate::{DomainError, Role};
 
@@ -21,7 +21,8 @@ pub struct Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversationScope {
     All,
-    /// Conversations assigned to `user_id` or belonging to one of `team_ids`.
+    /// Conversations assigned to `user_id`, followed by them, or belonging to one of
+    /// `team_ids`.
     Limited {
         user_id: i64,
         team_ids: Vec<i64>,
@@ -33,6 +34,8 @@ pub enum ConversationScope {
 pub struct ConversationAccess {
     pub team_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// The actor follows the conversation.
+    pub followed: bool,
 }
 
 impl Actor {
@@ -50,7 +53,9 @@ impl Actor {
         match self.scope() {
             ConversationScope::All => true,
             ConversationScope::Limited { user_id, team_ids } => {
-                c.assignee_id == Some(user_id) || c.team_id.is_some_and(|t| team_ids.contains(&t))
+                c.assignee_id == Some(user_id)
+                    || c.followed
+                    || c.team_id.is_some_and(|t| team_ids.contains(&t))
             }
         }
     }
@@ -103,7 +108,8 @@ mod tests {
     fn agent_sees_own_team_conversations() {
         assert!(agent().can_see(ConversationAccess {
             team_id: Some(2),
-            assignee_id: None
+            assignee_id: None,
+            followed: false,
         }));
     }
 
@@ -111,7 +117,8 @@ mod tests {
     fn agent_sees_conversations_assigned_to_them_in_other_teams() {
         assert!(agent().can_see(ConversationAccess {
             team_id: Some(9),
-            assignee_id: Some(7)
+            assignee_id: Some(7),
+            followed: false,
         }));
     }
 
@@ -120,12 +127,23 @@ mod tests {
         let c = ConversationAccess {
             team_id: Some(9),
             assignee_id: Some(8),
+            followed: false,
         };
         assert!(!agent().can_see(c));
         assert!(matches!(
             agent().may_work_on(c),
             Err(DomainError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn agent_sees_conversations_they_follow_in_other_teams() {
+        let c = ConversationAccess {
+            team_id: Some(9),
+            assignee_id: Some(8),
+            followed: true,
+        };
+        assert!(agent().may_work_on(c).is_ok());
     }
 
     #[test]
@@ -136,7 +154,8 @@ mod tests {
         };
         assert!(s.can_see(ConversationAccess {
             team_id: None,
-            assignee_id: None
+            assignee_id: None,
+            followed: false,
         }));
         assert!(s.may_administer().is_err());
     }

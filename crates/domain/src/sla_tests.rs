@@ -1,18 +1,11 @@
 use super::*;
 use crate::calendar::Span;
+use crate::calendar::tests::random_calendar;
 use jiff::tz::TimeZone;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 const HOUR: Millis = 3_600_000;
-const ZONES: [&str; 6] = [
-    "UTC",
-    "Europe/Berlin",
-    "America/New_York",
-    "Australia/Lord_Howe",
-    "America/Sao_Paulo",
-    "Pacific/Chatham",
-];
 
 fn office(zone: &str, holidays: &[&str]) -> Calendar {
     let day = vec![Span::parse("09:00", "17:00").expect("span")];
@@ -261,32 +254,6 @@ fn conditions_need_one_value_of_each_filled_list() {
         ..Default::default()
     };
     assert!(!other_org.matches(&facts));
-}
-
-/// A random working week in a random zone: each weekday open for one or two stretches.
-fn random_calendar(rng: &mut StdRng) -> Calendar {
-    loop {
-        let week: [Vec<Span>; 7] = std::array::from_fn(|_| {
-            if rng.random_bool(0.25) {
-                return Vec::new();
-            }
-            let mut cuts: Vec<u16> = (0..rng.random_range(1..=2) * 2)
-                .map(|_| rng.random_range(0..=48u16) * 30)
-                .collect();
-            cuts.sort();
-            cuts.dedup();
-            cuts.chunks_exact(2)
-                .map(|c| Span {
-                    start: c[0],
-                    end: c[1],
-                })
-                .collect()
-        });
-        let zone = TimeZone::get(ZONES[rng.random_range(0..ZONES.len())]).expect("zone");
-        if let Ok(c) = Calendar::new(zone, week, []) {
-            return c;
-        }
-    }
 }
 
 /// The resolution clock worked out the plain way: add up the open time of every stretch of

@@ -16,6 +16,7 @@ pub mod macros;
 pub mod sanitize;
 pub mod scheduler;
 pub mod sla;
+pub mod tasks;
 pub mod webhooks;
 
 pub use error::{EngineError, Result};
@@ -49,6 +50,8 @@ pub struct Engine {
     pub scheduler: scheduler::Scheduler,
     pub webhook_settings: std::sync::Arc<webhooks::WebhookSettings>,
     webhook_client: reqwest::Client,
+    /// Parsed SLA policies and calendars, while their version stands.
+    sla_cache: std::sync::Arc<sla::Cache>,
 }
 
 impl Engine {
@@ -61,6 +64,7 @@ impl Engine {
             scheduler: Default::default(),
             webhook_client: webhooks::client(&webhooks::WebhookSettings::default()),
             webhook_settings: Default::default(),
+            sla_cache: Default::default(),
         }
     }
 

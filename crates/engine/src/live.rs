@@ -32,6 +32,7 @@ impl LiveEvent {
             actor.can_see(ConversationAccess {
                 team_id: *team_id,
                 assignee_id: *assignee_id,
+                followed: false,
             })
         })
     }

@@ -1,5 +1,5 @@
 //! The durable scheduler: work that must happen later or again (webhook deliveries and their
-//! retries, SLA timers and SLA re-evaluation; follow-ups and time-based rules as they arrive) is a row in `jobs`,
+//! retries, SLA timers and SLA re-evaluation, follow-up tasks; time-based rules as they arrive) is a row in `jobs`,
 //! written in the transaction of the change that needs it, so it survives a crash or a
 //! restart. Every node runs one worker. A worker leases a batch of due jobs (on PostgreSQL
 //! with `FOR UPDATE SKIP LOCKED`, so two nodes never take the same job), runs them a few at a
@@ -97,6 +97,7 @@ impl Engine {
             "webhook.deliver" => self.deliver_webhook(&job).await,
             "sla.check" => self.run_sla_check(&job).await,
             "sla.reapply" => self.run_sla_reapply(&job).await,
+            "task.due" => self.run_task_due(&job).await,
             other => Err(EngineError::invalid(
                 "job",
                 format!("unknown job kind {other}"),

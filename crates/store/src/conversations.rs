@@ -13,7 +13,7 @@ pub(crate) const SELECT: &str = "SELECT c.id, c.number, c.subject, c.status, c.p
     c.assignee_id, u.name AS assignee_name, c.team_id, t.name AS team_name, c.custom_fields, \
     c.merged_into, c.follow_up_of, c.message_count, c.created_at, c.updated_at, c.last_activity_at, \
     c.first_response_at, c.solved_at, c.closed_at, \
-    c.sla_policy_id, c.sla_due_at, c.sla_breached_at, c.sla_state \
+    c.sla_policy_id, c.sla_due_at, c.sla_breached_at, c.sla_state, c.sla_check_at \
     FROM conversations c \
     JOIN customers cu ON cu.id = c.customer_id \
     LEFT JOIN users u ON u.id = c.assignee_id \
@@ -328,6 +328,9 @@ fn push_conditions(q: &mut Sql, f: &Filter, scope: &ConversationScope) {
     q.push(" WHERE 1 = 1");
     if let ConversationScope::Limited { user_id, team_ids } = scope {
         q.push(" AND (c.assignee_id = ").bind(*user_id);
+        q.push(" OR EXISTS (SELECT 1 FROM conversation_followers cf WHERE cf.conversation_id = c.id AND cf.user_id = ")
+            .bind(*user_id)
+            .push(")");
         q.push(" OR c.team_id IN ").bind_list(team_ids).push(")");
     }
     if !f.include_merged {

@@ -41,6 +41,14 @@ impl Backend {
     }
 
     /// Fills the schema template's type placeholders.
+    /// The aggregate that joins a text column's values with the unit separator (U+001F).
+    pub fn join_text(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("group_concat({column}, char(31))"),
+            Backend::Postgres => format!("string_agg({column}, chr(31))"),
+        }
+    }
+
     pub fn render(self, template: &str) -> String {
         let (pk, bytes) = match self {
             Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),

@@ -125,6 +125,18 @@ pub async fn next_due(conn: &mut Conn, now: i64) -> Result<Option<i64>> {
 }
 
 /// How many jobs wait, and how many of them are due by `now`.
+/// Like `counts`, for the jobs whose key starts with `prefix`.
+pub async fn counts_with_prefix(conn: &mut Conn, prefix: &str, now: i64) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END), 0) FROM jobs \
+         WHERE key LIKE $2",
+    )
+    .bind(now)
+    .bind(format!("{prefix}%"))
+    .fetch_one(conn)
+    .await?)
+}
+
 pub async fn counts(conn: &mut Conn, now: i64) -> Result<(i64, i64)> {
     Ok(sqlx::query_as(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END), 0) FROM jobs",

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod sla;
 pub mod sql;
 pub mod tags;
+pub mod tasks;
 pub mod text_index;
 pub mod users;
 pub mod webhooks;

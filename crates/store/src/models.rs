@@ -42,6 +42,8 @@ pub struct Conversation {
     pub sla_breached_at: Option<i64>,
     /// ok, warning, breached, paused or met; `None` without a policy.
     pub sla_state: Option<String>,
+    /// When the SLA timer (`sla.check` job) is set for.
+    pub sla_check_at: Option<i64>,
 }
 
 impl Conversation {
@@ -49,6 +51,7 @@ impl Conversation {
         steward_domain::policy::ConversationAccess {
             team_id: self.team_id,
             assignee_id: self.assignee_id,
+            followed: false,
         }
     }
 

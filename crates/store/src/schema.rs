@@ -418,6 +418,30 @@ CREATE INDEX conversations_sla_due ON conversations (sla_due_at, id);
 ALTER TABLE customers ADD COLUMN tier TEXT;
 "#;
 
+/// Follow-up tasks: an agent's reminder about a conversation (the previous owner's "check
+/// back with the customer" after a transfer), due at a time or when the conversation is solved.
+/// `sla_version` counts changes to SLA policies and calendars, so nodes know when their cached
+/// copy is stale; `conversations.sla_check_at` is when its SLA timer is set for, so a change that
+/// moves nothing writes nothing.
+const V12: &str = r#"
+CREATE TABLE tasks (
+    id {pk},
+    conversation_id BIGINT NOT NULL REFERENCES conversations (id),
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    title TEXT NOT NULL,
+    due_at BIGINT,
+    due_on_solve BIGINT NOT NULL DEFAULT 0,
+    done_at BIGINT,
+    notified_at BIGINT,
+    created_by BIGINT REFERENCES users (id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX tasks_user ON tasks (user_id, done_at, due_at);
+CREATE INDEX tasks_conversation ON tasks (conversation_id);
+INSERT INTO counters (name, value) VALUES ('sla_version', 0);
+ALTER TABLE conversations ADD COLUMN sla_check_at BIGINT;
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -435,6 +459,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (9, backend.render(V9)),
         (10, backend.render(V10)),
         (11, backend.render(V11)),
+        (12, backend.render(V12)),
     ]
 }
 

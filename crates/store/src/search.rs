@@ -180,6 +180,9 @@ async fn matching(
     );
     if let ConversationScope::Limited { user_id, team_ids } = scope {
         q.push(" AND (c.assignee_id = ").bind(*user_id);
+        q.push(" OR EXISTS (SELECT 1 FROM conversation_followers cf WHERE cf.conversation_id = c.id AND cf.user_id = ")
+            .bind(*user_id)
+            .push(")");
         q.push(" OR c.team_id IN ").bind_list(team_ids).push(")");
     }
     if let Some(s) = status {

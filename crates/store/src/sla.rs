@@ -131,6 +131,14 @@ pub async fn using_calendar(conn: &mut Conn, id: i64) -> Result<Vec<String>> {
     )
 }
 
+/// Records a change to SLA policies or calendars.
+pub async fn bump_version(tx: &mut Conn) -> Result<()> {
+    sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'sla_version'")
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 /// An event that moves SLA clocks or records what they did.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TimelineRow {
@@ -151,24 +159,46 @@ pub async fn timeline(conn: &mut Conn, id: i64) -> Result<Vec<TimelineRow>> {
     .await?)
 }
 
-/// What SLA conditions look at beyond the conversation row: its customer's organization and
-/// tier, and the calendar of its team.
+/// What SLA conditions look at beyond the conversation row (its tags, its customer's
+/// organization and tier, the calendar of its team) and the SLA version, in one query.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationFacts {
     pub organization_id: Option<i64>,
     pub tier: Option<String>,
     pub team_calendar_id: Option<i64>,
+    pub version: i64,
+    /// Tag names joined by U+001F.
+    pub tags: Option<String>,
 }
 
-pub async fn facts(conn: &mut Conn, id: i64) -> Result<Option<ConversationFacts>> {
-    Ok(sqlx::query_as(
-        "SELECT cu.organization_id, cu.tier, t.calendar_id AS team_calendar_id \
+impl ConversationFacts {
+    pub fn tag_names(&self) -> Vec<String> {
+        self.tags
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| t.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn facts(
+    conn: &mut Conn,
+    backend: crate::Backend,
+    id: i64,
+) -> Result<Option<ConversationFacts>> {
+    let sql = format!(
+        "SELECT cu.organization_id, cu.tier, t.calendar_id AS team_calendar_id, \
+         (SELECT value FROM counters WHERE name = 'sla_version') AS version, \
+         (SELECT {} FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
+          WHERE ct.conversation_id = c.id) AS tags \
          FROM conversations c JOIN customers cu ON cu.id = c.customer_id \
          LEFT JOIN teams t ON t.id = c.team_id WHERE c.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+        backend.join_text("tg.name")
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// A conversation's SLA at a glance.
@@ -178,18 +208,34 @@ pub struct Glance<'a> {
     pub due_at: Option<i64>,
     pub breached_at: Option<i64>,
     pub state: Option<&'a str>,
+    /// When the SLA timer is set for.
+    pub check_at: Option<i64>,
+}
+
+impl Glance<'_> {
+    /// What conversation `c` has now.
+    pub fn of(c: &crate::models::Conversation) -> Glance<'_> {
+        Glance {
+            policy_id: c.sla_policy_id,
+            due_at: c.sla_due_at,
+            breached_at: c.sla_breached_at,
+            state: c.sla_state.as_deref(),
+            check_at: c.sla_check_at,
+        }
+    }
 }
 
 pub async fn set_glance(tx: &mut Conn, id: i64, g: Glance<'_>) -> Result<()> {
     sqlx::query(
         "UPDATE conversations SET sla_policy_id = $2, sla_due_at = $3, sla_breached_at = $4, \
-         sla_state = $5 WHERE id = $1",
+         sla_state = $5, sla_check_at = $6 WHERE id = $1",
     )
     .bind(id)
     .bind(g.policy_id)
     .bind(g.due_at)
     .bind(g.breached_at)
     .bind(g.state.map(str::to_string))
+    .bind(g.check_at)
     .execute(tx)
     .await?;
     Ok(())

@@ -190,10 +190,10 @@ impl Engine {
             at,
         )
         .await?;
-        self.refresh_sla(&mut tx, id).await?;
-        let conversation = conversations::get(&mut tx, id)
+        let mut conversation = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
+        self.refresh_sla_of(&mut tx, &mut conversation).await?;
         if let (Some(by), Some(assignee)) = (by, cmd.assignee_id) {
             self.notify_assigned(&mut tx, &conversation, assignee, by, at)
                 .await?;

@@ -31,11 +31,11 @@ impl Engine {
         let source = conversations::get(&mut tx, source_id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        by.may_work_on(source.access())?;
+        super::authorize(&mut tx, by, &source).await?;
         let target = conversations::get(&mut tx, target_id)
             .await?
             .ok_or_else(|| EngineError::not_found("target conversation"))?;
-        by.may_work_on(target.access())?;
+        super::authorize(&mut tx, by, &target).await?;
         let side = |c: &Conversation| MergeSide {
             id: c.id,
             status: c.status,
@@ -129,10 +129,10 @@ impl Engine {
         )
         .await?;
         self.refresh_sla(&mut tx, source.id).await?;
-        self.refresh_sla(&mut tx, target.id).await?;
-        let after = conversations::get(&mut tx, target.id)
+        let mut after = conversations::get(&mut tx, target.id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
+        self.refresh_sla_of(&mut tx, &mut after).await?;
         tx.commit().await?;
         self.bus
             .conversation_changed(&source, None, "merged", Some(by.user_id));

@@ -128,7 +128,7 @@ impl Engine {
             let c = conversations::get(&mut conn, id)
                 .await?
                 .ok_or_else(|| EngineError::not_found("conversation"))?;
-            by.may_work_on(c.access())?;
+            super::authorize(&mut conn, by, &c).await?;
         }
         let files = self.store_uploads(cmd.attachments).await?;
         let at = cmd.at.unwrap_or_else(now_ms);
@@ -138,7 +138,7 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         // Checked again on the locked row: a transfer may have landed since the first look.
         if let Some(by) = by {
-            by.may_work_on(c.access())?;
+            super::authorize(&mut tx, by, &c).await?;
         }
         if let Some(target) = c.merged_into {
             return Err(EngineError::conflict(format!(
@@ -238,13 +238,13 @@ impl Engine {
             at,
         )
         .await?;
-        self.refresh_sla(&mut tx, target).await?;
         if target != c.id {
             self.refresh_sla(&mut tx, c.id).await?;
         }
-        let conversation = conversations::get(&mut tx, target)
+        let mut conversation = conversations::get(&mut tx, target)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
+        self.refresh_sla_of(&mut tx, &mut conversation).await?;
         let message = messages::get(&mut tx, message_id)
             .await?
             .ok_or_else(|| EngineError::not_found("message"))?;
@@ -365,6 +365,7 @@ pub(crate) async fn record_status(
         let mut data = json!({"before": c.status, "after": next});
         if next == Status::Solved {
             data["resolution_ms"] = json!(lifecycle::elapsed(c.created_at, at));
+            crate::tasks::fall_due_on_solve(tx, c.id, at).await?;
         }
         record(tx, doer, c.id, "status.changed", data, at).await?;
     }

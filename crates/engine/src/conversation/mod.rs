@@ -14,11 +14,26 @@ pub use create::NewConversationCmd;
 pub use message::NewMessageCmd;
 pub use read::{Detail, MailByMessage};
 pub use update::Patch;
+pub(crate) use update::resolve_assignment;
 
 use crate::Result;
 use serde_json::Value;
+use steward_domain::Actor;
 use steward_store::Conn;
 use steward_store::events::{self, Doer, NewEvent};
+use steward_store::models::Conversation;
+
+/// Whether `by` may see and work on `c`. The policy decides; whether `by` follows it is looked
+/// up only when nothing else lets them in.
+pub(crate) async fn authorize(conn: &mut Conn, by: &Actor, c: &Conversation) -> Result<()> {
+    let mut access = c.access();
+    if !by.can_see(access) {
+        access.followed = steward_store::conversations::followers(conn, c.id)
+            .await?
+            .contains(&by.user_id);
+    }
+    Ok(by.may_work_on(access)?)
+}
 
 /// Appends an event about conversation `id`.
 pub(crate) async fn record(

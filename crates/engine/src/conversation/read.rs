@@ -31,7 +31,7 @@ impl Engine {
         let c = conversations::get(&mut conn, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        by.may_work_on(c.access())?;
+        super::authorize(&mut conn, by, &c).await?;
         Ok(c)
     }
 
@@ -40,7 +40,7 @@ impl Engine {
         let c = conversations::get_by_number(&mut conn, number)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        by.may_work_on(c.access())?;
+        super::authorize(&mut conn, by, &c).await?;
         Ok(c)
     }
 
@@ -143,7 +143,8 @@ impl Engine {
             let c = conversations::get(&mut conn, m.conversation_id)
                 .await?
                 .ok_or_else(|| EngineError::not_found("attachment"))?;
-            by.may_work_on(c.access())
+            super::authorize(&mut conn, by, &c)
+                .await
                 .map_err(|_| EngineError::not_found("attachment"))?;
             a
         };
@@ -176,7 +177,7 @@ impl Engine {
                     continue;
                 };
                 if let Some(c) = conversations::get(&mut conn, m.conversation_id).await?
-                    && by.may_work_on(c.access()).is_ok()
+                    && super::authorize(&mut conn, by, &c).await.is_ok()
                 {
                     found = Some(a);
                     break;
@@ -214,7 +215,9 @@ impl Engine {
         let c = conversations::get(&mut conn, m.conversation_id)
             .await?
             .ok_or_else(not_found)?;
-        by.may_work_on(c.access()).map_err(|_| not_found())?;
+        super::authorize(&mut conn, by, &c)
+            .await
+            .map_err(|_| not_found())?;
         let mail = steward_store::email::for_messages(&mut conn, &[message_id]).await?;
         let mail = mail.get(&message_id).ok_or_else(not_found)?;
         match &mail.raw_sha256 {

@@ -134,7 +134,7 @@ impl Engine {
         let c = conversations::get_for_update(&mut tx, self.store.backend(), id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        by.may_work_on(c.access())?;
+        super::authorize(&mut tx, by, &c).await?;
         if c.merged_into.is_some() {
             return Err(EngineError::conflict(
                 "this conversation was merged into another; change that one",
@@ -273,10 +273,10 @@ impl Engine {
             }
         }
         conversations::update(&mut tx, id, &changes, at, false, 0).await?;
-        self.refresh_sla(&mut tx, id).await?;
-        let after = conversations::get(&mut tx, id)
+        let mut after = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
+        self.refresh_sla_of(&mut tx, &mut after).await?;
         tx.commit().await?;
         if changes.assignee_id.is_some() && self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();

@@ -1,6 +1,6 @@
 //! Emails to agents about their work: a conversation assigned to them by someone else, a
 //! mention (`@Name` or `@localpart`) in someone else's note or reply, or (for the agents an
-//! SLA policy names) a missed SLA target. Each agent chooses which
+//! SLA policy names) a missed SLA target, or a follow-up task of theirs falling due. Each agent chooses which
 //! they get (both on until they change it). The mail is queued in the transaction of the
 //! change and sent by the outbox; nothing is sent when no inbox is set up.
 
@@ -129,6 +129,27 @@ impl Engine {
             self.conversation_url(c.id)
         );
         self.queue_agent_mail(tx, c, agent, subject, text, at).await
+    }
+
+    /// Tells `owner` that their follow-up on conversation `c` is due.
+    pub(crate) async fn notify_task_due(
+        &self,
+        tx: &mut Conn,
+        c: &Conversation,
+        owner: &User,
+        title: &str,
+        at: i64,
+    ) -> Result<()> {
+        let subject = format!("[#{}] Follow-up due: {}", c.number, title);
+        let text = format!(
+            "Your follow-up on conversation #{} (\"{}\") is due: {}.\nIt is now {}.\n\nOpen it: {}\n",
+            c.number,
+            c.subject,
+            title,
+            c.status.as_str().replace('_', " "),
+            self.conversation_url(c.id)
+        );
+        self.queue_agent_mail(tx, c, owner, subject, text, at).await
     }
 
     /// Tells every agent that `text` by `by` mentions, if they want to know.

@@ -243,7 +243,7 @@ impl Engine {
         let c = conversations::get(&mut tx, m.conversation_id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        by.may_work_on(c.access())?;
+        crate::conversation::authorize(&mut tx, by, &c).await?;
         let Some((outbox_id, status)) = email::outbox_for_message(&mut tx, message_id).await?
         else {
             return Err(EngineError::not_found("mail for this message"));

@@ -4,9 +4,10 @@
 //! conversation, and by `sla.check` jobs when a warning or a target falls due: those record
 //! `sla.warning` and `sla.breached` events (once per clock), escalate, and set the next timer.
 
-use super::PolicyView;
+use super::{Cache, PolicyView};
 use crate::{Engine, EngineError, Result, scheduler};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use steward_domain::calendar::Calendar;
 use steward_domain::sla::{self, Clock, Facts, Mark, Metric, Rules, Summary};
 use steward_domain::{Actor, Status};
@@ -14,7 +15,7 @@ use steward_store::events::Doer;
 use steward_store::jobs::{self, Job};
 use steward_store::models::Conversation;
 use steward_store::sla::{Glance, TimelineRow};
-use steward_store::{Conn, conversations, now_ms};
+use steward_store::{Backend, Conn, conversations, now_ms};
 
 /// Conversations worked out again per `sla.reapply` job.
 const REAPPLY_BATCH: i64 = 200;
@@ -85,35 +86,25 @@ fn read_timeline(rows: &[TimelineRow]) -> (Vec<(i64, Mark)>, Vec<Recorded>) {
     (marks, recorded)
 }
 
-/// The calendar a policy counts in for this conversation: around the clock, or business
-/// hours by the team's calendar when it has one, else the policy's.
-async fn calendar_for(
+async fn evaluate(
+    cache: &Cache,
     conn: &mut Conn,
-    policy: &PolicyView,
-    team_calendar: Option<i64>,
-) -> Result<Calendar> {
-    match policy.input.calendar_id {
-        None => Ok(Calendar::always()),
-        Some(own) => crate::calendars::working_calendar(conn, team_calendar.unwrap_or(own)).await,
-    }
-}
-
-async fn evaluate(conn: &mut Conn, c: &Conversation, now: i64) -> Result<Option<Evaluation>> {
+    backend: Backend,
+    c: &Conversation,
+    now: i64,
+) -> Result<Option<Evaluation>> {
     if c.merged_into.is_some() {
         return Ok(None);
     }
-    let policies = steward_store::sla::list(conn).await?;
+    let Some(facts) = steward_store::sla::facts(conn, backend, c.id).await? else {
+        return Ok(None);
+    };
+    let version = facts.version;
+    let policies = cache.policies(conn, version).await?;
     if policies.is_empty() {
         return Ok(None);
     }
-    let tags: Vec<String> = conversations::tags_of(conn, &[c.id])
-        .await?
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
-    let Some(facts) = steward_store::sla::facts(conn, c.id).await? else {
-        return Ok(None);
-    };
+    let tags = facts.tag_names();
     let conversation = Facts {
         priority: c.priority,
         channel: c.channel,
@@ -123,12 +114,20 @@ async fn evaluate(conn: &mut Conn, c: &Conversation, now: i64) -> Result<Option<
     };
     let Some(policy) = policies
         .iter()
-        .map(PolicyView::from_row)
         .find(|p| p.input.conditions.matches(&conversation))
+        .cloned()
     else {
         return Ok(None);
     };
-    let calendar = calendar_for(conn, &policy, facts.team_calendar_id).await?;
+    // Business hours by the team's calendar when it has one, else the policy's; or around
+    // the clock.
+    let calendar = match policy.input.calendar_id {
+        None => Arc::new(Calendar::always()),
+        Some(own) => {
+            let id = facts.team_calendar_id.unwrap_or(own);
+            cache.calendar(conn, version, id).await?
+        }
+    };
     let (marks, recorded) = read_timeline(&steward_store::sla::timeline(conn, c.id).await?);
     let rules = Rules {
         targets: policy.input.targets,
@@ -177,28 +176,80 @@ impl Evaluation {
     }
 }
 
+/// Writes what changed of conversation `c`'s SLA columns and timer (a change that moves
+/// nothing writes nothing).
+async fn write_glance(
+    tx: &mut Conn,
+    c: &mut Conversation,
+    g: Glance<'_>,
+    timer_gone: bool,
+) -> Result<()> {
+    let check_before = c.sla_check_at;
+    if g != Glance::of(c) {
+        steward_store::sla::set_glance(tx, c.id, g).await?;
+        c.sla_policy_id = g.policy_id;
+        c.sla_due_at = g.due_at;
+        c.sla_breached_at = g.breached_at;
+        c.sla_state = g.state.map(str::to_string);
+        c.sla_check_at = g.check_at;
+    }
+    if g.check_at != check_before || timer_gone {
+        match g.check_at {
+            Some(at) => {
+                let payload = json!({"conversation_id": c.id});
+                scheduler::schedule(tx, "sla.check", Some(&timer_key(c.id)), &payload, at).await?;
+            }
+            None => {
+                jobs::cancel(tx, &timer_key(c.id)).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Engine {
     /// A conversation's SLA now, as `by` may see it; `None` when no policy applies.
     pub async fn conversation_sla(&self, by: &Actor, id: i64) -> Result<Option<SlaView>> {
         let c = self.conversation(by, id).await?;
         let mut conn = self.store.pool().acquire().await?;
-        Ok(evaluate(&mut conn, &c, now_ms()).await?.map(|e| e.view))
+        Ok(evaluate(
+            &self.sla_cache,
+            &mut conn,
+            self.store.backend(),
+            &c,
+            now_ms(),
+        )
+        .await?
+        .map(|e| e.view))
     }
 
-    /// Works conversation `id`'s SLA out inside the caller's transaction: records warnings
+    /// Works conversation `id`'s SLA out inside the caller's transaction (see `refresh_sla_of`).
+    pub(crate) async fn refresh_sla(&self, tx: &mut Conn, id: i64) -> Result<()> {
+        if let Some(mut c) = conversations::get(tx, id).await? {
+            self.work_out_sla(tx, &mut c, false).await?;
+        }
+        Ok(())
+    }
+
+    /// Works conversation `c`'s SLA out inside the caller's transaction: records warnings
     /// and breaches that fell due, escalates breaches, writes the inbox columns and sets the
-    /// next timer. Returns whether escalation changed the conversation.
-    pub(crate) async fn refresh_sla(&self, tx: &mut Conn, id: i64) -> Result<bool> {
+    /// next timer. `c` must be as the transaction has it; it is brought up to date.
+    pub(crate) async fn refresh_sla_of(&self, tx: &mut Conn, c: &mut Conversation) -> Result<()> {
+        self.work_out_sla(tx, c, false).await
+    }
+
+    /// `refresh_sla_of`; with `timer_gone` (the timer job just ran, or may be missing) the
+    /// next timer is written even when its time did not move.
+    async fn work_out_sla(
+        &self,
+        tx: &mut Conn,
+        c: &mut Conversation,
+        timer_gone: bool,
+    ) -> Result<()> {
         let now = now_ms();
-        let Some(c) = conversations::get(tx, id).await? else {
-            return Ok(false);
-        };
-        let Some(eval) = evaluate(tx, &c, now).await? else {
-            if c.sla_policy_id.is_some() || c.sla_state.is_some() {
-                steward_store::sla::set_glance(tx, id, Glance::default()).await?;
-            }
-            jobs::cancel(tx, &timer_key(id)).await?;
-            return Ok(false);
+        let backend = self.store.backend();
+        let Some(eval) = evaluate(&self.sla_cache, tx, backend, c, now).await? else {
+            return write_glance(tx, c, Glance::default(), timer_gone).await;
         };
         let mut breached = Vec::new();
         for clock in &eval.view.clocks {
@@ -219,43 +270,31 @@ impl Engine {
                 "due_at": clock.breached_at.or(clock.due_at),
                 "policy_id": eval.policy.id, "policy": eval.policy.input.name,
             });
-            crate::conversation::record(tx, Doer::System, id, event, data, now).await?;
+            crate::conversation::record(tx, Doer::System, c.id, event, data, now).await?;
         }
         let escalated =
-            !breached.is_empty() && self.escalate(tx, &c, &eval.policy, &breached, now).await?;
+            !breached.is_empty() && self.escalate(tx, c, &eval.policy, &breached, now).await?;
         // Escalation may change what selects the policy; work it out once more, without
         // escalating again (the breaches are recorded now).
         let eval = if escalated {
-            let c = conversations::get(tx, id)
+            *c = conversations::get(tx, c.id)
                 .await?
                 .ok_or_else(|| EngineError::not_found("conversation"))?;
-            evaluate(tx, &c, now).await?
+            evaluate(&self.sla_cache, tx, backend, c, now).await?
         } else {
             Some(eval)
         };
-        let Some(eval) = eval else {
-            steward_store::sla::set_glance(tx, id, Glance::default()).await?;
-            jobs::cancel(tx, &timer_key(id)).await?;
-            return Ok(escalated);
+        let glance = match &eval {
+            Some(eval) => Glance {
+                policy_id: Some(eval.policy.id),
+                due_at: eval.view.summary.due_at,
+                breached_at: eval.view.summary.breached_at,
+                state: eval.view.summary.state.map(|s| s.as_str()),
+                check_at: eval.next_timer(),
+            },
+            None => Glance::default(),
         };
-        let s = eval.view.summary;
-        let glance = Glance {
-            policy_id: Some(eval.policy.id),
-            due_at: s.due_at,
-            breached_at: s.breached_at,
-            state: s.state.map(|s| s.as_str()),
-        };
-        steward_store::sla::set_glance(tx, id, glance).await?;
-        match eval.next_timer() {
-            Some(at) => {
-                let payload = json!({"conversation_id": id});
-                scheduler::schedule(tx, "sla.check", Some(&timer_key(id)), &payload, at).await?;
-            }
-            None => {
-                jobs::cancel(tx, &timer_key(id)).await?;
-            }
-        }
-        Ok(escalated)
+        write_glance(tx, c, glance, timer_gone).await
     }
 
     /// The `sla.check` job: a warning or a target of one conversation fell due.
@@ -265,15 +304,16 @@ impl Engine {
             .as_i64()
             .ok_or_else(|| EngineError::invalid("payload", "no conversation_id"))?;
         let mut tx = self.store.write().await?;
-        let before = conversations::get(&mut tx, id).await?;
         // Finished first: working the SLA out schedules the next timer under the same key.
         self.finish_job(&mut tx, job).await?;
-        self.refresh_sla(&mut tx, id).await?;
-        let after = conversations::get(&mut tx, id).await?;
+        let Some(before) = conversations::get(&mut tx, id).await? else {
+            tx.commit().await?;
+            return Ok(());
+        };
+        let mut after = before.clone();
+        self.work_out_sla(&mut tx, &mut after, true).await?;
         tx.commit().await?;
-        if let (Some(after), Some(before)) = (after, before)
-            && (after.sla_state != before.sla_state || after.updated_at != before.updated_at)
-        {
+        if after.sla_state != before.sla_state || after.updated_at != before.updated_at {
             self.bus
                 .conversation_changed(&after, Some(&before), "updated", None);
         }
@@ -289,7 +329,9 @@ impl Engine {
         self.finish_job(&mut tx, job).await?;
         let ids = steward_store::sla::active_after(&mut tx, after, REAPPLY_BATCH).await?;
         for id in &ids {
-            self.refresh_sla(&mut tx, *id).await?;
+            if let Some(mut c) = conversations::get(&mut tx, *id).await? {
+                self.work_out_sla(&mut tx, &mut c, true).await?;
+            }
         }
         if let (Some(last), true) = (ids.last(), ids.len() as i64 == REAPPLY_BATCH) {
             scheduler::schedule(

@@ -5,11 +5,14 @@
 //! the open conversations again, in the background (`sla.reapply` jobs of 200 at a time).
 //!
 //! `clocks` works a conversation's SLA out on every change and when its timers fall due;
-//! `escalate` carries out a policy's escalation when a target is missed.
+//! `escalate` carries out a policy's escalation when a target is missed; `cache` keeps the
+//! parsed policies and calendars while their version stands.
 
+mod cache;
 mod clocks;
 mod escalate;
 
+pub use cache::Cache;
 pub use clocks::SlaView;
 
 use crate::directory::log;
@@ -156,8 +159,10 @@ fn fields_json(input: &PolicyInput) -> (String, String, String) {
     )
 }
 
-/// Asks for the SLAs of every open conversation to be worked out again, from the first.
+/// Records that policies or calendars changed (so every node's cached copy is stale) and asks
+/// for the SLAs of every open conversation to be worked out again, from the first.
 pub(crate) async fn queue_reapply(tx: &mut Conn) -> Result<()> {
+    sla::bump_version(tx).await?;
     scheduler::schedule(
         tx,
         "sla.reapply",

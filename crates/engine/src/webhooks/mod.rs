@@ -33,6 +33,7 @@ pub const EVENTS: &[&str] = &[
     "custom_fields.changed",
     "followers.changed",
     "conversation.merged",
+    "conversation.transferred",
     "customer.created",
     "customer.updated",
     "sla.warning",

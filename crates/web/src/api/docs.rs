@@ -9,6 +9,7 @@ use super::inboxes as i;
 use super::macros as m;
 use super::notifications as n;
 use super::sla;
+use super::tasks as t;
 use super::webhooks as w;
 use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -47,6 +48,7 @@ impl Modify for BearerAuth {
         cal::list_calendars, cal::create_calendar, cal::get_calendar, cal::update_calendar, cal::delete_calendar, cal::import_holidays,
         sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy, sla::delete_policy,
         sla::reorder_policies, sla::conversation_sla,
+        t::transfer, t::conversation_tasks, t::add_task, t::my_tasks, t::update_task,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
@@ -57,7 +59,8 @@ impl Modify for BearerAuth {
         w::WebhookOut, w::WebhookIn, w::WebhookPatch, w::DeliveryOut,
         cal::CalendarOut, cal::CalendarIn, cal::HolidayIo, cal::IcsImportIn, cal::IcsImportOut,
         sla::SlaPolicyIn, sla::SlaPolicyOut, sla::ConditionsIo, sla::TargetsIo, sla::EscalationIo,
-        sla::ReorderIn, sla::SlaClockOut, sla::ConversationSlaOut, SlaBrief))
+        sla::ReorderIn, sla::SlaClockOut, sla::ConversationSlaOut, SlaBrief,
+        t::TransferIn, t::TaskIn, t::TaskPatch, t::TaskOut))
 )]
 pub struct ApiDoc;
 

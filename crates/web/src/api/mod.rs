@@ -10,6 +10,7 @@ pub mod inboxes;
 pub mod macros;
 pub mod notifications;
 pub mod sla;
+pub mod tasks;
 pub mod webhooks;
 
 use crate::AppState;
@@ -156,6 +157,13 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
                 .delete(sla::delete_policy),
         )
         .route("/conversations/{id}/sla", get(sla::conversation_sla))
+        .route("/conversations/{id}/transfer", post(tasks::transfer))
+        .route(
+            "/conversations/{id}/tasks",
+            get(tasks::conversation_tasks).post(tasks::add_task),
+        )
+        .route("/tasks", get(tasks::my_tasks))
+        .route("/tasks/{id}", patch(tasks::update_task))
         .route("/webhooks/events", get(webhooks::list_events))
         .route(
             "/webhooks",

@@ -63,6 +63,7 @@ struct Page {
     identities: Vec<(String, String)>,
     history: Vec<Row>,
     sla: Option<super::view::SlaCard>,
+    tasks: Vec<super::view::TaskLine>,
 }
 
 #[derive(Template)]
@@ -259,6 +260,13 @@ pub async fn page(
             .conversation_sla(&agent.actor, c.id)
             .await?
             .map(|v| super::view::SlaCard::from(&v)),
+        tasks: s
+            .engine
+            .conversation_tasks(&agent.actor, c.id)
+            .await?
+            .iter()
+            .map(|t| super::view::TaskLine::from(t, &users, now))
+            .collect(),
     }))
 }
 

@@ -48,6 +48,7 @@ struct InboxPage {
     sorts: Vec<Choice>,
     next_link: String,
     total: i64,
+    follow_ups: Vec<super::view::TaskLine>,
 }
 
 #[derive(Template)]
@@ -227,5 +228,12 @@ pub async fn inbox(
         sorts,
         next_link,
         total,
+        follow_ups: s
+            .engine
+            .my_tasks(&agent.actor, false)
+            .await?
+            .iter()
+            .map(|t| super::view::TaskLine::from(t, &Default::default(), now))
+            .collect(),
     }))
 }

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod search;
 pub mod settings;
 pub mod timeline;
+pub mod transfer;
 pub mod view;
 
 use crate::AppState;
@@ -48,6 +49,9 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/conversations/{id}/reply", post(conversation::reply))
         .route("/conversations/{id}/update", post(conversation::update))
         .route("/conversations/{id}/merge", post(conversation::merge))
+        .route("/conversations/{id}/transfer", post(transfer::transfer))
+        .route("/conversations/{id}/tasks", post(transfer::add_task))
+        .route("/tasks/{id}/done", post(transfer::done))
         .route("/conversations/{id}/presence", post(live::report_presence))
         .route("/attachments/{id}", get(conversation::attachment))
         .route(

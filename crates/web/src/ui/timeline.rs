@@ -157,6 +157,29 @@ fn sentence(
             metric(),
             word(&data["policy"])
         ),
+        "conversation.transferred" => format!(
+            "transferred it to {}{}",
+            a["assignee_id"].as_i64().map_or_else(
+                || format!("team {}", name(teams, &a["team_id"])),
+                |_| name(users, &a["assignee_id"])
+            ),
+            data["reason"]
+                .as_str()
+                .map(|_| String::new())
+                .unwrap_or_default()
+        ),
+        "task.created" => format!(
+            "added a follow-up for {}: {}",
+            name(users, &a["user_id"]),
+            word(&a["title"])
+        ),
+        "task.due" => format!(
+            "follow-up due for {}: {}",
+            name(users, &a["user_id"]),
+            word(&a["title"])
+        ),
+        "task.done" => format!("finished the follow-up: {}", word(&a["title"])),
+        "task.reopened" => format!("reopened the follow-up: {}", word(&a["title"])),
         "sla.escalated" => format!("escalated under the SLA policy “{}”", word(&data["policy"])),
         other => other.replace(['.', '_'], " "),
     };

@@ -149,3 +149,41 @@ impl SlaCard {
         }
     }
 }
+
+/// A follow-up task in a list.
+pub struct TaskLine {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub number: i64,
+    pub title: String,
+    pub owner: String,
+    /// "due in 2 h", "due 5 min ago", "when solved".
+    pub due: String,
+    pub overdue: bool,
+    pub done: bool,
+}
+
+impl TaskLine {
+    pub fn from(
+        t: &steward_store::tasks::Task,
+        users: &std::collections::HashMap<i64, String>,
+        now: i64,
+    ) -> TaskLine {
+        let due = match t.due_at {
+            _ if t.done_at.is_some() => "done".to_string(),
+            Some(d) if d > now => format!("due in {}", fmt::duration(d - now)),
+            Some(d) => format!("due {}", fmt::ago(d, now)),
+            None => "due when solved".to_string(),
+        };
+        TaskLine {
+            id: t.id,
+            conversation_id: t.conversation_id,
+            number: t.conversation_number,
+            title: t.title.clone(),
+            owner: users.get(&t.user_id).cloned().unwrap_or_default(),
+            due,
+            overdue: t.done_at.is_none() && t.due_at.is_some_and(|d| d <= now),
+            done: t.done_at.is_some(),
+        }
+    }
+}
