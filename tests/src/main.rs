@@ -21,6 +21,7 @@ mod email_outbound;
 mod helpers;
 mod lifecycle;
 mod macros;
+mod routing;
 mod search;
 mod security;
 mod sla;

@@ -15,6 +15,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod placeholder;
 pub mod policy;
+pub mod routing;
 pub mod sla;
 pub mod status;
 pub mod validate;

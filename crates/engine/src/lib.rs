@@ -13,6 +13,7 @@ pub mod error;
 pub mod intake;
 pub mod live;
 pub mod macros;
+pub mod routing;
 pub mod sanitize;
 pub mod scheduler;
 pub mod sla;

@@ -98,6 +98,7 @@ impl Engine {
             "sla.check" => self.run_sla_check(&job).await,
             "sla.reapply" => self.run_sla_reapply(&job).await,
             "task.due" => self.run_task_due(&job).await,
+            "routing.drain" => self.run_routing_drain(&job).await,
             other => Err(EngineError::invalid(
                 "job",
                 format!("unknown job kind {other}"),

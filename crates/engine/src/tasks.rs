@@ -199,7 +199,10 @@ impl Engine {
         let mut after = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        self.refresh_sla_of(&mut tx, &mut after).await?;
+        if let Some(p) = c.assignee_id.filter(|p| Some(*p) != assignee) {
+            crate::routing::queue_drains_for(&mut tx, p).await?;
+        }
+        self.settle(&mut tx, &mut after).await?;
         tx.commit().await?;
         if self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();

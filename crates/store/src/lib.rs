@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod macros;
 pub mod messages;
 pub mod models;
+pub mod routing;
 pub mod schema;
 pub mod search;
 pub mod sessions;

@@ -442,6 +442,33 @@ INSERT INTO counters (name, value) VALUES ('sla_version', 0);
 ALTER TABLE conversations ADD COLUMN sla_check_at BIGINT;
 "#;
 
+/// Routing: how each team hands out waiting conversations, each agent's availability,
+/// capacity and skills, and the rules that give conversations required skills.
+const V13: &str = r#"
+CREATE TABLE team_routing (
+    team_id BIGINT PRIMARY KEY REFERENCES teams (id),
+    mode TEXT NOT NULL DEFAULT 'manual',
+    return_on_offline BIGINT NOT NULL DEFAULT 1,
+    last_user_id BIGINT
+);
+CREATE TABLE agent_routing (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id),
+    availability TEXT NOT NULL DEFAULT 'offline',
+    capacity TEXT NOT NULL DEFAULT '{}',
+    skills TEXT NOT NULL DEFAULT '[]',
+    changed_at BIGINT NOT NULL
+);
+CREATE TABLE skill_rules (
+    id {pk},
+    name TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    conditions TEXT NOT NULL DEFAULT '{}',
+    skills TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX conversations_queue ON conversations (team_id, assignee_id, status);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -460,6 +487,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (10, backend.render(V10)),
         (11, backend.render(V11)),
         (12, backend.render(V12)),
+        (13, backend.render(V13)),
     ]
 }
 

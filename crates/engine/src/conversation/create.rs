@@ -193,7 +193,7 @@ impl Engine {
         let mut conversation = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        self.refresh_sla_of(&mut tx, &mut conversation).await?;
+        self.settle(&mut tx, &mut conversation).await?;
         if let (Some(by), Some(assignee)) = (by, cmd.assignee_id) {
             self.notify_assigned(&mut tx, &conversation, assignee, by, at)
                 .await?;

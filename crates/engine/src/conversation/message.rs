@@ -244,7 +244,7 @@ impl Engine {
         let mut conversation = conversations::get(&mut tx, target)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        self.refresh_sla_of(&mut tx, &mut conversation).await?;
+        self.settle(&mut tx, &mut conversation).await?;
         let message = messages::get(&mut tx, message_id)
             .await?
             .ok_or_else(|| EngineError::not_found("message"))?;
@@ -362,6 +362,13 @@ pub(crate) async fn record_status(
     at: i64,
 ) -> Result<()> {
     if let Some(next) = changes.status {
+        // An agent whose conversation stops being open work can take another.
+        if let Some(owner) = c.assignee_id
+            && matches!(c.status, Status::New | Status::Open)
+            && !matches!(next, Status::New | Status::Open)
+        {
+            crate::routing::queue_drains_for(tx, owner).await?;
+        }
         let mut data = json!({"before": c.status, "after": next});
         if next == Status::Solved {
             data["resolution_ms"] = json!(lifecycle::elapsed(c.created_at, at));

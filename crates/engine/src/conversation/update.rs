@@ -202,6 +202,9 @@ impl Engine {
             )
             .await?;
             changes.assignee_id = Some(new_assignee);
+            if let Some(previous) = c.assignee_id {
+                crate::routing::queue_drains_for(&mut tx, previous).await?;
+            }
             if let Some(assignee) = new_assignee {
                 self.notify_assigned(&mut tx, &c, assignee, by, at).await?;
             }
@@ -276,7 +279,7 @@ impl Engine {
         let mut after = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        self.refresh_sla_of(&mut tx, &mut after).await?;
+        self.settle(&mut tx, &mut after).await?;
         tx.commit().await?;
         if changes.assignee_id.is_some() && self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();

@@ -8,6 +8,7 @@ use super::dto::*;
 use super::inboxes as i;
 use super::macros as m;
 use super::notifications as n;
+use super::routing as r;
 use super::sla;
 use super::tasks as t;
 use super::webhooks as w;
@@ -49,6 +50,8 @@ impl Modify for BearerAuth {
         sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy, sla::delete_policy,
         sla::reorder_policies, sla::conversation_sla,
         t::transfer, t::conversation_tasks, t::add_task, t::my_tasks, t::update_task,
+        r::get_team_routing, r::put_team_routing, r::team_queue, r::get_agent_routing, r::put_agent_routing,
+        r::put_availability, r::list_skill_rules, r::create_skill_rule, r::delete_skill_rule,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
@@ -60,7 +63,8 @@ impl Modify for BearerAuth {
         cal::CalendarOut, cal::CalendarIn, cal::HolidayIo, cal::IcsImportIn, cal::IcsImportOut,
         sla::SlaPolicyIn, sla::SlaPolicyOut, sla::ConditionsIo, sla::TargetsIo, sla::EscalationIo,
         sla::ReorderIn, sla::SlaClockOut, sla::ConversationSlaOut, SlaBrief,
-        t::TransferIn, t::TaskIn, t::TaskPatch, t::TaskOut))
+        t::TransferIn, t::TaskIn, t::TaskPatch, t::TaskOut,
+        r::TeamRoutingIo, r::AgentRoutingOut, r::AgentRoutingIn, r::AvailabilityIn, r::QueueEntryOut, r::SkillRuleIo))
 )]
 pub struct ApiDoc;
 

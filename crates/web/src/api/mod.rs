@@ -9,6 +9,7 @@ pub mod dto;
 pub mod inboxes;
 pub mod macros;
 pub mod notifications;
+pub mod routing;
 pub mod sla;
 pub mod tasks;
 pub mod webhooks;
@@ -163,6 +164,27 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             get(tasks::conversation_tasks).post(tasks::add_task),
         )
         .route("/tasks", get(tasks::my_tasks))
+        .route(
+            "/teams/{id}/routing",
+            get(routing::get_team_routing).put(routing::put_team_routing),
+        )
+        .route("/teams/{id}/queue", get(routing::team_queue))
+        .route(
+            "/agents/{id}/routing",
+            get(routing::get_agent_routing).put(routing::put_agent_routing),
+        )
+        .route(
+            "/me/availability",
+            axum::routing::put(routing::put_availability),
+        )
+        .route(
+            "/routing/skill-rules",
+            get(routing::list_skill_rules).post(routing::create_skill_rule),
+        )
+        .route(
+            "/routing/skill-rules/{id}",
+            axum::routing::delete(routing::delete_skill_rule),
+        )
         .route("/tasks/{id}", patch(tasks::update_task))
         .route("/webhooks/events", get(webhooks::list_events))
         .route(

@@ -71,26 +71,40 @@ pub struct SlaPolicyIn {
     pub escalation: EscalationIo,
 }
 
+/// Conditions as the API writes them, checked.
+pub fn conditions_in(c: ConditionsIo) -> Result<Conditions, DomainError> {
+    Ok(Conditions {
+        priorities: c
+            .priorities
+            .iter()
+            .map(|p| Priority::parse(p))
+            .collect::<Result<_, _>>()?,
+        channels: c
+            .channels
+            .iter()
+            .map(|p| Channel::parse(p))
+            .collect::<Result<_, _>>()?,
+        tags: c.tags,
+        organization_ids: c.organization_ids,
+        customer_tiers: c.customer_tiers,
+    })
+}
+
+pub fn conditions_out(c: Conditions) -> ConditionsIo {
+    ConditionsIo {
+        priorities: c.priorities.iter().map(|p| p.to_string()).collect(),
+        channels: c.channels.iter().map(|p| p.to_string()).collect(),
+        tags: c.tags,
+        organization_ids: c.organization_ids,
+        customer_tiers: c.customer_tiers,
+    }
+}
+
 impl SlaPolicyIn {
     fn into_input(self) -> Result<PolicyInput, DomainError> {
-        let c = self.conditions;
         Ok(PolicyInput {
             name: self.name,
-            conditions: Conditions {
-                priorities: c
-                    .priorities
-                    .iter()
-                    .map(|p| Priority::parse(p))
-                    .collect::<Result<_, _>>()?,
-                channels: c
-                    .channels
-                    .iter()
-                    .map(|p| Channel::parse(p))
-                    .collect::<Result<_, _>>()?,
-                tags: c.tags,
-                organization_ids: c.organization_ids,
-                customer_tiers: c.customer_tiers,
-            },
+            conditions: conditions_in(self.conditions)?,
             targets: Targets {
                 first_response: self.targets.first_response_minutes,
                 next_response: self.targets.next_response_minutes,
@@ -131,18 +145,11 @@ pub struct SlaPolicyOut {
 
 fn out(v: PolicyView) -> SlaPolicyOut {
     let i = v.input;
-    let c = i.conditions;
     SlaPolicyOut {
         id: v.id,
         position: v.position,
         name: i.name,
-        conditions: ConditionsIo {
-            priorities: c.priorities.iter().map(|p| p.to_string()).collect(),
-            channels: c.channels.iter().map(|p| p.to_string()).collect(),
-            tags: c.tags,
-            organization_ids: c.organization_ids,
-            customer_tiers: c.customer_tiers,
-        },
+        conditions: conditions_out(i.conditions),
         targets: TargetsIo {
             first_response_minutes: i.targets.first_response,
             next_response_minutes: i.targets.next_response,

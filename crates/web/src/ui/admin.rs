@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use steward_domain::Role;
 use steward_domain::custom_field::FieldKind;
+use steward_domain::routing::{Capacity, Mode};
 use steward_engine::accounts::{NewUser, UserChange};
 use steward_store::models::{FieldDefRow, Tag};
 
@@ -22,6 +23,9 @@ pub struct AgentLine {
     pub roles: Vec<Choice>,
     pub active: bool,
     pub teams: Vec<Choice>,
+    /// Routing: skills, comma-separated, and capacity like `chat=3, *=20`.
+    pub skills: String,
+    pub capacity: String,
 }
 
 pub struct TeamLine {
@@ -29,6 +33,8 @@ pub struct TeamLine {
     pub name: String,
     pub description: String,
     pub members: Vec<Choice>,
+    pub routing: Vec<Choice>,
+    pub return_on_offline: bool,
 }
 
 #[derive(Template)]
@@ -54,6 +60,7 @@ async fn page(s: &AppState, agent: &Agent, tab: &'static str) -> Result<Response
     if tab == "agents" {
         for u in &users {
             let (_, team_ids) = s.engine.agent(u.id).await?;
+            let routing = s.engine.agent_routing(u.id).await?;
             agents.push(AgentLine {
                 id: u.id,
                 name: u.name.clone(),
@@ -67,13 +74,27 @@ async fn page(s: &AppState, agent: &Agent, tab: &'static str) -> Result<Response
                     .iter()
                     .map(|t| Choice::new(t.id, &t.name, team_ids.contains(&t.id)))
                     .collect(),
+                skills: routing.skills.join(", "),
+                capacity: routing
+                    .capacity
+                    .0
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
     }
     if tab == "teams" {
         for t in &teams {
             let (_, members) = s.engine.team(t.id).await?;
+            let (mode, return_on_offline) = s.engine.team_routing(t.id).await?;
             teams_out.push(TeamLine {
+                routing: Mode::ALL
+                    .iter()
+                    .map(|m| Choice::new(m, m.as_str().replace('_', " "), *m == mode))
+                    .collect(),
+                return_on_offline,
                 id: t.id,
                 name: t.name.clone(),
                 description: t.description.clone(),
@@ -181,6 +202,21 @@ pub async fn save_agent(
                 },
             )
             .await?;
+        let skills: Vec<String> = form
+            .get("skills")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        s.engine
+            .set_agent_skills(
+                &agent.actor,
+                id(&form)?,
+                Some(&skills),
+                Some(capacity(form.get("capacity"))?),
+            )
+            .await?;
     }
     Ok(Redirect::to("/admin/agents").into_response())
 }
@@ -206,6 +242,19 @@ pub async fn save_team(
             Some(&members),
         )
         .await?;
+    if let Some(team) = team_id
+        && let Some(mode) = form.opt("routing")
+    {
+        let mode = Mode::parse(mode)?;
+        s.engine
+            .set_team_routing(
+                &agent.actor,
+                team,
+                mode,
+                form.opt("return_on_offline").is_some(),
+            )
+            .await?;
+    }
     Ok(Redirect::to("/admin/teams").into_response())
 }
 
@@ -279,4 +328,22 @@ pub async fn save_field(
         }
     }
     Ok(Redirect::to("/admin/fields").into_response())
+}
+
+/// `chat=3, *=20`: open conversations an agent takes per channel.
+fn capacity(text: &str) -> Result<Capacity, PageError> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let parsed = part
+            .split_once('=')
+            .and_then(|(k, v)| Some((k.trim().to_string(), v.trim().parse::<i64>().ok()?)));
+        let Some((channel, limit)) = parsed else {
+            return Err(PageError(crate::error::Problem::invalid(
+                "capacity",
+                format!("write it like chat=3, *=20, not {part:?}"),
+            )));
+        };
+        out.insert(channel, limit);
+    }
+    Ok(Capacity(out))
 }

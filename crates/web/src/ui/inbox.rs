@@ -8,7 +8,7 @@ use crate::authz::Agent;
 use crate::error::{PageError, Problem};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use steward_domain::{Channel, Priority, Status};
 use steward_store::conversations::{AssigneeFilter, Filter, Sort};
@@ -49,6 +49,8 @@ struct InboxPage {
     next_link: String,
     total: i64,
     follow_ups: Vec<super::view::TaskLine>,
+    /// online, away or offline: whether routing gives this agent work.
+    availability: String,
 }
 
 #[derive(Template)]
@@ -235,5 +237,23 @@ pub async fn inbox(
             .iter()
             .map(|t| super::view::TaskLine::from(t, &Default::default(), now))
             .collect(),
+        availability: s
+            .engine
+            .agent_routing(agent.actor.user_id)
+            .await?
+            .availability
+            .to_string(),
     }))
+}
+
+/// Sets the signed-in agent's availability (online, away, offline) from the inbox.
+pub async fn set_availability(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: super::form::FormData,
+) -> Result<Response, PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    let a = steward_domain::routing::Availability::parse(form.get("availability"))?;
+    s.engine.set_availability(&agent.actor, a).await?;
+    Ok(axum::response::Redirect::to("/inbox").into_response())
 }

@@ -52,6 +52,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/conversations/{id}/transfer", post(transfer::transfer))
         .route("/conversations/{id}/tasks", post(transfer::add_task))
         .route("/tasks/{id}/done", post(transfer::done))
+        .route("/availability", post(inbox::set_availability))
         .route("/conversations/{id}/presence", post(live::report_presence))
         .route("/attachments/{id}", get(conversation::attachment))
         .route(
