@@ -324,5 +324,49 @@ async fn admins_set_routing_skills_and_capacity_on_their_pages_and_agents_their_
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let c = open_in(&app, team, "walkin@test.example", json!({})).await;
     assert_eq!(c["assignee_id"], dana, "{c}");
+
+    // Signing out ends the shift.
+    let res = agent_browser
+        .post(format!("{}/logout", app.base))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, r) = app.get(&format!("/api/v1/agents/{dana}/routing")).await;
+    assert_eq!(r["availability"], "offline");
+    let waiting = open_in(
+        &app,
+        team,
+        "later@test.example",
+        json!({"priority": "high"}),
+    )
+    .await;
+    assert!(waiting["assignee_id"].is_null(), "{waiting}");
+
+    // The routing page shows the queue and keeps skill rules.
+    let page = app.html(&browser, "/admin/routing").await;
+    assert!(
+        page.contains("Help later@test.example") && page.contains("waiting"),
+        "{page}"
+    );
+    let csrf = crate::workspace::csrf_of(&page);
+    let res = browser
+        .post(format!("{}/admin/routing/rules", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "Returns desk"),
+            ("tags", "return"),
+            ("skills", "returns"),
+        ])
+        .send()
+        .await
+        .expect("add rule");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, rules) = app.get("/api/v1/routing/skill-rules").await;
+    assert_eq!(rules[0]["skills"], json!(["returns"]), "{rules}");
+    assert_eq!(rules[0]["conditions"]["tags"], json!(["return"]));
+    let page = app.html(&browser, "/admin/routing").await;
+    assert!(page.contains("tag return needs"), "{page}");
     app.stop().await;
 }

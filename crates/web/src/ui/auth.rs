@@ -146,6 +146,11 @@ pub async fn sign_out(
 ) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
     s.engine.sign_out(&agent.session).await?;
+    // Signing out ends the shift: routing gives no more work, and open chats go back to the
+    // queue where the team says so.
+    s.engine
+        .set_availability(&agent.actor, steward_domain::routing::Availability::Offline)
+        .await?;
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_calendars;
 pub mod admin_inboxes;
+pub mod admin_routing;
 pub mod admin_sla;
 pub mod admin_webhooks;
 pub mod assets;
@@ -90,6 +91,12 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/admin/calendars/delete", post(admin_calendars::delete))
         .route("/admin/calendars/team", post(admin_calendars::team))
         .route("/admin/sla", get(admin_sla::page).post(admin_sla::save))
+        .route("/admin/routing", get(admin_routing::page))
+        .route("/admin/routing/rules", post(admin_routing::add_rule))
+        .route(
+            "/admin/routing/rules/delete",
+            post(admin_routing::delete_rule),
+        )
         .route("/admin/sla/delete", post(admin_sla::delete))
         .route("/admin/sla/raise", post(admin_sla::raise))
         .route(
