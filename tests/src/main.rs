@@ -8,6 +8,7 @@
 mod api_conversations;
 mod api_directory;
 mod api_errors;
+mod automations;
 mod browser;
 mod calendars;
 mod cli;

@@ -7,6 +7,7 @@
 //! current states, the actor) and get back decisions.
 
 pub mod address;
+pub mod automation;
 pub mod calendar;
 pub mod custom_field;
 pub mod error;

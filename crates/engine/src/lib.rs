@@ -5,6 +5,7 @@
 //! It must not render HTML or JSON for people: the web crate does that.
 
 pub mod accounts;
+pub mod automations;
 pub mod calendars;
 pub mod conversation;
 pub mod directory;

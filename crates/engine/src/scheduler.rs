@@ -99,6 +99,7 @@ impl Engine {
             "sla.reapply" => self.run_sla_reapply(&job).await,
             "task.due" => self.run_task_due(&job).await,
             "routing.drain" => self.run_routing_drain(&job).await,
+            "automation.sweep" => self.run_automation_sweep(&job).await,
             other => Err(EngineError::invalid(
                 "job",
                 format!("unknown job kind {other}"),

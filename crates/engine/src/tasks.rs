@@ -10,6 +10,7 @@
 use crate::conversation::record;
 use crate::{Engine, EngineError, Result, scheduler};
 use serde_json::{Value, json};
+use steward_domain::automation::Trigger;
 use steward_domain::{Actor, validate};
 use steward_store::conversations::{self, Changes};
 use steward_store::events::Doer;
@@ -202,7 +203,7 @@ impl Engine {
         if let Some(p) = c.assignee_id.filter(|p| Some(*p) != assignee) {
             crate::routing::queue_drains_for(&mut tx, p).await?;
         }
-        self.settle(&mut tx, &mut after).await?;
+        self.settle(&mut tx, &mut after, Trigger::Updated).await?;
         tx.commit().await?;
         if self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();

@@ -6,6 +6,7 @@
 //! transaction so the engine can put a change and its events in one commit. The few places
 //! where the two databases need different SQL live side by side in `dialect`.
 
+pub mod automations;
 pub mod blobs;
 pub mod calendars;
 pub mod conversations;

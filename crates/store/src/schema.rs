@@ -469,6 +469,22 @@ CREATE TABLE skill_rules (
 CREATE INDEX conversations_queue ON conversations (team_id, assignee_id, status);
 "#;
 
+/// Automations: rules in order, each with its trigger, conditions and actions as JSON that the
+/// engine checks with `steward_domain::automation`.
+const V14: &str = r#"
+CREATE TABLE automations (
+    id {pk},
+    name TEXT NOT NULL UNIQUE,
+    position BIGINT NOT NULL,
+    active BIGINT NOT NULL DEFAULT 1,
+    trigger_kind TEXT NOT NULL,
+    conditions TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -488,6 +504,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (11, backend.render(V11)),
         (12, backend.render(V12)),
         (13, backend.render(V13)),
+        (14, backend.render(V14)),
     ]
 }
 

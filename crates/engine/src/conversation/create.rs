@@ -9,6 +9,7 @@ use super::update::{check_custom_fields, check_tags, resolve_assignment};
 use crate::intake::{CustomerRef, identify};
 use crate::{Engine, EngineError, Result};
 use serde_json::{Map, Value, json};
+use steward_domain::automation::Trigger;
 use steward_domain::{Actor, AuthorKind, Channel, Priority, Status, Visibility, validate};
 use steward_store::conversations::{self, NewConversation};
 use steward_store::events::Doer;
@@ -193,7 +194,8 @@ impl Engine {
         let mut conversation = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        self.settle(&mut tx, &mut conversation).await?;
+        self.settle(&mut tx, &mut conversation, Trigger::Created)
+            .await?;
         if let (Some(by), Some(assignee)) = (by, cmd.assignee_id) {
             self.notify_assigned(&mut tx, &conversation, assignee, by, at)
                 .await?;

@@ -8,6 +8,7 @@ use crate::intake::{CustomerRef, identify};
 use crate::sanitize::{clean_html, html_to_text};
 use crate::{Engine, EngineError, Result};
 use serde_json::json;
+use steward_domain::automation::Trigger;
 use steward_domain::lifecycle::{self, CustomerReply};
 use steward_domain::{Actor, AuthorKind, Channel, Status, Visibility, validate};
 use steward_store::conversations::{self, Changes, NewConversation};
@@ -244,7 +245,12 @@ impl Engine {
         let mut conversation = conversations::get(&mut tx, target)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        self.settle(&mut tx, &mut conversation).await?;
+        let trigger = match cmd.author {
+            AuthorKind::Customer if target != c.id => Trigger::Created,
+            AuthorKind::Customer => Trigger::CustomerMessage,
+            _ => Trigger::Updated,
+        };
+        self.settle(&mut tx, &mut conversation, trigger).await?;
         let message = messages::get(&mut tx, message_id)
             .await?
             .ok_or_else(|| EngineError::not_found("message"))?;

@@ -12,6 +12,7 @@ mod update;
 pub use attachments::Upload;
 pub use create::NewConversationCmd;
 pub use message::NewMessageCmd;
+pub(crate) use message::{record_status, status_changes};
 pub use read::{Detail, MailByMessage};
 pub use update::Patch;
 pub(crate) use update::resolve_assignment;

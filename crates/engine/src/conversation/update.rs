@@ -5,6 +5,7 @@ use super::message::{record_status, status_changes};
 use super::record;
 use crate::{Engine, EngineError, Result};
 use serde_json::{Map, Value, json};
+use steward_domain::automation::Trigger;
 use steward_domain::custom_field::{self, FieldDef, FieldKind};
 use steward_domain::{Actor, Priority, Status, validate};
 use steward_store::conversations::{self, Changes};
@@ -279,7 +280,7 @@ impl Engine {
         let mut after = conversations::get(&mut tx, id)
             .await?
             .ok_or_else(|| EngineError::not_found("conversation"))?;
-        self.settle(&mut tx, &mut after).await?;
+        self.settle(&mut tx, &mut after, Trigger::Updated).await?;
         tx.commit().await?;
         if changes.assignee_id.is_some() && self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();

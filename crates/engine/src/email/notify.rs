@@ -131,6 +131,27 @@ impl Engine {
         self.queue_agent_mail(tx, c, agent, subject, text, at).await
     }
 
+    /// Tells `agent` what an automation rule asked to tell them about conversation `c`.
+    pub(crate) async fn notify_automation(
+        &self,
+        tx: &mut Conn,
+        c: &Conversation,
+        agent: &User,
+        rule: &str,
+        message: &str,
+        at: i64,
+    ) -> Result<()> {
+        let subject = format!("[#{}] {}: {}", c.number, rule, c.subject);
+        let text = format!(
+            "{}\n\n(Sent by the automation \"{}\" about conversation #{}.)\nOpen it: {}\n",
+            message.trim(),
+            rule,
+            c.number,
+            self.conversation_url(c.id)
+        );
+        self.queue_agent_mail(tx, c, agent, subject, text, at).await
+    }
+
     /// Tells `owner` that their follow-up on conversation `c` is due.
     pub(crate) async fn notify_task_due(
         &self,

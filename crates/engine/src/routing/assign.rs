@@ -10,6 +10,7 @@ use crate::conversation::record;
 use crate::{Engine, EngineError, Result, scheduler};
 use serde_json::{Value, json};
 use steward_domain::Status;
+use steward_domain::automation::Trigger;
 use steward_domain::routing::{self, Candidate, Mode};
 use steward_domain::sla::Facts;
 use steward_store::conversations::{self, Changes};
@@ -17,7 +18,7 @@ use steward_store::events::Doer;
 use steward_store::jobs::Job;
 use steward_store::models::Conversation;
 use steward_store::routing as store;
-use steward_store::{Conn, now_ms};
+use steward_store::{Conn, Tx, now_ms};
 
 /// Conversations handed out per drain job (another job follows while some were).
 const DRAIN_BATCH: i64 = 50;
@@ -180,11 +181,21 @@ impl Engine {
         Ok(true)
     }
 
-    /// Routes `c` (if it waits) and works its SLA out: what every change to a conversation
-    /// ends with.
-    pub(crate) async fn settle(&self, tx: &mut Conn, c: &mut Conversation) -> Result<()> {
+    /// What every change to a conversation ends with, in its transaction: the automations of
+    /// `trigger`, then routing (if it waits), then its SLA.
+    pub(crate) async fn settle(
+        &self,
+        tx: &mut Tx,
+        c: &mut Conversation,
+        trigger: Trigger,
+    ) -> Result<()> {
+        let Some(facts) = steward_store::sla::facts(tx, self.store.backend(), c.id).await? else {
+            return Ok(());
+        };
+        let changed = self.run_automations(tx, c, trigger, &facts).await?;
         self.route(tx, c).await?;
-        self.refresh_sla_of(tx, c).await
+        self.work_out_sla(tx, c, false, (!changed).then_some(facts))
+            .await
     }
 
     /// The `routing.drain` job: hands out a team's queue in order while agents can take it.

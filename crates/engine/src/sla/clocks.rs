@@ -8,14 +8,16 @@ use super::{Cache, PolicyView};
 use crate::{Engine, EngineError, Result, scheduler};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use steward_domain::automation::Trigger;
 use steward_domain::calendar::Calendar;
 use steward_domain::sla::{self, Clock, Facts, Mark, Metric, Rules, Summary};
 use steward_domain::{Actor, Status};
 use steward_store::events::Doer;
 use steward_store::jobs::{self, Job};
 use steward_store::models::Conversation;
+use steward_store::sla::ConversationFacts;
 use steward_store::sla::{Glance, TimelineRow};
-use steward_store::{Backend, Conn, conversations, now_ms};
+use steward_store::{Backend, Conn, Tx, conversations, now_ms};
 
 /// Conversations worked out again per `sla.reapply` job.
 const REAPPLY_BATCH: i64 = 200;
@@ -92,12 +94,17 @@ async fn evaluate(
     backend: Backend,
     c: &Conversation,
     now: i64,
+    facts: Option<ConversationFacts>,
 ) -> Result<Option<Evaluation>> {
     if c.merged_into.is_some() {
         return Ok(None);
     }
-    let Some(facts) = steward_store::sla::facts(conn, backend, c.id).await? else {
-        return Ok(None);
+    let facts = match facts {
+        Some(f) => f,
+        None => match steward_store::sla::facts(conn, backend, c.id).await? {
+            Some(f) => f,
+            None => return Ok(None),
+        },
     };
     let version = facts.version;
     let policies = cache.policies(conn, version).await?;
@@ -218,15 +225,16 @@ impl Engine {
             self.store.backend(),
             &c,
             now_ms(),
+            None,
         )
         .await?
         .map(|e| e.view))
     }
 
     /// Works conversation `id`'s SLA out inside the caller's transaction (see `refresh_sla_of`).
-    pub(crate) async fn refresh_sla(&self, tx: &mut Conn, id: i64) -> Result<()> {
+    pub(crate) async fn refresh_sla(&self, tx: &mut Tx, id: i64) -> Result<()> {
         if let Some(mut c) = conversations::get(tx, id).await? {
-            self.work_out_sla(tx, &mut c, false).await?;
+            self.work_out_sla(tx, &mut c, false, None).await?;
         }
         Ok(())
     }
@@ -234,24 +242,27 @@ impl Engine {
     /// Works conversation `c`'s SLA out inside the caller's transaction: records warnings
     /// and breaches that fell due, escalates breaches, writes the inbox columns and sets the
     /// next timer. `c` must be as the transaction has it; it is brought up to date.
-    pub(crate) async fn refresh_sla_of(&self, tx: &mut Conn, c: &mut Conversation) -> Result<()> {
-        self.work_out_sla(tx, c, false).await
+    pub(crate) async fn refresh_sla_of(&self, tx: &mut Tx, c: &mut Conversation) -> Result<()> {
+        self.work_out_sla(tx, c, false, None).await
     }
 
     /// `refresh_sla_of`; with `timer_gone` (the timer job just ran, or may be missing) the
-    /// next timer is written even when its time did not move.
-    async fn work_out_sla(
+    /// next timer is written even when its time did not move. `facts`, when the caller has
+    /// them fresh, saves reading them again.
+    pub(crate) async fn work_out_sla(
         &self,
-        tx: &mut Conn,
+        tx: &mut Tx,
         c: &mut Conversation,
         timer_gone: bool,
+        facts: Option<ConversationFacts>,
     ) -> Result<()> {
         let now = now_ms();
         let backend = self.store.backend();
-        let Some(eval) = evaluate(&self.sla_cache, tx, backend, c, now).await? else {
+        let Some(eval) = evaluate(&self.sla_cache, tx, backend, c, now, facts).await? else {
             return write_glance(tx, c, Glance::default(), timer_gone).await;
         };
         let mut breached = Vec::new();
+        let mut triggers = Vec::new();
         for clock in &eval.view.clocks {
             let event = match (clock.breached_at, clock.warn_at) {
                 (Some(b), _) if b <= now && !eval.has("sla.breached", clock) => {
@@ -271,16 +282,30 @@ impl Engine {
                 "policy_id": eval.policy.id, "policy": eval.policy.input.name,
             });
             crate::conversation::record(tx, Doer::System, c.id, event, data, now).await?;
+            let trigger = if event == "sla.breached" {
+                Trigger::SlaBreached
+            } else {
+                Trigger::SlaWarning
+            };
+            if !triggers.contains(&trigger) {
+                triggers.push(trigger);
+            }
         }
-        let escalated =
+        let mut escalated =
             !breached.is_empty() && self.escalate(tx, c, &eval.policy, &breached, now).await?;
+        // Automations on SLA warnings and breaches.
+        for trigger in triggers {
+            if let Some(facts) = steward_store::sla::facts(tx, backend, c.id).await? {
+                escalated |= self.run_automations(tx, c, trigger, &facts).await?;
+            }
+        }
         // Escalation may change what selects the policy; work it out once more, without
         // escalating again (the breaches are recorded now).
         let eval = if escalated {
             *c = conversations::get(tx, c.id)
                 .await?
                 .ok_or_else(|| EngineError::not_found("conversation"))?;
-            evaluate(&self.sla_cache, tx, backend, c, now).await?
+            evaluate(&self.sla_cache, tx, backend, c, now, None).await?
         } else {
             Some(eval)
         };
@@ -311,7 +336,7 @@ impl Engine {
             return Ok(());
         };
         let mut after = before.clone();
-        self.work_out_sla(&mut tx, &mut after, true).await?;
+        self.work_out_sla(&mut tx, &mut after, true, None).await?;
         tx.commit().await?;
         if after.sla_state != before.sla_state || after.updated_at != before.updated_at {
             self.bus
@@ -330,7 +355,7 @@ impl Engine {
         let ids = steward_store::sla::active_after(&mut tx, after, REAPPLY_BATCH).await?;
         for id in &ids {
             if let Some(mut c) = conversations::get(&mut tx, *id).await? {
-                self.work_out_sla(&mut tx, &mut c, true).await?;
+                self.work_out_sla(&mut tx, &mut c, true, None).await?;
             }
         }
         if let (Some(last), true) = (ids.last(), ids.len() as i64 == REAPPLY_BATCH) {

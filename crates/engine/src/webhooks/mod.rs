@@ -12,6 +12,7 @@ use crate::directory::log;
 use crate::{Engine, EngineError, Result, scheduler};
 use base64::Engine as _;
 pub use deliver::sign;
+pub(crate) use fanout::rfc3339;
 pub use fanout::run_webhook_fanout;
 use serde_json::json;
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub const EVENTS: &[&str] = &[
     "sla.warning",
     "sla.breached",
     "sla.escalated",
+    "automation.applied",
 ];
 
 /// How webhooks are sent on this server.

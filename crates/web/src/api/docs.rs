@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and a docs page that
 //! renders it with a little local JavaScript (no CDN, works offline).
 
+use super::automations as au;
 use super::calendars as cal;
 use super::conversations as c;
 use super::directory as d;
@@ -52,6 +53,7 @@ impl Modify for BearerAuth {
         t::transfer, t::conversation_tasks, t::add_task, t::my_tasks, t::update_task,
         r::get_team_routing, r::put_team_routing, r::team_queue, r::get_agent_routing, r::put_agent_routing,
         r::put_availability, r::list_skill_rules, r::create_skill_rule, r::delete_skill_rule,
+        au::list, au::create, au::update, au::delete, au::dry_run,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,
@@ -64,7 +66,8 @@ impl Modify for BearerAuth {
         sla::SlaPolicyIn, sla::SlaPolicyOut, sla::ConditionsIo, sla::TargetsIo, sla::EscalationIo,
         sla::ReorderIn, sla::SlaClockOut, sla::ConversationSlaOut, SlaBrief,
         t::TransferIn, t::TaskIn, t::TaskPatch, t::TaskOut,
-        r::TeamRoutingIo, r::AgentRoutingOut, r::AgentRoutingIn, r::AvailabilityIn, r::QueueEntryOut, r::SkillRuleIo))
+        r::TeamRoutingIo, r::AgentRoutingOut, r::AgentRoutingIn, r::AvailabilityIn, r::QueueEntryOut, r::SkillRuleIo,
+        au::AutomationIn, au::AutomationOut, au::DryRunIn))
 )]
 pub struct ApiDoc;
 

@@ -1,6 +1,7 @@
 //! `/api/v1`: JSON over HTTP for integrators and scripts. Bearer tokens, problem+json errors,
 //! cursor pagination, `Idempotency-Key` on POSTs, and an OpenAPI 3.1 document.
 
+pub mod automations;
 pub mod calendars;
 pub mod conversations;
 pub mod directory;
@@ -164,6 +165,15 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             get(tasks::conversation_tasks).post(tasks::add_task),
         )
         .route("/tasks", get(tasks::my_tasks))
+        .route(
+            "/automations",
+            get(automations::list).post(automations::create),
+        )
+        .route("/automations/dry-run", post(automations::dry_run))
+        .route(
+            "/automations/{id}",
+            axum::routing::put(automations::update).delete(automations::delete),
+        )
         .route(
             "/teams/{id}/routing",
             get(routing::get_team_routing).put(routing::put_team_routing),

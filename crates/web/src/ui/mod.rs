@@ -2,6 +2,7 @@
 //! updates and presence. Every page works without JavaScript; nothing loads from a CDN.
 
 pub mod admin;
+pub mod admin_automations;
 pub mod admin_calendars;
 pub mod admin_inboxes;
 pub mod admin_routing;
@@ -92,6 +93,11 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/admin/calendars/team", post(admin_calendars::team))
         .route("/admin/sla", get(admin_sla::page).post(admin_sla::save))
         .route("/admin/routing", get(admin_routing::page))
+        .route(
+            "/admin/automations",
+            get(admin_automations::page).post(admin_automations::save),
+        )
+        .route("/admin/automations/delete", post(admin_automations::delete))
         .route("/admin/routing/rules", post(admin_routing::add_rule))
         .route(
             "/admin/routing/rules/delete",

@@ -180,6 +180,11 @@ fn sentence(
         ),
         "task.done" => format!("finished the follow-up: {}", word(&a["title"])),
         "task.reopened" => format!("reopened the follow-up: {}", word(&a["title"])),
+        "automation.applied" => format!(
+            "automation “{}” acted on {}",
+            word(&data["rule"]),
+            word(&data["trigger"]).replace('.', " ")
+        ),
         "sla.escalated" => format!("escalated under the SLA policy “{}”", word(&data["policy"])),
         other => other.replace(['.', '_'], " "),
     };

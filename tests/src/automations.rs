@@ -1,0 +1,307 @@
+//! Automations: rules checked at save (loops, missing parts), run in order on events with
+//! cascades on their own changes, on SLA breaches and on time; a dry run; the conversation
+//! shows which rule did what.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use steward_domain::{Channel, Status};
+use steward_engine::conversation::{NewConversationCmd, Patch};
+use steward_engine::intake::CustomerRef;
+
+async fn rule(app: &TestApp, body: Value) -> i64 {
+    let (s, r) = app.post("/api/v1/automations", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    r["id"].as_i64().expect("rule id")
+}
+
+async fn kinds(app: &TestApp, id: i64, kind: &str) -> Vec<Value> {
+    let (_, events) = app.get(&format!("/api/v1/conversations/{id}/events")).await;
+    events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn rules_that_would_loop_or_name_what_does_not_exist_are_refused() {
+    let app = spawn_app().await;
+    for (body, says) in [
+        (
+            json!({"name": "Tagger", "trigger": "conversation.updated", "actions": [{"type": "add_tags", "tags": ["seen"]}]}),
+            "would loop",
+        ),
+        (
+            json!({"name": "Idle", "trigger": "conversation.created", "actions": []}),
+            "at least one action",
+        ),
+        (
+            json!({"name": "Move", "trigger": "conversation.created", "actions": [{"type": "assign_team", "team_id": 99}]}),
+            "team 99",
+        ),
+        (
+            json!({"name": "Boom", "trigger": "conversation.created", "actions": [{"type": "explode"}]}),
+            "actions",
+        ),
+        (
+            json!({"name": "Late", "trigger": "time.pending", "conditions": {"statuses": ["pending"]}, "actions": [{"type": "set_status", "status": "solved"}]}),
+            "hours",
+        ),
+        (
+            json!({"name": "Hello", "trigger": "conversation.created", "actions": [{"type": "note", "body": "Hi {{customer.shoe_size}}"}]}),
+            "placeholder",
+        ),
+        (
+            json!({"name": "When", "trigger": "someday", "actions": [{"type": "note", "body": "x"}]}),
+            "trigger",
+        ),
+    ] {
+        let (s, p) = app.post("/api/v1/automations", body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {p}");
+        assert!(p.to_string().contains(says), "{body} → {p}");
+    }
+    let (_, agent) = app.agent("eve@test.example", "agent", &[]).await;
+    let (s, _) = app
+        .post_as(&agent, "/api/v1/automations",
+            json!({"name": "Mine", "trigger": "conversation.created", "actions": [{"type": "note", "body": "x"}]}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, list) = app.get("/api/v1/automations").await;
+    assert_eq!(list, json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rules_run_in_order_cascade_on_their_changes_and_show_what_they_did() {
+    let app = spawn_app().await;
+    let billing = app.team("Billing").await;
+    rule(&app, json!({
+        "name": "Spot refunds", "trigger": "conversation.created",
+        "conditions": {"text": ["refund"]},
+        "actions": [{"type": "set_priority", "priority": "high"}, {"type": "add_tags", "tags": ["refund"]},
+                    {"type": "note", "body": "Refund request from {{customer.name}}"}],
+    })).await;
+    rule(&app, json!({
+        "name": "Refunds to billing", "trigger": "conversation.updated",
+        "conditions": {"tags": ["refund"], "without_tags": ["billing-told"]},
+        "actions": [{"type": "assign_team", "team_id": billing}, {"type": "add_tags", "tags": ["billing-told"]}],
+    })).await;
+    let (s, dry) = app
+        .post(
+            "/api/v1/automations/dry-run",
+            json!({"trigger": "conversation.created", "conditions": {"text": ["refund"]}}),
+        )
+        .await;
+    assert_eq!((s, dry), (StatusCode::OK, json!([])), "nothing matches yet");
+
+    let c = app
+        .conversation("ray@test.example", "Money back", "I want a refund please")
+        .await;
+    let id = c["id"].as_i64().expect("id");
+    assert_eq!(c["priority"], "high", "{c}");
+    assert_eq!(
+        c["team_id"], billing,
+        "the update rule ran on the first rule's change: {c}"
+    );
+    assert_eq!(c["tags"], json!(["billing-told", "refund"]));
+    let applied = kinds(&app, id, "automation.applied").await;
+    let names: Vec<&str> = applied
+        .iter()
+        .filter_map(|e| e["data"]["rule"].as_str())
+        .collect();
+    assert_eq!(names, ["Spot refunds", "Refunds to billing"], "{applied:?}");
+    let (_, messages) = app
+        .get(&format!("/api/v1/conversations/{id}/messages"))
+        .await;
+    assert!(
+        messages
+            .to_string()
+            .contains("Refund request from Test Customer"),
+        "{messages}"
+    );
+    let other = app
+        .conversation("amy@test.example", "Hello", "Just saying hi")
+        .await;
+    assert_eq!(other["priority"], "normal");
+    assert!(other["team_id"].is_null());
+
+    // Later updates do not set the guarded rule off again.
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/conversations/{id}"),
+            json!({"subject": "Money back, please"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(kinds(&app, id, "automation.applied").await.len(), 2);
+
+    let (_, dry) = app
+        .post(
+            "/api/v1/automations/dry-run",
+            json!({"trigger": "conversation.updated", "conditions": {"tags": ["refund"]}}),
+        )
+        .await;
+    assert_eq!(dry.as_array().map(Vec::len), Some(1), "{dry}");
+    let browser = app.admin_browser().await;
+    let page = app.html(&browser, &format!("/conversations/{id}")).await;
+    assert!(page.contains("automation “Spot refunds” acted"), "{page}");
+    assert!(page.contains("automation: Refunds to billing"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn time_rules_act_on_conversations_that_waited_and_sla_breaches_set_rules_off() {
+    let app = spawn_app().await;
+    rule(&app, json!({
+        "name": "Close silent", "trigger": "time.pending",
+        "conditions": {"statuses": ["pending"], "hours": 48},
+        "actions": [{"type": "set_status", "status": "solved"}, {"type": "note", "body": "Solved after two quiet days"}],
+    })).await;
+    rule(
+        &app,
+        json!({
+            "name": "Late", "trigger": "sla.breached",
+            "actions": [{"type": "add_tags", "tags": ["late"]}],
+        }),
+    )
+    .await;
+    let (s, p) = app
+        .post(
+            "/api/v1/sla-policies",
+            json!({"name": "All", "targets": {"first_response_minutes": 60}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let admin = app
+        .engine
+        .actor(app.admin_id)
+        .await
+        .expect("actor")
+        .expect("admin");
+    let now = steward_store::now_ms();
+    let mut cmd = NewConversationCmd::from_customer(
+        CustomerRef {
+            id: None,
+            email: Some("quiet@test.example".into()),
+            phone: None,
+            name: None,
+        },
+        "Question",
+        "Is it in stock?",
+        Channel::Email,
+    );
+    cmd.at = Some(now - 4 * 24 * 3_600_000);
+    let c = app
+        .engine
+        .create_conversation(None, cmd)
+        .await
+        .expect("opened");
+    let (_, seen) = app.get(&format!("/api/v1/conversations/{}", c.id)).await;
+    assert!(
+        seen["tags"].to_string().contains("late"),
+        "the breach set the rule off: {seen}"
+    );
+    app.engine
+        .update_conversation(
+            &admin,
+            c.id,
+            Patch {
+                status: Some(Status::Pending),
+                at: Some(now - 3 * 24 * 3_600_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("pending three days ago");
+    let fresh = app.conversation("fresh@test.example", "New", "Hello").await;
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/conversations/{}", fresh["id"]),
+            json!({"status": "pending"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Run the sweep now instead of in a minute.
+    let mut tx = app.engine.store.write().await.expect("tx");
+    steward_store::jobs::schedule(
+        &mut tx,
+        "automation.sweep",
+        Some("automation:sweep"),
+        "{}",
+        now,
+        now,
+    )
+    .await
+    .expect("schedule");
+    tx.commit().await.expect("commit");
+    app.engine.scheduler.wake();
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = app.get(&format!("/api/v1/conversations/{}", c.id)).await.1["status"].clone();
+        if status == "solved" {
+            break;
+        }
+    }
+    assert_eq!(status, "solved", "the time rule acted");
+    let (_, f) = app
+        .get(&format!("/api/v1/conversations/{}", fresh["id"]))
+        .await;
+    assert_eq!(f["status"], "pending", "not waited long enough: {f}");
+    assert_eq!(kinds(&app, c.id, "automation.applied").await.len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn admins_add_rules_and_dry_run_them_on_the_automations_page() {
+    let app = spawn_app().await;
+    app.conversation("vip@test.example", "Urgent order", "My order is late")
+        .await;
+    let browser = app.admin_browser().await;
+    let page = app.html(&browser, "/admin/automations").await;
+    assert!(page.contains("Add a rule"), "{page}");
+    let csrf = crate::workspace::csrf_of(&page);
+    let res = browser
+        .post(format!("{}/admin/automations", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "Late orders"),
+            ("trigger", "conversation.created"),
+            ("conditions", r#"{"text": ["late"]}"#),
+            (
+                "actions",
+                r#"[{"type": "set_priority", "priority": "high"}]"#,
+            ),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = browser
+        .post(format!("{}/admin/automations", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "Loop"),
+            ("trigger", "conversation.updated"),
+            ("actions", r#"[{"type": "add_tags", "tags": ["x"]}]"#),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.expect("page").contains("would loop"));
+    let page = app
+        .html(&browser, "/admin/automations?trigger=conversation.updated&conditions=%7B%22text%22%3A%5B%22late%22%5D%7D")
+        .await;
+    assert!(
+        page.contains("1 open conversation match") && page.contains("Urgent order"),
+        "{page}"
+    );
+    assert!(page.contains("Late orders"), "{page}");
+    app.stop().await;
+}
