@@ -8,7 +8,9 @@
 //!    everything and counts in a business-hours calendar with holidays (the worst case: every
 //!    change tries all 200 and runs three clocks through the calendar) — and times the same
 //!    change again.
-//! 3. Adds `timers` scheduler jobs due over `spread` seconds (plus one backlog of 10,000 due
+//! 3. Adds 200 automation rules on updates (199 never matching, one matching and evaluated on
+//!    every change) and times the change once more.
+//! 4. Adds `timers` scheduler jobs due over `spread` seconds (plus one backlog of 10,000 due
 //!    at once), starts a worker, and samples the due-but-not-run backlog until all have run.
 
 use hdrhistogram::Histogram;
@@ -183,6 +185,39 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<()> {
         "  added by SLAs        p50 {:+.3} ms  p99 {:+.3} ms",
         (with.value_at_quantile(0.5) as f64 - without.value_at_quantile(0.5) as f64) / 1000.0,
         (with.value_at_quantile(0.99) as f64 - without.value_at_quantile(0.99) as f64) / 1000.0
+    );
+
+    // 200 automation rules on updates, every one looked at on every change: 199 on tags no
+    // conversation has (with a text condition too), and one on a priority the timed changes
+    // never set. None acts, so the figure is the cost of evaluating them.
+    for i in 0..200 {
+        let matches_all = i == 199;
+        let conditions = if matches_all {
+            json!({"priorities": ["low"]})
+        } else {
+            json!({"tags": [format!("never-{i}")], "text": ["refund"]})
+        };
+        let actions = if matches_all {
+            json!([{"type": "set_priority", "priority": "normal"}])
+        } else {
+            json!([{"type": "remove_tags", "tags": [format!("never-{i}")]}, {"type": "note", "body": "seen"}])
+        };
+        let input = steward_engine::automations::RuleInput {
+            name: format!("Rule {i}"),
+            active: true,
+            trigger: steward_domain::automation::Trigger::Updated,
+            conditions: serde_json::from_value(conditions)?,
+            actions: serde_json::from_value(actions)?,
+        };
+        engine.save_automation(&admin, None, input).await?;
+    }
+    time_changes(&engine, &admin, &ids, o.changes / 10).await?; // warm up
+    let rules = time_changes(&engine, &admin, &ids, o.changes).await?;
+    println!("  200 policies + 200 rules {}", quantiles(&rules));
+    println!(
+        "  added by SLAs and rules p50 {:+.3} ms  p99 {:+.3} ms",
+        (rules.value_at_quantile(0.5) as f64 - without.value_at_quantile(0.5) as f64) / 1000.0,
+        (rules.value_at_quantile(0.99) as f64 - without.value_at_quantile(0.99) as f64) / 1000.0
     );
 
     scheduler(&engine, &o).await

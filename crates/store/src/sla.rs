@@ -147,18 +147,6 @@ pub struct TimelineRow {
     pub data: String,
 }
 
-/// The events of conversation `id` that SLAs are worked out from, in the order they happened.
-pub async fn timeline(conn: &mut Conn, id: i64) -> Result<Vec<TimelineRow>> {
-    Ok(sqlx::query_as(
-        "SELECT at, kind, data FROM events WHERE conversation_id = $1 AND kind IN \
-         ('conversation.created', 'message.created', 'status.changed', 'sla.warning', \
-         'sla.breached') ORDER BY at, id",
-    )
-    .bind(id)
-    .fetch_all(conn)
-    .await?)
-}
-
 /// What SLA conditions look at beyond the conversation row (its tags, its customer's
 /// organization and tier, the calendar of its team) and the SLA version, in one query.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -199,6 +187,69 @@ pub async fn facts(
         .bind(id)
         .fetch_optional(conn)
         .await?)
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct FactOrEvent {
+    part: i64,
+    at: Option<i64>,
+    kind: Option<String>,
+    data: Option<String>,
+    organization_id: Option<i64>,
+    tier: Option<String>,
+    team_calendar_id: Option<i64>,
+    version: Option<i64>,
+    tags: Option<String>,
+}
+
+/// `facts` and `timeline` in one statement (one round trip on the writer's connection): the
+/// facts row first, then the events.
+pub async fn facts_and_timeline(
+    conn: &mut Conn,
+    backend: crate::Backend,
+    id: i64,
+) -> Result<Option<(ConversationFacts, Vec<TimelineRow>)>> {
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT) AS part, CAST(NULL AS BIGINT) AS at, CAST(0 AS BIGINT) AS id, \
+         CAST(NULL AS TEXT) AS kind, CAST(NULL AS TEXT) AS data, \
+         cu.organization_id, cu.tier, t.calendar_id AS team_calendar_id, \
+         (SELECT value FROM counters WHERE name = 'sla_version') AS version, \
+         (SELECT {} FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
+          WHERE ct.conversation_id = c.id) AS tags \
+         FROM conversations c JOIN customers cu ON cu.id = c.customer_id \
+         LEFT JOIN teams t ON t.id = c.team_id WHERE c.id = $1 \
+         UNION ALL \
+         SELECT CAST(1 AS BIGINT), e.at, e.id, e.kind, e.data, CAST(NULL AS BIGINT), \
+         CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT) \
+         FROM events e WHERE e.conversation_id = $1 AND e.kind IN \
+         ('conversation.created', 'message.created', 'status.changed', 'sla.warning', \
+         'sla.breached') \
+         ORDER BY 1, 2, 3",
+        backend.join_text("tg.name")
+    );
+    let rows: Vec<FactOrEvent> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next().filter(|r| r.part == 0) else {
+        return Ok(None);
+    };
+    let facts = ConversationFacts {
+        organization_id: first.organization_id,
+        tier: first.tier,
+        team_calendar_id: first.team_calendar_id,
+        version: first.version.unwrap_or(0),
+        tags: first.tags,
+    };
+    let timeline = rows
+        .map(|r| TimelineRow {
+            at: r.at.unwrap_or(0),
+            kind: r.kind.unwrap_or_default(),
+            data: r.data.unwrap_or_default(),
+        })
+        .collect();
+    Ok(Some((facts, timeline)))
 }
 
 /// A conversation's SLA at a glance.

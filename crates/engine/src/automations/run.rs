@@ -35,17 +35,15 @@ async fn subject_matches(
     conditions: &RuleConditions,
     now: i64,
 ) -> Result<bool> {
+    if trigger == Trigger::Pending && c.status != Status::Pending {
+        return Ok(false);
+    }
     let tags = facts.tag_names();
-    let text = if conditions.text.is_empty() {
-        String::new()
-    } else {
-        format!("{}\n{}", c.subject, store::latest_text(conn, c.id).await?).to_lowercase()
-    };
     let since = match trigger {
         Trigger::Pending | Trigger::Idle => c.updated_at,
         _ => now,
     };
-    let s = Subject {
+    let mut s = Subject {
         facts: Facts {
             priority: c.priority,
             channel: c.channel,
@@ -55,11 +53,23 @@ async fn subject_matches(
         },
         status: c.status,
         assigned: c.assignee_id.is_some(),
-        text: &text,
+        text: "",
         hours_since: (now - since).max(0) / HOUR,
     };
-    let pending_ok = trigger != Trigger::Pending || c.status == Status::Pending;
-    Ok(pending_ok && conditions.matches(&s))
+    // Everything but the text first: reading the latest message is the costly part.
+    let without_text = RuleConditions {
+        text: Vec::new(),
+        ..conditions.clone()
+    };
+    if !without_text.matches(&s) {
+        return Ok(false);
+    }
+    if conditions.text.is_empty() {
+        return Ok(true);
+    }
+    let text = format!("{}\n{}", c.subject, store::latest_text(conn, c.id).await?).to_lowercase();
+    s.text = &text;
+    Ok(conditions.matches(&s))
 }
 
 /// Whether `c` matches `conditions` for `trigger` now (dry runs).

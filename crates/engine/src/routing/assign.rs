@@ -189,12 +189,13 @@ impl Engine {
         c: &mut Conversation,
         trigger: Trigger,
     ) -> Result<()> {
-        let Some(facts) = steward_store::sla::facts(tx, self.store.backend(), c.id).await? else {
+        let backend = self.store.backend();
+        let Some(known) = steward_store::sla::facts_and_timeline(tx, backend, c.id).await? else {
             return Ok(());
         };
-        let changed = self.run_automations(tx, c, trigger, &facts).await?;
+        let changed = self.run_automations(tx, c, trigger, &known.0).await?;
         self.route(tx, c).await?;
-        self.work_out_sla(tx, c, false, (!changed).then_some(facts))
+        self.work_out_sla(tx, c, false, (!changed).then_some(known))
             .await
     }
 

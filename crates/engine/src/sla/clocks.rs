@@ -33,6 +33,10 @@ pub struct SlaView {
     pub summary: Summary,
 }
 
+/// A conversation's facts and SLA timeline as the transaction has them, when the caller read
+/// them already.
+pub(crate) type Known = (ConversationFacts, Vec<TimelineRow>);
+
 /// A warning or breach recorded in the event log: its kind, the clock's metric and start.
 type Recorded = (String, Metric, i64);
 
@@ -94,15 +98,15 @@ async fn evaluate(
     backend: Backend,
     c: &Conversation,
     now: i64,
-    facts: Option<ConversationFacts>,
+    known: Option<Known>,
 ) -> Result<Option<Evaluation>> {
     if c.merged_into.is_some() {
         return Ok(None);
     }
-    let facts = match facts {
-        Some(f) => f,
-        None => match steward_store::sla::facts(conn, backend, c.id).await? {
-            Some(f) => f,
+    let (facts, timeline) = match known {
+        Some(k) => k,
+        None => match steward_store::sla::facts_and_timeline(conn, backend, c.id).await? {
+            Some(k) => k,
             None => return Ok(None),
         },
     };
@@ -135,7 +139,7 @@ async fn evaluate(
             cache.calendar(conn, version, id).await?
         }
     };
-    let (marks, recorded) = read_timeline(&steward_store::sla::timeline(conn, c.id).await?);
+    let (marks, recorded) = read_timeline(&timeline);
     let rules = Rules {
         targets: policy.input.targets,
         calendar: &calendar,
@@ -247,18 +251,18 @@ impl Engine {
     }
 
     /// `refresh_sla_of`; with `timer_gone` (the timer job just ran, or may be missing) the
-    /// next timer is written even when its time did not move. `facts`, when the caller has
-    /// them fresh, saves reading them again.
+    /// next timer is written even when its time did not move. `known`, when the caller read
+    /// it in this state, saves reading it again.
     pub(crate) async fn work_out_sla(
         &self,
         tx: &mut Tx,
         c: &mut Conversation,
         timer_gone: bool,
-        facts: Option<ConversationFacts>,
+        known: Option<Known>,
     ) -> Result<()> {
         let now = now_ms();
         let backend = self.store.backend();
-        let Some(eval) = evaluate(&self.sla_cache, tx, backend, c, now, facts).await? else {
+        let Some(eval) = evaluate(&self.sla_cache, tx, backend, c, now, known).await? else {
             return write_glance(tx, c, Glance::default(), timer_gone).await;
         };
         let mut breached = Vec::new();
