@@ -16,17 +16,6 @@ async fn rule(app: &TestApp, body: Value) -> i64 {
     r["id"].as_i64().expect("rule id")
 }
 
-async fn kinds(app: &TestApp, id: i64, kind: &str) -> Vec<Value> {
-    let (_, events) = app.get(&format!("/api/v1/conversations/{id}/events")).await;
-    events
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .cloned()
-        .collect()
-}
-
 #[tokio::test]
 async fn rules_that_would_loop_or_name_what_does_not_exist_are_refused() {
     let app = spawn_app().await;
@@ -108,7 +97,7 @@ async fn rules_run_in_order_cascade_on_their_changes_and_show_what_they_did() {
         "the update rule ran on the first rule's change: {c}"
     );
     assert_eq!(c["tags"], json!(["billing-told", "refund"]));
-    let applied = kinds(&app, id, "automation.applied").await;
+    let applied = app.events_of(id, "automation.applied").await;
     let names: Vec<&str> = applied
         .iter()
         .filter_map(|e| e["data"]["rule"].as_str())
@@ -137,7 +126,7 @@ async fn rules_run_in_order_cascade_on_their_changes_and_show_what_they_did() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(kinds(&app, id, "automation.applied").await.len(), 2);
+    assert_eq!(app.events_of(id, "automation.applied").await.len(), 2);
 
     let (_, dry) = app
         .post(
@@ -253,7 +242,7 @@ async fn time_rules_act_on_conversations_that_waited_and_sla_breaches_set_rules_
         .get(&format!("/api/v1/conversations/{}", fresh["id"]))
         .await;
     assert_eq!(f["status"], "pending", "not waited long enough: {f}");
-    assert_eq!(kinds(&app, c.id, "automation.applied").await.len(), 2);
+    assert_eq!(app.events_of(c.id, "automation.applied").await.len(), 2);
     app.stop().await;
 }
 

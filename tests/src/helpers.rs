@@ -255,6 +255,21 @@ impl TestApp {
         .await
     }
 
+    /// The events of kind `kind` in conversation `id`'s log.
+    pub async fn events_of(&self, id: i64, kind: &str) -> Vec<Value> {
+        let (status, events) = self
+            .get(&format!("/api/v1/conversations/{id}/events"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{events}");
+        events
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter(|e| e["kind"] == kind)
+            .cloned()
+            .collect()
+    }
+
     /// Opens a conversation from `email` and returns its JSON.
     pub async fn conversation(&self, email: &str, subject: &str, body: &str) -> Value {
         let (status, v) = self

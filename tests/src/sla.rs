@@ -53,18 +53,6 @@ async fn opened_ago(
         .id
 }
 
-async fn events_of(app: &TestApp, id: i64, kind: &str) -> Vec<Value> {
-    let (s, events) = app.get(&format!("/api/v1/conversations/{id}/events")).await;
-    assert_eq!(s, StatusCode::OK, "{events}");
-    events
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .cloned()
-        .collect()
-}
-
 #[tokio::test]
 async fn sla_policies_with_a_zero_target_or_unknown_parts_are_refused_when_saved() {
     let app = spawn_app().await;
@@ -315,10 +303,10 @@ async fn a_missed_target_is_recorded_once_and_escalated_as_the_policy_says() {
     assert_eq!(c["team_id"], tier2, "moved to the escalation team: {c}");
     assert!(c["assignee_id"].is_null(), "{c}");
     assert_eq!(c["priority"], "high", "{c}");
-    let breaches = events_of(&app, id, "sla.breached").await;
+    let breaches = app.events_of(id, "sla.breached").await;
     assert_eq!(breaches.len(), 1, "{breaches:?}");
     assert_eq!(breaches[0]["data"]["metric"], "first_response");
-    let escalated = events_of(&app, id, "sla.escalated").await;
+    let escalated = app.events_of(id, "sla.escalated").await;
     assert_eq!(escalated.len(), 1, "{escalated:?}");
     assert!(
         escalated[0]["data"]["actions"]
@@ -364,8 +352,8 @@ async fn a_missed_target_is_recorded_once_and_escalated_as_the_policy_says() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    assert_eq!(events_of(&app, id, "sla.breached").await.len(), 1);
-    assert_eq!(events_of(&app, id, "sla.escalated").await.len(), 1);
+    assert_eq!(app.events_of(id, "sla.breached").await.len(), 1);
+    assert_eq!(app.events_of(id, "sla.escalated").await.len(), 1);
     let (_, c) = app.get(&format!("/api/v1/conversations/{id}")).await;
     assert_eq!(c["sla"]["state"], "met", "met late: {c}");
     assert!(c["sla"]["breached_at"].is_string(), "{c}");
@@ -384,8 +372,8 @@ async fn a_durable_timer_records_the_warning_and_the_breach_when_they_fall_due()
     let id = opened_ago(&app, "soon@test.example", 60 * MINUTE - 3_000, |_| {}).await;
     let (_, c) = app.get(&format!("/api/v1/conversations/{id}")).await;
     assert_eq!(c["sla"]["state"], "warning", "{c}");
-    assert_eq!(events_of(&app, id, "sla.warning").await.len(), 1);
-    assert!(events_of(&app, id, "sla.breached").await.is_empty());
+    assert_eq!(app.events_of(id, "sla.warning").await.len(), 1);
+    assert!(app.events_of(id, "sla.breached").await.is_empty());
     let mut state = Value::Null;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -396,8 +384,8 @@ async fn a_durable_timer_records_the_warning_and_the_breach_when_they_fall_due()
         }
     }
     assert_eq!(state, "breached", "the timer fired");
-    assert_eq!(events_of(&app, id, "sla.breached").await.len(), 1);
-    assert_eq!(events_of(&app, id, "sla.warning").await.len(), 1);
+    assert_eq!(app.events_of(id, "sla.breached").await.len(), 1);
+    assert_eq!(app.events_of(id, "sla.warning").await.len(), 1);
     app.stop().await;
 }
 
