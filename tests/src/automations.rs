@@ -294,3 +294,45 @@ async fn admins_add_rules_and_dry_run_them_on_the_automations_page() {
     assert!(page.contains("Late orders"), "{page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn rules_run_in_the_order_admins_set() {
+    let app = spawn_app().await;
+    let high = rule(
+        &app,
+        json!({"name": "High", "trigger": "conversation.created",
+        "actions": [{"type": "set_priority", "priority": "high"}]}),
+    )
+    .await;
+    let low = rule(
+        &app,
+        json!({"name": "Low", "trigger": "conversation.created",
+        "actions": [{"type": "set_priority", "priority": "low"}]}),
+    )
+    .await;
+    let c = app.conversation("one@test.example", "First", "Hi").await;
+    assert_eq!(c["priority"], "low", "the later rule acts last: {c}");
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/automations/order",
+            Some(&app.token),
+            Some(json!({"ids": [low]})),
+        )
+        .await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/automations/order",
+            Some(&app.token),
+            Some(json!({"ids": [low, high]})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let c = app.conversation("two@test.example", "Second", "Hi").await;
+    assert_eq!(c["priority"], "high", "{c}");
+    let (_, list) = app.get("/api/v1/automations").await;
+    assert_eq!(list[0]["name"], "Low");
+    app.stop().await;
+}

@@ -71,6 +71,11 @@ pub async fn save(tx: &mut Conn, id: Option<i64>, f: RuleFields<'_>, at: i64) ->
     Ok(q.fetch_one(tx).await?)
 }
 
+/// Sets the order: `ids` first to last.
+pub async fn reorder(tx: &mut Conn, ids: &[i64]) -> Result<()> {
+    crate::sql::set_positions(tx, crate::sql::Ordered::Automations, ids).await
+}
+
 pub async fn delete(tx: &mut Conn, id: i64) -> Result<bool> {
     Ok(sqlx::query("DELETE FROM automations WHERE id = $1")
         .bind(id)

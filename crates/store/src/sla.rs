@@ -98,14 +98,7 @@ pub async fn update(tx: &mut Conn, id: i64, f: PolicyFields<'_>, at: i64) -> Res
 
 /// Sets the order: `ids` first to last (ids not listed keep their place after them).
 pub async fn reorder(tx: &mut Conn, ids: &[i64]) -> Result<()> {
-    for (i, id) in ids.iter().enumerate() {
-        sqlx::query("UPDATE sla_policies SET position = $1 WHERE id = $2")
-            .bind(i as i64 - ids.len() as i64)
-            .bind(*id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(())
+    crate::sql::set_positions(tx, crate::sql::Ordered::SlaPolicies, ids).await
 }
 
 /// Removes a policy; the conversations under it lose it until they are worked out again.

@@ -122,3 +122,29 @@ impl Sql {
         q
     }
 }
+
+/// Which ordered lists `set_positions` may reorder.
+#[derive(Debug, Clone, Copy)]
+pub enum Ordered {
+    SlaPolicies,
+    Automations,
+}
+
+/// Puts the rows of an ordered list in the order of `ids` (rows not listed keep their place
+/// after them).
+pub async fn set_positions(tx: &mut crate::Conn, list: Ordered, ids: &[i64]) -> crate::Result<()> {
+    let table = match list {
+        Ordered::SlaPolicies => "sla_policies",
+        Ordered::Automations => "automations",
+    };
+    for (i, id) in ids.iter().enumerate() {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET position = $1 WHERE id = $2"
+        )))
+        .bind(i as i64 - ids.len() as i64)
+        .bind(*id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -197,6 +197,28 @@ impl Engine {
         RuleView::from_row(&row).ok_or_else(|| EngineError::not_found("automation"))
     }
 
+    /// Puts the rules in this order, first run first (admin); every rule listed once.
+    pub async fn reorder_automations(&self, by: &Actor, ids: &[i64]) -> Result<()> {
+        by.may_administer()?;
+        let mut tx = self.store.write().await?;
+        let existing: Vec<i64> = store::list(&mut tx).await?.iter().map(|r| r.id).collect();
+        crate::sla::check_order(existing, ids, "automation")?;
+        store::reorder(&mut tx, ids).await?;
+        log(
+            &mut tx,
+            Some(by),
+            "automation",
+            0,
+            "automation.reordered",
+            json!({"after": ids}),
+            now_ms(),
+        )
+        .await?;
+        steward_store::sla::bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn delete_automation(&self, by: &Actor, id: i64) -> Result<()> {
         by.may_administer()?;
         let mut tx = self.store.write().await?;

@@ -159,6 +159,20 @@ fn fields_json(input: &PolicyInput) -> (String, String, String) {
     )
 }
 
+/// Refuses a new order that does not list every one of `existing` exactly once.
+pub(crate) fn check_order(mut existing: Vec<i64>, ids: &[i64], what: &str) -> Result<()> {
+    let mut wanted = ids.to_vec();
+    existing.sort_unstable();
+    wanted.sort_unstable();
+    if existing != wanted {
+        return Err(EngineError::invalid(
+            "ids",
+            format!("must list every {what} exactly once"),
+        ));
+    }
+    Ok(())
+}
+
 /// Records that policies or calendars changed (so every node's cached copy is stale) and asks
 /// for the SLAs of every open conversation to be worked out again, from the first.
 pub(crate) async fn queue_reapply(tx: &mut Conn) -> Result<()> {
@@ -296,16 +310,8 @@ impl Engine {
         by.may_administer()?;
         let at = now_ms();
         let mut tx = self.store.write().await?;
-        let mut existing: Vec<i64> = sla::list(&mut tx).await?.iter().map(|p| p.id).collect();
-        let mut wanted = ids.to_vec();
-        existing.sort_unstable();
-        wanted.sort_unstable();
-        if existing != wanted {
-            return Err(EngineError::invalid(
-                "ids",
-                "must list every SLA policy exactly once",
-            ));
-        }
+        let existing: Vec<i64> = sla::list(&mut tx).await?.iter().map(|p| p.id).collect();
+        check_order(existing, ids, "SLA policy")?;
         sla::reorder(&mut tx, ids).await?;
         log(
             &mut tx,

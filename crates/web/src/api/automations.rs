@@ -165,3 +165,15 @@ pub async fn dry_run(
     }
     Ok(Json(page))
 }
+
+/// Sets the order rules run in; every rule must be listed once.
+#[utoipa::path(put, path = "/api/v1/automations/order", request_body = super::sla::ReorderIn, tag = "automations",
+    responses((status = 204), (status = 403), (status = 422)))]
+pub async fn reorder(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(b): ApiJson<super::sla::ReorderIn>,
+) -> ApiResult<StatusCode> {
+    s.engine.reorder_automations(&actor, &b.ids).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -53,7 +53,7 @@ impl Modify for BearerAuth {
         t::transfer, t::conversation_tasks, t::add_task, t::my_tasks, t::update_task,
         r::get_team_routing, r::put_team_routing, r::team_queue, r::get_agent_routing, r::put_agent_routing,
         r::put_availability, r::list_skill_rules, r::create_skill_rule, r::delete_skill_rule,
-        au::list, au::create, au::update, au::delete, au::dry_run,
+        au::list, au::create, au::update, au::delete, au::dry_run, au::reorder,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,
         CreatedConversation, PatchConversationIn, MessageIn, MessageOut, MessageMailOut, AttachmentOut, EventOut, MergeIn,

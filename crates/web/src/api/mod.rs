@@ -171,6 +171,10 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         )
         .route("/automations/dry-run", post(automations::dry_run))
         .route(
+            "/automations/order",
+            axum::routing::put(automations::reorder),
+        )
+        .route(
             "/automations/{id}",
             axum::routing::put(automations::update).delete(automations::delete),
         )

@@ -132,3 +132,19 @@ pub async fn delete(
         .await?;
     Ok(Redirect::to("/admin/automations").into_response())
 }
+
+/// Moves a rule one place earlier in the order.
+pub async fn raise(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    let id = form.required_id("id")?;
+    let mut order: Vec<i64> = s.engine.automations().await?.iter().map(|r| r.id).collect();
+    if let Some(i) = order.iter().position(|r| *r == id).filter(|i| *i > 0) {
+        order.swap(i, i - 1);
+        s.engine.reorder_automations(&agent.actor, &order).await?;
+    }
+    Ok(Redirect::to("/admin/automations").into_response())
+}

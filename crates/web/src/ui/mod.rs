@@ -98,6 +98,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(admin_automations::page).post(admin_automations::save),
         )
         .route("/admin/automations/delete", post(admin_automations::delete))
+        .route("/admin/automations/raise", post(admin_automations::raise))
         .route("/admin/routing/rules", post(admin_routing::add_rule))
         .route(
             "/admin/routing/rules/delete",
