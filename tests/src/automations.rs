@@ -206,6 +206,14 @@ async fn time_rules_act_on_conversations_that_waited_and_sla_breaches_set_rules_
         )
         .await
         .expect("pending three days ago");
+    // A note today does not restart the pending clock.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/conversations/{}/messages", c.id),
+            json!({"body": "Still waiting on them", "visibility": "internal"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
     let fresh = app.conversation("fresh@test.example", "New", "Hello").await;
     let (s, _) = app
         .patch(

@@ -85,26 +85,43 @@ pub async fn delete(tx: &mut Conn, id: i64) -> Result<bool> {
         > 0)
 }
 
-/// Open conversations (new, open, pending, on hold) not updated since `before`, oldest first;
-/// with `pending_only`, those pending.
+/// Candidates for a time rule, oldest first: open conversations (new, open, pending, on hold)
+/// not updated since `before`; with `pending_only`, every pending one, since how long it has
+/// been pending is told by `pending_since`, which later notes do not move.
 pub async fn idle_since(
     conn: &mut Conn,
     before: i64,
     pending_only: bool,
     limit: i64,
 ) -> Result<Vec<i64>> {
-    let statuses = if pending_only {
-        "('pending')"
-    } else {
-        "('new', 'open', 'pending', 'on_hold')"
-    };
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT id FROM conversations WHERE merged_into IS NULL AND status IN {statuses} \
-         AND updated_at <= $1 ORDER BY updated_at, id LIMIT $2"
-    )))
+    if pending_only {
+        return Ok(sqlx::query_scalar(
+            "SELECT id FROM conversations WHERE merged_into IS NULL AND status = 'pending' \
+             ORDER BY updated_at, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(conn)
+        .await?);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE merged_into IS NULL \
+         AND status IN ('new', 'open', 'pending', 'on_hold') \
+         AND updated_at <= $1 ORDER BY updated_at, id LIMIT $2",
+    )
     .bind(before)
     .bind(limit)
     .fetch_all(conn)
+    .await?)
+}
+
+/// When conversation `id` last became pending, from its event log.
+pub async fn pending_since(conn: &mut Conn, id: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(at) FROM events WHERE conversation_id = $1 AND kind = 'status.changed' \
+         AND data LIKE '%\"after\":\"pending\"%'",
+    )
+    .bind(id)
+    .fetch_one(conn)
     .await?)
 }
 

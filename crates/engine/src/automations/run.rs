@@ -40,7 +40,11 @@ async fn subject_matches(
     }
     let tags = facts.tag_names();
     let since = match trigger {
-        Trigger::Pending | Trigger::Idle => c.updated_at,
+        Trigger::Idle => c.updated_at,
+        // Pending since it last became pending; notes added meanwhile do not reset it.
+        Trigger::Pending => store::pending_since(conn, c.id)
+            .await?
+            .unwrap_or(c.updated_at),
         _ => now,
     };
     let mut s = Subject {
