@@ -139,13 +139,13 @@ pub fn check(trigger: Trigger, c: &RuleConditions, actions: &[Action]) -> Result
     if actions.is_empty() {
         return Err(DomainError::invalid(
             "actions",
-            "a rule needs at least one action",
+            "must not be empty: a rule needs at least one action",
         ));
     }
     if trigger.is_timed() && !c.hours.is_some_and(|h| (1..=24 * 366).contains(&h)) {
         return Err(DomainError::invalid(
             "conditions.hours",
-            "a time rule needs the hours to wait (1 to 8784)",
+            "must be set for a time rule: the hours to wait, 1 to 8784",
         ));
     }
     let repeats = matches!(trigger, Trigger::Updated) || trigger.is_timed();
@@ -153,9 +153,9 @@ pub fn check(trigger: Trigger, c: &RuleConditions, actions: &[Action]) -> Result
         return Err(DomainError::invalid(
             "actions",
             format!(
-                "this rule would loop: on {} it would fire again after its own change; \
-                 add a condition one of its actions makes false (for example \"without tag \
-                 X\" and the action \"add tag X\")",
+                "would loop: on {} the rule would fire again after its own change; add a \
+                 condition one of its actions makes false (for example \"without tag X\" \
+                 and the action \"add tag X\")",
                 trigger.as_str()
             ),
         ));

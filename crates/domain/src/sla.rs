@@ -63,7 +63,7 @@ impl Targets {
         if Metric::ALL.iter().all(|m| self.minutes(*m).is_none()) {
             return Err(DomainError::invalid(
                 "targets",
-                "a policy needs at least one target: first response, next response or resolution",
+                "must name at least one: first response, next response or resolution",
             ));
         }
         Ok(self)

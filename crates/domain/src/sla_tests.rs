@@ -217,7 +217,7 @@ fn targets_of_zero_or_none_at_all_are_refused() {
     let zero = targets(Some(0), None, None).check().expect_err("zero");
     assert!(zero.to_string().contains("targets.first_response"));
     let none = targets(None, None, None).check().expect_err("none");
-    assert!(none.to_string().contains("at least one target"));
+    assert!(none.to_string().contains("must name at least one"));
     assert!(targets(None, Some(10), None).check().is_ok());
     assert!(
         targets(None, None, Some(MAX_TARGET_MINUTES + 1))

@@ -111,7 +111,7 @@ impl Engine {
         if cmd.team_id.is_none() && cmd.assignee_id.is_none() {
             return Err(EngineError::invalid(
                 "team_id",
-                "name the team or the agent to transfer to",
+                "or assignee_id is needed: name the team or the agent to transfer to",
             ));
         }
         let at = now_ms();
@@ -226,7 +226,7 @@ impl Engine {
             FollowUp::None => {
                 return Err(EngineError::invalid(
                     "due",
-                    "say when: after some minutes, or when solved",
+                    "must be given: after some minutes, or when solved",
                 ));
             }
             f => f,

@@ -18,6 +18,7 @@ use steward_store::events::Doer;
 use steward_store::jobs::Job;
 use steward_store::models::Conversation;
 use steward_store::routing as store;
+use steward_store::sla::ConversationFacts;
 use steward_store::{Conn, Tx, now_ms};
 
 /// Conversations handed out per drain job (another job follows while some were).
@@ -89,7 +90,12 @@ pub(super) async fn return_chats(
 impl Engine {
     /// Gives `c` to an agent if it waits in a team that routes automatically and someone can
     /// take it; `c` is brought up to date. Returns whether it was assigned.
-    pub(crate) async fn route(&self, tx: &mut Conn, c: &mut Conversation) -> Result<bool> {
+    pub(crate) async fn route(
+        &self,
+        tx: &mut Conn,
+        c: &mut Conversation,
+        known: Option<&ConversationFacts>,
+    ) -> Result<bool> {
         if c.assignee_id.is_some()
             || c.merged_into.is_some()
             || !matches!(c.status, Status::New | Status::Open)
@@ -108,8 +114,17 @@ impl Engine {
         }
         let rules = load_rules(tx).await?;
         let mut skills: Vec<String> = Vec::new();
+        let read;
+        let facts = match known {
+            Some(f) => Some(f),
+            None if rules.is_empty() => None,
+            None => {
+                read = steward_store::sla::facts(tx, self.store.backend(), c.id).await?;
+                read.as_ref()
+            }
+        };
         if !rules.is_empty()
-            && let Some(facts) = steward_store::sla::facts(tx, self.store.backend(), c.id).await?
+            && let Some(facts) = facts
         {
             let tags = facts.tag_names();
             let f = Facts {
@@ -194,7 +209,8 @@ impl Engine {
             return Ok(());
         };
         let changed = self.run_automations(tx, c, trigger, &known.0).await?;
-        self.route(tx, c).await?;
+        // The facts read above still hold unless a rule changed the conversation.
+        self.route(tx, c, (!changed).then_some(&known.0)).await?;
         self.work_out_sla(tx, c, false, (!changed).then_some(known))
             .await
     }
@@ -211,7 +227,7 @@ impl Engine {
         let waiting = store::queue(&mut tx, team, DRAIN_BATCH).await?;
         for id in &waiting {
             if let Some(mut c) = conversations::get(&mut tx, *id).await?
-                && self.route(&mut tx, &mut c).await?
+                && self.route(&mut tx, &mut c, None).await?
             {
                 assigned.push(c);
             }

@@ -221,7 +221,7 @@ impl Engine {
         if skills.is_empty() {
             return Err(EngineError::invalid(
                 "skills",
-                "a rule needs at least one skill",
+                "must name at least one skill",
             ));
         }
         let at = now_ms();
