@@ -255,51 +255,216 @@ async fn time_rules_act_on_conversations_that_waited_and_sla_breaches_set_rules_
 }
 
 #[tokio::test]
-async fn admins_add_rules_and_dry_run_them_on_the_automations_page() {
+async fn admins_build_change_and_dry_run_rules_on_the_automations_page() {
     let app = spawn_app().await;
+    let desk = app.team("Desk").await;
     app.conversation("vip@test.example", "Urgent order", "My order is late")
         .await;
     let browser = app.admin_browser().await;
     let page = app.html(&browser, "/admin/automations").await;
-    assert!(page.contains("Add a rule"), "{page}");
+    assert!(
+        page.contains("Add a rule") && page.contains("Move to team"),
+        "{page}"
+    );
     let csrf = crate::workspace::csrf_of(&page);
-    let res = browser
-        .post(format!("{}/admin/automations", app.base))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("name", "Late orders"),
-            ("trigger", "conversation.created"),
-            ("conditions", r#"{"text": ["late"]}"#),
-            (
-                "actions",
-                r#"[{"type": "set_priority", "priority": "high"}]"#,
-            ),
-        ])
-        .send()
-        .await
-        .expect("save");
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        let url = format!("{}{path}", app.base);
+        async move { browser.post(url).form(&fields).send().await.expect("post") }
+    };
+    let late = |priority: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", "Late orders".to_string()),
+            ("active", "on".to_string()),
+            ("trigger", "conversation.created".to_string()),
+            ("text", "late, delayed".to_string()),
+            ("channel", "api".to_string()),
+            ("channel", "email".to_string()),
+            ("assigned", "no".to_string()),
+            ("business_hours", "yes".to_string()),
+            ("set_priority", priority.to_string()),
+            ("assign_team", desk.to_string()),
+            ("add_tags", "late".to_string()),
+            ("note", "Late order for {customer.name}".to_string()),
+        ]
+    };
+    let res = post("/admin/automations", late("high")).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = browser
-        .post(format!("{}/admin/automations", app.base))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("name", "Loop"),
-            ("trigger", "conversation.updated"),
-            ("actions", r#"[{"type": "add_tags", "tags": ["x"]}]"#),
-        ])
-        .send()
-        .await
-        .expect("save");
+    let (_, rules) = app.get("/api/v1/automations").await;
+    let saved = &rules[0];
+    assert_eq!(saved["trigger"], "conversation.created");
+    assert_eq!(
+        saved["conditions"],
+        json!({"priorities": [], "channels": ["api", "email"], "tags": [], "organization_ids": [],
+               "customer_tiers": [], "statuses": [], "without_tags": [], "text": ["late", "delayed"],
+               "assigned": false, "hours": null, "inboxes": [], "team_ids": [], "assignee_ids": [],
+               "customer_domains": [], "fields": {}, "business_hours": true}),
+        "{saved}"
+    );
+    assert_eq!(
+        saved["actions"],
+        json!([{"type": "set_priority", "priority": "high"},
+               {"type": "assign_team", "team_id": desk},
+               {"type": "add_tags", "tags": ["late"]},
+               {"type": "note", "body": "Late order for {customer.name}"}]),
+        "{saved}"
+    );
+    let page = app.html(&browser, "/admin/automations").await;
+    assert!(
+        page.contains("text contains late or delayed")
+            && page.contains("set priority high; move to Desk; add tags late; add a note"),
+        "the rule reads in words: {page}"
+    );
+
+    // Changing it: the same form with the rule's id.
+    let mut change = late("urgent");
+    change.push(("id", saved["id"].to_string()));
+    let res = post("/admin/automations", change).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, rules) = app.get("/api/v1/automations").await;
+    assert_eq!(rules.as_array().map(Vec::len), Some(1));
+    assert_eq!(rules[0]["actions"][0]["priority"], "urgent");
+
+    // A loop is refused with the reason.
+    let res = post(
+        "/admin/automations",
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", "Loop".into()),
+            ("trigger", "conversation.updated".into()),
+            ("add_tags", "x".into()),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.expect("page").contains("would loop"));
-    let page = app
-        .html(&browser, "/admin/automations?trigger=conversation.updated&conditions=%7B%22text%22%3A%5B%22late%22%5D%7D")
-        .await;
+
+    // A dry run keeps the form and lists what matches.
+    let res = post(
+        "/admin/automations/dry-run",
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", "".into()),
+            ("trigger", "conversation.updated".into()),
+            ("text", "late".into()),
+        ],
+    )
+    .await;
+    let page = res.text().await.expect("page");
     assert!(
         page.contains("1 open conversation match") && page.contains("Urgent order"),
         "{page}"
     );
-    assert!(page.contains("Late orders"), "{page}");
+    assert!(page.contains(r#"name="text" value="late""#), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rules_look_at_the_inbox_team_customer_domain_custom_fields_and_business_hours() {
+    use crate::inboxes::{INBOX, closed_calendar, open};
+    let app = spawn_app_with(|c| c.email = one_inbox(INBOX)).await;
+    let desk = app.team("Desk").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/custom_fields",
+            json!({"key": "plan", "label": "Plan", "kind": "dropdown", "options": ["free", "pro"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let closed = closed_calendar(&app).await;
+    let (s, _) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/inboxes/{INBOX}/settings"),
+            json!({"calendar_id": closed, "routing": null}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    rule(
+        &app,
+        json!({"name": "Pro customers after hours", "trigger": "conversation.created",
+               "conditions": {"inboxes": [INBOX], "customer_domains": ["bigco.example"],
+                              "fields": {"plan": "PRO"}, "business_hours": false},
+               "actions": [{"type": "add_tags", "tags": ["after-hours-pro"]}]}),
+    )
+    .await;
+    rule(
+        &app,
+        json!({"name": "Desk in hours", "trigger": "conversation.created",
+               "conditions": {"team_ids": [desk], "business_hours": true},
+               "actions": [{"type": "add_tags", "tags": ["desk-open"]}]}),
+    )
+    .await;
+    let pro = json!({"plan": "pro"});
+    let all = open(
+        &app,
+        "ceo@sales.bigco.example",
+        json!({"inbox": INBOX, "custom_fields": pro}),
+    )
+    .await;
+    let free = open(
+        &app,
+        "cfo@bigco.example",
+        json!({"inbox": INBOX, "custom_fields": {"plan": "free"}}),
+    )
+    .await;
+    let other = open(
+        &app,
+        "ceo@smallco.example",
+        json!({"inbox": INBOX, "custom_fields": pro}),
+    )
+    .await;
+    let no_inbox = open(
+        &app,
+        "cto@bigco.example",
+        json!({"custom_fields": pro, "team_id": desk}),
+    )
+    .await;
+    let desk_after_hours = open(
+        &app,
+        "coo@bigco.example",
+        json!({"inbox": INBOX, "team_id": desk}),
+    )
+    .await;
+    let tags = |c: &Value| c["tags"].clone();
+    assert_eq!(tags(&all), json!(["after-hours-pro"]), "{all}");
+    assert_eq!(tags(&free), json!([]), "another plan: {free}");
+    assert_eq!(tags(&other), json!([]), "another domain: {other}");
+    assert_eq!(
+        tags(&no_inbox),
+        json!(["desk-open"]),
+        "no inbox, so no calendar: always within hours: {no_inbox}"
+    );
+    assert_eq!(
+        tags(&desk_after_hours),
+        json!([]),
+        "the inbox's calendar is closed now: {desk_after_hours}"
+    );
+
+    for (conditions, says) in [
+        (
+            json!({"inboxes": ["nobody@acme.test"]}),
+            "conditions.inboxes",
+        ),
+        (json!({"fields": {"shoe_size": "42"}}), "conditions.fields"),
+        (json!({"team_ids": [999]}), "conditions.team_ids"),
+        (json!({"assignee_ids": [999]}), "conditions.assignee_ids"),
+        (
+            json!({"customer_domains": ["not a domain"]}),
+            "conditions.customer_domains",
+        ),
+    ] {
+        let (s, p) = app
+            .post(
+                "/api/v1/automations",
+                json!({"name": "Bad", "trigger": "conversation.created", "conditions": conditions,
+                       "actions": [{"type": "note", "body": "x"}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{conditions} → {p}");
+        assert!(p.to_string().contains(says), "{conditions} → {p}");
+    }
     app.stop().await;
 }
 

@@ -103,6 +103,7 @@ async fn mail_to_an_inbox_becomes_a_conversation_and_its_replies_thread_into_it_
     let c = &list[0];
     assert_eq!(c["subject"], "Espresso machine leaks");
     assert_eq!(c["channel"], "email");
+    assert_eq!(c["inbox"], INBOX, "it remembers the inbox it came through");
     assert_eq!(c["customer"]["email"], "olga@example.com");
     let ms = messages(&app, &c["id"]).await;
     assert_eq!(

@@ -247,6 +247,14 @@ impl TestApp {
         .await
     }
 
+    pub async fn put_as(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        into_json(
+            self.request(Method::PUT, path, Some(token), Some(body))
+                .await,
+        )
+        .await
+    }
+
     pub async fn patch_as(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
         into_json(
             self.request(Method::PATCH, path, Some(token), Some(body))

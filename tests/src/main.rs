@@ -20,6 +20,7 @@ mod email_crash;
 mod email_imap;
 mod email_outbound;
 mod helpers;
+mod inboxes;
 mod lifecycle;
 mod macros;
 mod routing;

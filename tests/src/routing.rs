@@ -8,14 +8,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-async fn put_as(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    into_json(
-        app.request(Method::PUT, path, Some(token), Some(body))
-            .await,
-    )
-    .await
-}
-
 async fn open_in(app: &TestApp, team: i64, email: &str, extra: Value) -> Value {
     let mut body = json!({"customer": {"email": email}, "subject": format!("Help {email}"),
                           "message": {"body": "Hello"}, "team_id": team});
@@ -46,34 +38,34 @@ async fn round_robin_hands_out_in_turn_to_online_agents_only() {
     let (a1, t1) = app.agent("a1@test.example", "agent", &[desk]).await;
     let (a2, t2) = app.agent("a2@test.example", "agent", &[desk]).await;
     let (a3, _) = app.agent("a3@test.example", "agent", &[desk]).await;
-    let (s, p) = put_as(
-        &app,
-        &app.token,
-        &format!("/api/v1/teams/{desk}/routing"),
-        json!({"mode": "random"}),
-    )
-    .await;
+    let (s, p) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/teams/{desk}/routing"),
+            json!({"mode": "random"}),
+        )
+        .await;
     assert_eq!(
         s,
         StatusCode::UNPROCESSABLE_ENTITY,
         "an unknown mode is refused: {p}"
     );
-    let (s, r) = put_as(
-        &app,
-        &app.token,
-        &format!("/api/v1/teams/{desk}/routing"),
-        json!({"mode": "round_robin"}),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    for t in [&t1, &t2] {
-        let (s, me) = put_as(
-            &app,
-            t,
-            "/api/v1/me/availability",
-            json!({"availability": "online"}),
+    let (s, r) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/teams/{desk}/routing"),
+            json!({"mode": "round_robin"}),
         )
         .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    for t in [&t1, &t2] {
+        let (s, me) = app
+            .put_as(
+                t,
+                "/api/v1/me/availability",
+                json!({"availability": "online"}),
+            )
+            .await;
         assert_eq!(
             (s, &me["availability"]),
             (StatusCode::OK, &json!("online")),
@@ -103,37 +95,36 @@ async fn a_full_agent_leaves_work_in_the_queue_until_they_have_room_and_offline_
     let app = spawn_app().await;
     let chat = app.team("Chat").await;
     let (b1, t1) = app.agent("b1@test.example", "agent", &[chat]).await;
-    let (s, r) = put_as(
-        &app,
-        &app.token,
-        &format!("/api/v1/agents/{b1}/routing"),
-        json!({"capacity": {"fax": 1}}),
-    )
-    .await;
+    let (s, r) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/agents/{b1}/routing"),
+            json!({"capacity": {"fax": 1}}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
-    let (s, r) = put_as(
-        &app,
-        &app.token,
-        &format!("/api/v1/agents/{b1}/routing"),
-        json!({"capacity": {"chat": 1}}),
-    )
-    .await;
+    let (s, r) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/agents/{b1}/routing"),
+            json!({"capacity": {"chat": 1}}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    let (s, _) = put_as(
-        &app,
-        &app.token,
-        &format!("/api/v1/teams/{chat}/routing"),
-        json!({"mode": "load_balanced"}),
-    )
-    .await;
+    let (s, _) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/teams/{chat}/routing"),
+            json!({"mode": "load_balanced"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
 
     // Nobody is online: the conversation waits; going online hands it out at once.
     let first = open_in(&app, chat, "c1@test.example", json!({"channel": "chat"})).await;
     let first_id = first["id"].as_i64().expect("id");
     assert!(first["assignee_id"].is_null(), "{first}");
-    put_as(
-        &app,
+    app.put_as(
         &t1,
         "/api/v1/me/availability",
         json!({"availability": "online"}),
@@ -188,8 +179,7 @@ async fn a_full_agent_leaves_work_in_the_queue_until_they_have_room_and_offline_
     assert_eq!(c["assignee_id"], b1, "{c}");
 
     // Offline: the open chat goes back to the queue; the email stays.
-    put_as(
-        &app,
+    app.put_as(
         &t1,
         "/api/v1/me/availability",
         json!({"availability": "offline"}),
@@ -214,29 +204,28 @@ async fn skill_rules_send_conversations_to_agents_with_the_skills() {
     let team = app.team("Europe").await;
     let (_, t1) = app.agent("c1@test.example", "agent", &[team]).await;
     let (c2, t2) = app.agent("c2@test.example", "agent", &[team]).await;
-    let (s, _) = put_as(
-        &app,
-        &app.token,
-        &format!("/api/v1/agents/{c2}/routing"),
-        json!({"skills": ["German"]}),
-    )
-    .await;
+    let (s, _) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/agents/{c2}/routing"),
+            json!({"skills": ["German"]}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, rule) = app
         .post("/api/v1/routing/skill-rules", json!({"name": "German speakers", "conditions": {"tags": ["de"]}, "skills": ["german"]}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{rule}");
-    let (s, _) = put_as(
-        &app,
-        &app.token,
-        &format!("/api/v1/teams/{team}/routing"),
-        json!({"mode": "load_balanced"}),
-    )
-    .await;
+    let (s, _) = app
+        .put_as(
+            &app.token,
+            &format!("/api/v1/teams/{team}/routing"),
+            json!({"mode": "load_balanced"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     for t in [&t1, &t2] {
-        put_as(
-            &app,
+        app.put_as(
             t,
             "/api/v1/me/availability",
             json!({"availability": "online"}),
@@ -258,6 +247,36 @@ async fn skill_rules_send_conversations_to_agents_with_the_skills() {
         c["assignee_id"].as_i64().is_some_and(|a| a != c2),
         "the one with less work: {c}"
     );
+
+    // A changed rule: German conversations now need French too, which nobody has yet, so
+    // the next one waits until someone does.
+    let path = format!("/api/v1/routing/skill-rules/{}", rule["id"]);
+    let (s, changed) = app.put_as(&app.token,
+        &path,
+        json!({"name": "German and French", "conditions": {"tags": ["de"]}, "skills": ["german", "french"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{changed}");
+    let (_, rules) = app.get("/api/v1/routing/skill-rules").await;
+    assert_eq!(rules[0]["skills"], json!(["german", "french"]), "{rules}");
+    let waits = open_in(&app, team, "de9@test.example", json!({"tags": ["de"]})).await;
+    assert_eq!(waits["assignee_id"], Value::Null, "{waits}");
+    app.put_as(
+        &app.token,
+        &format!("/api/v1/agents/{c2}/routing"),
+        json!({"skills": ["german", "french"]}),
+    )
+    .await;
+    let c = assignee_soon(&app, waits["id"].as_i64().expect("id"), Some(c2)).await;
+    assert_eq!(c["assignee_id"], c2, "{c}");
+    let (s, _) = app
+        .put_as(
+            &app.token,
+            "/api/v1/routing/skill-rules/999",
+            json!({"name": "Nothing", "skills": ["x"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     app.stop().await;
 }
 

@@ -12,6 +12,8 @@ use crate::kinds::word_enum;
 use crate::sla::{Conditions, Facts};
 use crate::{DomainError, Priority, Status};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 word_enum!(
     /// What sets a rule off.
@@ -45,6 +47,18 @@ pub struct RuleConditions {
     pub assigned: Option<bool>,
     /// For time triggers: hours since the last update, or since it went pending.
     pub hours: Option<i64>,
+    /// Arrived through one of these inboxes (addresses, any case).
+    pub inboxes: Vec<String>,
+    /// In one of these teams.
+    pub team_ids: Vec<i64>,
+    /// Assigned to one of these agents.
+    pub assignee_ids: Vec<i64>,
+    /// The customer's email address ends with one of these domains (any case).
+    pub customer_domains: Vec<String>,
+    /// Custom fields: each key holds this value (text in any case; `null` means empty).
+    pub fields: BTreeMap<String, Value>,
+    /// Now is within (true) or outside (false) the conversation's business hours.
+    pub business_hours: Option<bool>,
 }
 
 /// The conversation as conditions see it.
@@ -57,6 +71,37 @@ pub struct Subject<'a> {
     pub text: &'a str,
     /// Hours since the event a time trigger counts from.
     pub hours_since: i64,
+    /// The inbox it arrived through (lower case).
+    pub inbox: Option<&'a str>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub customer_email: Option<&'a str>,
+    pub fields: &'a Map<String, Value>,
+    /// Whether now is within its business hours (around the clock without a calendar).
+    pub in_business_hours: bool,
+}
+
+/// Whether a custom field's value is the one a condition asks for.
+fn field_is(has: Option<&Value>, wanted: &Value) -> bool {
+    let empty = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        _ => false,
+    };
+    match (has, wanted) {
+        (h, Value::Null) => empty(h),
+        (Some(Value::String(h)), Value::String(w)) => h.eq_ignore_ascii_case(w),
+        (Some(h), w) => h == w,
+        (None, _) => false,
+    }
+}
+
+fn ends_with_domain(email: &str, domain: &str) -> bool {
+    let domain = domain.trim_start_matches('@').to_ascii_lowercase();
+    let email = email.to_ascii_lowercase();
+    email
+        .rsplit_once('@')
+        .is_some_and(|(_, d)| d == domain || d.ends_with(&format!(".{domain}")))
 }
 
 impl RuleConditions {
@@ -71,6 +116,21 @@ impl RuleConditions {
                 || self.text.iter().any(|t| s.text.contains(&t.to_lowercase())))
             && self.assigned.is_none_or(|a| a == s.assigned)
             && self.hours.is_none_or(|h| s.hours_since >= h)
+            && (self.inboxes.is_empty()
+                || s.inbox
+                    .is_some_and(|i| self.inboxes.iter().any(|x| x.eq_ignore_ascii_case(i))))
+            && (self.team_ids.is_empty() || s.team_id.is_some_and(|t| self.team_ids.contains(&t)))
+            && (self.assignee_ids.is_empty()
+                || s.assignee_id
+                    .is_some_and(|a| self.assignee_ids.contains(&a)))
+            && (self.customer_domains.is_empty()
+                || s.customer_email
+                    .is_some_and(|e| self.customer_domains.iter().any(|d| ends_with_domain(e, d))))
+            && self
+                .fields
+                .iter()
+                .all(|(k, v)| field_is(s.fields.get(k), v))
+            && self.business_hours.is_none_or(|b| b == s.in_business_hours)
     }
 }
 
@@ -127,7 +187,14 @@ impl Action {
             Action::RemoveTags { tags } => {
                 !c.base.tags.is_empty() && c.base.tags.iter().all(|t| tags.contains(t))
             }
-            Action::AssignTeam { .. } | Action::AssignAgent { .. } => c.assigned == Some(false),
+            Action::AssignTeam { team_id } => {
+                c.assigned == Some(false)
+                    || (!c.team_ids.is_empty() && !c.team_ids.contains(team_id))
+            }
+            Action::AssignAgent { user_id } => {
+                c.assigned == Some(false)
+                    || (!c.assignee_ids.is_empty() && !c.assignee_ids.contains(user_id))
+            }
             _ => false,
         }
     }
@@ -168,7 +235,11 @@ mod tests {
     use super::*;
     use crate::Channel;
 
-    fn subject<'a>(tags: &'a [String], text: &'a str) -> Subject<'a> {
+    fn subject<'a>(
+        tags: &'a [String],
+        text: &'a str,
+        fields: &'a Map<String, Value>,
+    ) -> Subject<'a> {
         Subject {
             facts: Facts {
                 priority: Priority::Normal,
@@ -181,13 +252,20 @@ mod tests {
             assigned: false,
             text,
             hours_since: 30,
+            inbox: Some("billing@example.com"),
+            team_id: Some(4),
+            assignee_id: None,
+            customer_email: Some("ana@shop.example.org"),
+            fields,
+            in_business_hours: false,
         }
     }
 
     #[test]
     fn conditions_look_at_status_tags_text_assignment_and_hours() {
         let tags = vec!["refund".to_string()];
-        let s = subject(&tags, "where is my refund?");
+        let fields = Map::new();
+        let s = subject(&tags, "where is my refund?", &fields);
         let mut c = RuleConditions {
             statuses: vec![Status::Open],
             text: vec!["Refund".into()],
@@ -201,6 +279,64 @@ mod tests {
         c.without_tags.clear();
         c.hours = Some(48);
         assert!(!c.matches(&s));
+    }
+
+    #[test]
+    fn conditions_look_at_inbox_team_customer_domain_custom_fields_and_business_hours() {
+        let mut fields = Map::new();
+        fields.insert("plan".into(), Value::String("Gold".into()));
+        fields.insert("seats".into(), Value::from(12));
+        let s = subject(&[], "", &fields);
+        let all = RuleConditions {
+            inboxes: vec!["Billing@example.com".into()],
+            team_ids: vec![4, 5],
+            customer_domains: vec!["example.org".into()],
+            fields: [
+                ("plan".to_string(), Value::String("gold".into())),
+                ("seats".to_string(), Value::from(12)),
+                ("region".to_string(), Value::Null),
+            ]
+            .into_iter()
+            .collect(),
+            business_hours: Some(false),
+            ..Default::default()
+        };
+        assert!(all.matches(&s));
+        let each_alone_fails: Vec<RuleConditions> = vec![
+            RuleConditions {
+                inboxes: vec!["sales@example.com".into()],
+                ..all.clone()
+            },
+            RuleConditions {
+                team_ids: vec![9],
+                ..all.clone()
+            },
+            RuleConditions {
+                assignee_ids: vec![1],
+                ..all.clone()
+            },
+            RuleConditions {
+                customer_domains: vec!["ample.org".into()],
+                ..all.clone()
+            },
+            RuleConditions {
+                fields: [("plan".to_string(), Value::String("silver".into()))]
+                    .into_iter()
+                    .collect(),
+                ..all.clone()
+            },
+            RuleConditions {
+                fields: [("plan".to_string(), Value::Null)].into_iter().collect(),
+                ..all.clone()
+            },
+            RuleConditions {
+                business_hours: Some(true),
+                ..all.clone()
+            },
+        ];
+        for c in each_alone_fails {
+            assert!(!c.matches(&s), "{c:?}");
+        }
     }
 
     #[test]

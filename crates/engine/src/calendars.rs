@@ -298,6 +298,13 @@ impl Engine {
                 policies.join(", ")
             )));
         }
+        let inboxes = steward_store::inboxes::using_calendar(&mut tx, id).await?;
+        if !inboxes.is_empty() {
+            return Err(EngineError::conflict(format!(
+                "the inboxes {} count business hours by this calendar; change them first",
+                inboxes.join(", ")
+            )));
+        }
         calendars::delete(&mut tx, id).await?;
         log(
             &mut tx,

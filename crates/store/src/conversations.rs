@@ -13,7 +13,7 @@ pub(crate) const SELECT: &str = "SELECT c.id, c.number, c.subject, c.status, c.p
     c.assignee_id, u.name AS assignee_name, c.team_id, t.name AS team_name, c.custom_fields, \
     c.merged_into, c.follow_up_of, c.message_count, c.created_at, c.updated_at, c.last_activity_at, \
     c.first_response_at, c.solved_at, c.closed_at, \
-    c.sla_policy_id, c.sla_due_at, c.sla_breached_at, c.sla_state, c.sla_check_at \
+    c.sla_policy_id, c.sla_due_at, c.sla_breached_at, c.sla_state, c.sla_check_at, c.inbox \
     FROM conversations c \
     JOIN customers cu ON cu.id = c.customer_id \
     LEFT JOIN users u ON u.id = c.assignee_id \
@@ -66,14 +66,16 @@ pub struct NewConversation<'a> {
     pub team_id: Option<i64>,
     pub custom_fields: &'a str,
     pub follow_up_of: Option<i64>,
+    /// The inbox it arrived through (lower case).
+    pub inbox: Option<&'a str>,
     pub at: i64,
 }
 
 pub async fn insert(tx: &mut Conn, c: &NewConversation<'_>) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO conversations (number, subject, status, priority, channel, customer_id, \
-         assignee_id, team_id, custom_fields, follow_up_of, created_at, updated_at, last_activity_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING id",
+         assignee_id, team_id, custom_fields, follow_up_of, created_at, updated_at, last_activity_at, inbox) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $12) RETURNING id",
     )
     .bind(c.number)
     .bind(c.subject.to_string())
@@ -86,6 +88,7 @@ pub async fn insert(tx: &mut Conn, c: &NewConversation<'_>) -> Result<i64> {
     .bind(c.custom_fields.to_string())
     .bind(c.follow_up_of)
     .bind(c.at)
+    .bind(c.inbox.map(str::to_string))
     .fetch_one(tx)
     .await?;
     Ok(id)

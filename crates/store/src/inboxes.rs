@@ -79,3 +79,56 @@ pub async fn delete(tx: &mut Conn, address: &str) -> Result<bool> {
         .rows_affected()
         == 1)
 }
+
+/// What an inbox (stored or from the config file) adds to its team's way of working: the
+/// calendar its conversations count business hours by and how they are routed. `None` leaves
+/// it to the team.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct InboxSettings {
+    pub address: String,
+    pub calendar_id: Option<i64>,
+    pub routing_mode: Option<String>,
+}
+
+const SETTINGS: &str = "SELECT address, calendar_id, routing_mode FROM inbox_settings";
+
+pub async fn all_settings(conn: &mut Conn) -> Result<Vec<InboxSettings>> {
+    Ok(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SETTINGS} ORDER BY address")))
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+pub async fn settings(conn: &mut Conn, address: &str) -> Result<Option<InboxSettings>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SETTINGS} WHERE address = $1"
+    )))
+    .bind(address.to_string())
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn set_settings(tx: &mut Conn, s: &InboxSettings) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO inbox_settings (address, calendar_id, routing_mode) VALUES ($1, $2, $3) \
+         ON CONFLICT (address) DO UPDATE SET calendar_id = excluded.calendar_id, \
+         routing_mode = excluded.routing_mode",
+    )
+    .bind(s.address.clone())
+    .bind(s.calendar_id)
+    .bind(s.routing_mode.clone())
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The inboxes whose conversations count business hours by calendar `id`.
+pub async fn using_calendar(conn: &mut Conn, id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT address FROM inbox_settings WHERE calendar_id = $1 ORDER BY address",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
+}

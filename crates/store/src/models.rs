@@ -44,6 +44,8 @@ pub struct Conversation {
     pub sla_state: Option<String>,
     /// When the SLA timer (`sla.check` job) is set for.
     pub sla_check_at: Option<i64>,
+    /// The inbox it arrived through (lower case), if it came by an inbox.
+    pub inbox: Option<String>,
 }
 
 impl Conversation {

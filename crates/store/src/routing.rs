@@ -22,6 +22,22 @@ pub async fn team(conn: &mut Conn, team_id: i64) -> Result<Option<TeamRouting>> 
     .await?)
 }
 
+/// How conversations of `team_id` that arrived through `inbox` are routed: the inbox's mode
+/// when it sets one, else the team's (manual without settings).
+pub async fn team_for(
+    conn: &mut Conn,
+    team_id: i64,
+    inbox: Option<&str>,
+) -> Result<Option<TeamRouting>> {
+    Ok(sqlx::query_as(
+        "SELECT t.id AS team_id, COALESCE((SELECT s.routing_mode FROM inbox_settings s          WHERE s.address = $2), r.mode, 'manual') AS mode,          COALESCE(r.return_on_offline, 1) AS return_on_offline, r.last_user_id          FROM teams t LEFT JOIN team_routing r ON r.team_id = t.id WHERE t.id = $1",
+    )
+    .bind(team_id)
+    .bind(inbox.map(str::to_string))
+    .fetch_optional(conn)
+    .await?)
+}
+
 pub async fn set_team(
     tx: &mut Conn,
     team_id: i64,
@@ -42,11 +58,14 @@ pub async fn set_team(
 }
 
 pub async fn set_last_user(tx: &mut Conn, team_id: i64, user_id: i64) -> Result<()> {
-    sqlx::query("UPDATE team_routing SET last_user_id = $2 WHERE team_id = $1")
-        .bind(team_id)
-        .bind(user_id)
-        .execute(tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO team_routing (team_id, last_user_id) VALUES ($1, $2) \
+         ON CONFLICT (team_id) DO UPDATE SET last_user_id = excluded.last_user_id",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
@@ -129,10 +148,14 @@ pub async fn queue(conn: &mut Conn, team_id: i64, limit: i64) -> Result<Vec<i64>
     .await?)
 }
 
-/// The chats (live conversations) assigned to `user_id` that are still open, with their team.
-pub async fn open_chats(conn: &mut Conn, user_id: i64) -> Result<Vec<(i64, Option<i64>)>> {
+/// The chats (live conversations) assigned to `user_id` that are still open, with their team
+/// and inbox.
+pub async fn open_chats(
+    conn: &mut Conn,
+    user_id: i64,
+) -> Result<Vec<(i64, Option<i64>, Option<String>)>> {
     Ok(sqlx::query_as(
-        "SELECT id, team_id FROM conversations WHERE assignee_id = $1 AND channel = 'chat' \
+        "SELECT id, team_id, inbox FROM conversations WHERE assignee_id = $1 AND channel = 'chat' \
          AND status IN ('new', 'open') AND merged_into IS NULL",
     )
     .bind(user_id)
@@ -176,6 +199,27 @@ pub async fn insert_skill_rule(
     .await?)
 }
 
+/// Changes a rule's name, conditions and skills; false when there is no such rule.
+pub async fn update_skill_rule(
+    tx: &mut Conn,
+    id: i64,
+    name: &str,
+    conditions: &str,
+    skills: &str,
+) -> Result<bool> {
+    Ok(
+        sqlx::query("UPDATE skill_rules SET name = $2, conditions = $3, skills = $4 WHERE id = $1")
+            .bind(id)
+            .bind(name.to_string())
+            .bind(conditions.to_string())
+            .bind(skills.to_string())
+            .execute(tx)
+            .await?
+            .rows_affected()
+            > 0,
+    )
+}
+
 pub async fn delete_skill_rule(tx: &mut Conn, id: i64) -> Result<bool> {
     Ok(sqlx::query("DELETE FROM skill_rules WHERE id = $1")
         .bind(id)
@@ -185,11 +229,14 @@ pub async fn delete_skill_rule(tx: &mut Conn, id: i64) -> Result<bool> {
         > 0)
 }
 
-/// The teams routed automatically (not `manual`).
+/// The teams of `user_id` routed automatically (not `manual`); all of them while an inbox
+/// routes automatically, since its conversations may be in any team.
 pub async fn routed_teams_of(conn: &mut Conn, user_id: i64) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT m.team_id FROM team_members m JOIN team_routing r ON r.team_id = m.team_id \
-         WHERE m.user_id = $1 AND r.mode <> 'manual' ORDER BY m.team_id",
+        "SELECT m.team_id FROM team_members m LEFT JOIN team_routing r ON r.team_id = m.team_id \
+         WHERE m.user_id = $1 AND (COALESCE(r.mode, 'manual') <> 'manual' OR EXISTS \
+         (SELECT 1 FROM inbox_settings s WHERE COALESCE(s.routing_mode, 'manual') <> 'manual')) \
+         ORDER BY m.team_id",
     )
     .bind(user_id)
     .fetch_all(conn)

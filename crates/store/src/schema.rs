@@ -485,6 +485,21 @@ CREATE TABLE automations (
 );
 "#;
 
+/// The inbox each conversation arrived through (its address; filled from the mail of the
+/// earlier ones), and per-inbox settings that hold for inboxes of the config file too: the
+/// calendar its conversations count business hours by, and how it routes (over its team's).
+const V15: &str = r#"
+ALTER TABLE conversations ADD COLUMN inbox TEXT;
+UPDATE conversations SET inbox = (SELECT em.inbox FROM messages m
+    JOIN email_messages em ON em.message_id = m.id
+    WHERE m.conversation_id = conversations.id ORDER BY m.id LIMIT 1);
+CREATE TABLE inbox_settings (
+    address TEXT PRIMARY KEY,
+    calendar_id BIGINT REFERENCES calendars (id),
+    routing_mode TEXT
+);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -505,6 +520,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (12, backend.render(V12)),
         (13, backend.render(V13)),
         (14, backend.render(V14)),
+        (15, backend.render(V15)),
     ]
 }
 

@@ -141,12 +141,12 @@ pub struct TimelineRow {
 }
 
 /// What SLA conditions look at beyond the conversation row (its tags, its customer's
-/// organization and tier, the calendar of its team) and the SLA version, in one query.
+/// organization and tier, the calendar of its team, else of its inbox) and the SLA version, in one query.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationFacts {
     pub organization_id: Option<i64>,
     pub tier: Option<String>,
-    pub team_calendar_id: Option<i64>,
+    pub calendar_id: Option<i64>,
     pub version: i64,
     /// Tag names joined by U+001F.
     pub tags: Option<String>,
@@ -168,7 +168,8 @@ pub async fn facts(
     id: i64,
 ) -> Result<Option<ConversationFacts>> {
     let sql = format!(
-        "SELECT cu.organization_id, cu.tier, t.calendar_id AS team_calendar_id, \
+        "SELECT cu.organization_id, cu.tier, COALESCE(t.calendar_id, (SELECT ist.calendar_id FROM inbox_settings ist \
+         WHERE ist.address = c.inbox)) AS calendar_id, \
          (SELECT value FROM counters WHERE name = 'sla_version') AS version, \
          (SELECT {} FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
           WHERE ct.conversation_id = c.id) AS tags \
@@ -190,7 +191,7 @@ struct FactOrEvent {
     data: Option<String>,
     organization_id: Option<i64>,
     tier: Option<String>,
-    team_calendar_id: Option<i64>,
+    calendar_id: Option<i64>,
     version: Option<i64>,
     tags: Option<String>,
 }
@@ -205,7 +206,8 @@ pub async fn facts_and_timeline(
     let sql = format!(
         "SELECT CAST(0 AS BIGINT) AS part, CAST(NULL AS BIGINT) AS at, CAST(0 AS BIGINT) AS id, \
          CAST(NULL AS TEXT) AS kind, CAST(NULL AS TEXT) AS data, \
-         cu.organization_id, cu.tier, t.calendar_id AS team_calendar_id, \
+         cu.organization_id, cu.tier, COALESCE(t.calendar_id, (SELECT ist.calendar_id FROM inbox_settings ist \
+         WHERE ist.address = c.inbox)) AS calendar_id, \
          (SELECT value FROM counters WHERE name = 'sla_version') AS version, \
          (SELECT {} FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
           WHERE ct.conversation_id = c.id) AS tags \
@@ -231,7 +233,7 @@ pub async fn facts_and_timeline(
     let facts = ConversationFacts {
         organization_id: first.organization_id,
         tier: first.tier,
-        team_calendar_id: first.team_calendar_id,
+        calendar_id: first.calendar_id,
         version: first.version.unwrap_or(0),
         tags: first.tags,
     };

@@ -62,8 +62,55 @@ fn tags(field: &str, list: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-async fn check(conn: &mut Conn, mut input: RuleInput) -> Result<RuleInput> {
+/// Refuses conditions that name teams, agents, custom fields or inboxes that do not exist.
+async fn check_names(conn: &mut Conn, c: &mut RuleConditions, inboxes: &[String]) -> Result<()> {
+    for t in &c.team_ids {
+        if users::team(conn, *t).await?.is_none() {
+            return Err(EngineError::invalid(
+                "conditions.team_ids",
+                format!("must name teams that exist; there is no team {t}"),
+            ));
+        }
+    }
+    for u in &c.assignee_ids {
+        if users::get(conn, *u).await?.is_none() {
+            return Err(EngineError::invalid(
+                "conditions.assignee_ids",
+                format!("must name agents that exist; there is no agent {u}"),
+            ));
+        }
+    }
+    let defs = steward_store::fields::list(conn).await?;
+    if let Some(k) = c.fields.keys().find(|k| !defs.iter().any(|d| d.key == **k)) {
+        return Err(EngineError::invalid(
+            "conditions.fields",
+            format!("must name custom fields that exist; there is no field {k:?}"),
+        ));
+    }
+    for i in &mut c.inboxes {
+        *i = i.trim().to_lowercase();
+        if !inboxes.contains(i) {
+            return Err(EngineError::invalid(
+                "conditions.inboxes",
+                format!("must name inboxes that exist; there is none at {i:?}"),
+            ));
+        }
+    }
+    for d in &mut c.customer_domains {
+        *d = d.trim().trim_start_matches('@').to_lowercase();
+        if d.is_empty() || !d.contains('.') || d.contains(char::is_whitespace) {
+            return Err(EngineError::invalid(
+                "conditions.customer_domains",
+                format!("must be domains such as example.com, not {d:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn check(conn: &mut Conn, mut input: RuleInput, inboxes: &[String]) -> Result<RuleInput> {
     input.name = validate::required("name", &input.name, 100)?;
+    check_names(conn, &mut input.conditions, inboxes).await?;
     input.conditions.base.tags = tags("conditions.tags", &input.conditions.base.tags)?;
     input.conditions.without_tags =
         tags("conditions.without_tags", &input.conditions.without_tags)?;
@@ -167,7 +214,7 @@ impl Engine {
                 .await?
                 .ok_or_else(|| EngineError::not_found("automation"))?;
         }
-        let input = check(&mut tx, input).await?;
+        let input = check(&mut tx, input, &self.email.addresses()).await?;
         let (conditions, actions) = (
             json!(input.conditions).to_string(),
             json!(input.actions).to_string(),
@@ -257,15 +304,9 @@ impl Engine {
             let Some(c) = conversations::get(&mut conn, id).await? else {
                 continue;
             };
-            if run::matches(
-                &mut conn,
-                self.store.backend(),
-                &c,
-                trigger,
-                conditions,
-                now,
-            )
-            .await?
+            if self
+                .rule_matches(&mut conn, &c, trigger, conditions, now)
+                .await?
             {
                 out.push(c);
             }

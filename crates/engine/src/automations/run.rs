@@ -18,7 +18,7 @@ use steward_store::messages::{self, NewMessage};
 use steward_store::models::Conversation;
 use steward_store::search::{self, DocKind};
 use steward_store::sla::ConversationFacts;
-use steward_store::{Backend, Conn, Tx, automations as store, now_ms, tags, users};
+use steward_store::{Conn, Tx, automations as store, now_ms, tags, users};
 
 /// Rounds of update rules after the first, on changes rules made.
 const CASCADE: usize = 3;
@@ -27,67 +27,90 @@ const SWEEP_BATCH: i64 = 500;
 
 const HOUR: i64 = 3_600_000;
 
-async fn subject_matches(
-    conn: &mut Conn,
-    c: &Conversation,
-    facts: &ConversationFacts,
-    trigger: Trigger,
-    conditions: &RuleConditions,
-    now: i64,
-) -> Result<bool> {
-    if trigger == Trigger::Pending && c.status != Status::Pending {
-        return Ok(false);
+impl Engine {
+    async fn subject_matches(
+        &self,
+        conn: &mut Conn,
+        c: &Conversation,
+        facts: &ConversationFacts,
+        trigger: Trigger,
+        conditions: &RuleConditions,
+        now: i64,
+    ) -> Result<bool> {
+        if trigger == Trigger::Pending && c.status != Status::Pending {
+            return Ok(false);
+        }
+        let tags = facts.tag_names();
+        let fields = c.custom_fields_json();
+        let since = match trigger {
+            Trigger::Idle => c.updated_at,
+            // Pending since it last became pending; notes added meanwhile do not reset it.
+            Trigger::Pending => store::pending_since(conn, c.id)
+                .await?
+                .unwrap_or(c.updated_at),
+            _ => now,
+        };
+        // Business hours by the team's or inbox's calendar; around the clock without one.
+        let in_business_hours = match (conditions.business_hours, facts.calendar_id) {
+            (Some(_), Some(id)) => self
+                .sla_cache
+                .calendar(conn, facts.version, id)
+                .await?
+                .is_open(now),
+            _ => true,
+        };
+        let mut s = Subject {
+            facts: Facts {
+                priority: c.priority,
+                channel: c.channel,
+                tags: &tags,
+                organization_id: facts.organization_id,
+                customer_tier: facts.tier.as_deref(),
+            },
+            status: c.status,
+            assigned: c.assignee_id.is_some(),
+            text: "",
+            hours_since: (now - since).max(0) / HOUR,
+            inbox: c.inbox.as_deref(),
+            team_id: c.team_id,
+            assignee_id: c.assignee_id,
+            customer_email: c.customer_email.as_deref(),
+            fields: &fields,
+            in_business_hours,
+        };
+        // Everything but the text first: reading the latest message is the costly part.
+        let without_text = RuleConditions {
+            text: Vec::new(),
+            ..conditions.clone()
+        };
+        if !without_text.matches(&s) {
+            return Ok(false);
+        }
+        if conditions.text.is_empty() {
+            return Ok(true);
+        }
+        let text =
+            format!("{}\n{}", c.subject, store::latest_text(conn, c.id).await?).to_lowercase();
+        s.text = &text;
+        Ok(conditions.matches(&s))
     }
-    let tags = facts.tag_names();
-    let since = match trigger {
-        Trigger::Idle => c.updated_at,
-        // Pending since it last became pending; notes added meanwhile do not reset it.
-        Trigger::Pending => store::pending_since(conn, c.id)
-            .await?
-            .unwrap_or(c.updated_at),
-        _ => now,
-    };
-    let mut s = Subject {
-        facts: Facts {
-            priority: c.priority,
-            channel: c.channel,
-            tags: &tags,
-            organization_id: facts.organization_id,
-            customer_tier: facts.tier.as_deref(),
-        },
-        status: c.status,
-        assigned: c.assignee_id.is_some(),
-        text: "",
-        hours_since: (now - since).max(0) / HOUR,
-    };
-    // Everything but the text first: reading the latest message is the costly part.
-    let without_text = RuleConditions {
-        text: Vec::new(),
-        ..conditions.clone()
-    };
-    if !without_text.matches(&s) {
-        return Ok(false);
-    }
-    if conditions.text.is_empty() {
-        return Ok(true);
-    }
-    let text = format!("{}\n{}", c.subject, store::latest_text(conn, c.id).await?).to_lowercase();
-    s.text = &text;
-    Ok(conditions.matches(&s))
-}
 
-/// Whether `c` matches `conditions` for `trigger` now (dry runs).
-pub(super) async fn matches(
-    conn: &mut Conn,
-    backend: Backend,
-    c: &Conversation,
-    trigger: Trigger,
-    conditions: &RuleConditions,
-    now: i64,
-) -> Result<bool> {
-    match steward_store::sla::facts(conn, backend, c.id).await? {
-        Some(f) => subject_matches(conn, c, &f, trigger, conditions, now).await,
-        None => Ok(false),
+    /// Whether `c` matches `conditions` for `trigger` now (dry runs).
+    pub(super) async fn rule_matches(
+        &self,
+        conn: &mut Conn,
+        c: &Conversation,
+        trigger: Trigger,
+        conditions: &RuleConditions,
+        now: i64,
+    ) -> Result<bool> {
+        match steward_store::sla::facts(conn, self.store.backend(), c.id).await? {
+            Some(f) => {
+                self.subject_matches(conn, c, &f, trigger, conditions, now)
+                    .await
+            }
+            None => Ok(false),
+        }
     }
 }
 
@@ -133,7 +156,9 @@ impl Engine {
                 .filter(|r| r.input.active && r.input.trigger == trigger)
             {
                 if fired.contains(&rule.id)
-                    || !subject_matches(tx, c, &facts, trigger, &rule.input.conditions, now).await?
+                    || !self
+                        .subject_matches(tx, c, &facts, trigger, &rule.input.conditions, now)
+                        .await?
                 {
                     continue;
                 }
@@ -365,15 +390,16 @@ impl Engine {
                 else {
                     continue;
                 };
-                if !subject_matches(
-                    &mut tx,
-                    &c,
-                    &facts,
-                    rule.input.trigger,
-                    &rule.input.conditions,
-                    now,
-                )
-                .await?
+                if !self
+                    .subject_matches(
+                        &mut tx,
+                        &c,
+                        &facts,
+                        rule.input.trigger,
+                        &rule.input.conditions,
+                        now,
+                    )
+                    .await?
                 {
                     continue;
                 }

@@ -38,6 +38,8 @@ pub struct NewConversationCmd {
     pub at: Option<i64>,
     /// The mail the first message arrived as (channels only).
     pub email: Option<steward_store::email::EmailRecord>,
+    /// The inbox it arrives through; the mail's inbox when `None`.
+    pub inbox: Option<String>,
 }
 
 impl NewConversationCmd {
@@ -63,6 +65,7 @@ impl NewConversationCmd {
             attachments: Vec::new(),
             at: None,
             email: None,
+            inbox: None,
         }
     }
 }
@@ -93,6 +96,28 @@ impl Engine {
             ));
         }
         let tag_names = check_tags(&cmd.tags)?;
+        // A named inbox must exist; its team takes the conversation unless one is given.
+        let (inbox, inbox_team) = match cmd.inbox.as_deref() {
+            None => (cmd.email.as_ref().map(|e| e.inbox.to_lowercase()), None),
+            Some(a) => {
+                let found = self
+                    .email
+                    .all_inboxes()
+                    .into_iter()
+                    .find(|i| i.address.eq_ignore_ascii_case(a.trim()))
+                    .ok_or_else(|| {
+                        EngineError::invalid(
+                            "inbox",
+                            format!("must be one of the inboxes; there is none at {a:?}"),
+                        )
+                    })?;
+                let team = match (&found.team, cmd.team_id) {
+                    (Some(name), None) => self.team_id_by_name(name).await?,
+                    _ => None,
+                };
+                (Some(found.address.to_lowercase()), team)
+            }
+        };
         let files = self.store_uploads(cmd.attachments).await?;
         let at = cmd.at.unwrap_or_else(now_ms);
         let doer = by.map_or(Doer::System, |a| Doer::User(a.user_id));
@@ -102,7 +127,7 @@ impl Engine {
         let customer_id = identify(&mut tx, &cmd.customer, doer, at).await?;
         // An agent who opens a conversation without a team files it under their first team, so
         // it stays in their sight.
-        let team_id = match (cmd.team_id, by) {
+        let team_id = match (cmd.team_id.or(inbox_team), by) {
             (None, Some(a))
                 if a.role == steward_domain::Role::Agent && cmd.assignee_id.is_none() =>
             {
@@ -131,6 +156,7 @@ impl Engine {
                 team_id,
                 custom_fields: &fields_json,
                 follow_up_of: None,
+                inbox: inbox.as_deref(),
                 at,
             },
         )

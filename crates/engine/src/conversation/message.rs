@@ -312,6 +312,7 @@ async fn customer_target(tx: &mut Tx, c: &Conversation, at: i64) -> Result<i64> 
                     team_id: c.team_id,
                     custom_fields: &c.custom_fields,
                     follow_up_of: Some(c.id),
+                    inbox: c.inbox.as_deref(),
                     at,
                 },
             )

@@ -261,7 +261,7 @@ impl Engine {
         (kept, inline, notes)
     }
 
-    pub(super) async fn team_id_by_name(&self, name: &str) -> Result<Option<i64>> {
+    pub(crate) async fn team_id_by_name(&self, name: &str) -> Result<Option<i64>> {
         let mut conn = self.store.pool().acquire().await?;
         let teams = steward_store::users::teams(&mut conn).await?;
         Ok(teams

@@ -107,6 +107,14 @@ impl EmailSettings {
         all
     }
 
+    /// The address of every inbox, lower case.
+    pub fn addresses(&self) -> Vec<String> {
+        self.all_inboxes()
+            .into_iter()
+            .map(|i| i.address.to_lowercase())
+            .collect()
+    }
+
     pub fn has_inboxes(&self) -> bool {
         !self.inboxes.is_empty() || !self.read_managed().inboxes.is_empty()
     }

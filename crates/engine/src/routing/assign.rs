@@ -64,9 +64,9 @@ pub(super) async fn return_chats(
     at: i64,
 ) -> Result<Vec<Conversation>> {
     let mut returned = Vec::new();
-    for (id, team) in store::open_chats(tx, user_id).await? {
+    for (id, team, inbox) in store::open_chats(tx, user_id).await? {
         let Some(team) = team else { continue };
-        let Some(settings) = store::team(tx, team).await? else {
+        let Some(settings) = store::team_for(tx, team, inbox.as_deref()).await? else {
             continue;
         };
         if settings.return_on_offline == 0 || settings.mode == Mode::Manual.as_str() {
@@ -105,7 +105,7 @@ impl Engine {
         let Some(team) = c.team_id else {
             return Ok(false);
         };
-        let Some(settings) = store::team(tx, team).await? else {
+        let Some(settings) = store::team_for(tx, team, c.inbox.as_deref()).await? else {
             return Ok(false);
         };
         let mode = Mode::parse(&settings.mode).unwrap_or(Mode::Manual);

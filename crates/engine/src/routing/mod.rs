@@ -1,11 +1,14 @@
 //! Routing settings: how each team hands out waiting conversations (admin), each agent's
 //! skills and capacity (admin) and availability (the agent), and skill rules that give
 //! conversations required skills by their priority, channel, tags, organization or customer
-//! tier (admin). `assign` does the handing out.
+//! tier (admin). `inbox` keeps what an inbox adds (its calendar and a routing mode over its
+//! team's). `assign` does the handing out.
 
 mod assign;
+mod inbox;
 
 pub(crate) use assign::queue_drains_for;
+pub use inbox::InboxOperations;
 
 use crate::directory::log;
 use crate::{Engine, EngineError, Result};
@@ -208,9 +211,12 @@ impl Engine {
     }
 
     /// Adds a skill rule (admin), tried after the others; every matching rule adds its skills.
-    pub async fn add_skill_rule(
+    /// Adds a skill rule (`id` `None`) or changes one (admin). Waiting conversations are
+    /// handed out again by the new skills.
+    pub async fn save_skill_rule(
         &self,
         by: &Actor,
+        id: Option<i64>,
         name: &str,
         conditions: Conditions,
         skills: &[String],
@@ -226,25 +232,38 @@ impl Engine {
         }
         let at = now_ms();
         let mut tx = self.store.write().await?;
-        let id = routing::insert_skill_rule(
-            &mut tx,
-            &name,
-            &json!(conditions).to_string(),
-            &json!(skills).to_string(),
-            at,
-        )
-        .await?;
+        let (conditions_json, skills_json) =
+            (json!(conditions).to_string(), json!(skills).to_string());
+        let (id, kind) = match id {
+            None => (
+                routing::insert_skill_rule(&mut tx, &name, &conditions_json, &skills_json, at)
+                    .await?,
+                "skill_rule.created",
+            ),
+            Some(id) => {
+                if !routing::update_skill_rule(&mut tx, id, &name, &conditions_json, &skills_json)
+                    .await?
+                {
+                    return Err(EngineError::not_found("skill rule"));
+                }
+                for team in users::teams(&mut tx).await? {
+                    assign::queue_drain(&mut tx, team.id).await?;
+                }
+                (id, "skill_rule.updated")
+            }
+        };
         log(
             &mut tx,
             Some(by),
             "skill_rule",
             id,
-            "skill_rule.created",
+            kind,
             json!({"after": {"name": name, "skills": skills}}),
             at,
         )
         .await?;
         tx.commit().await?;
+        self.scheduler.wake();
         Ok(SkillRule {
             id,
             name,

@@ -130,12 +130,12 @@ async fn evaluate(
     else {
         return Ok(None);
     };
-    // Business hours by the team's calendar when it has one, else the policy's; or around
+    // Business hours by the team's calendar when it has one, else the inbox's, else the policy's; or around
     // the clock.
     let calendar = match policy.input.calendar_id {
         None => Arc::new(Calendar::always()),
         Some(own) => {
-            let id = facts.team_calendar_id.unwrap_or(own);
+            let id = facts.calendar_id.unwrap_or(own);
             cache.calendar(conn, version, id).await?
         }
     };

@@ -188,6 +188,7 @@ pub async fn create_conversation(
         attachments,
         at: None,
         email: None,
+        inbox: body.inbox,
     };
     let c = s.engine.create_conversation(Some(&actor), cmd).await?;
     let tags = s.engine.conversation_tags(c.id).await?;

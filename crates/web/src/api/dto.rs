@@ -32,6 +32,8 @@ pub struct ConversationOut {
     pub assignee_name: Option<String>,
     pub team_id: Option<i64>,
     pub team_name: Option<String>,
+    /// The inbox it arrived through, if any.
+    pub inbox: Option<String>,
     pub tags: Vec<String>,
     #[schema(value_type = Object)]
     pub custom_fields: Map<String, Value>,
@@ -72,6 +74,7 @@ impl ConversationOut {
             status: c.status.to_string(),
             priority: c.priority.to_string(),
             channel: c.channel.to_string(),
+            inbox: c.inbox.clone(),
             customer: CustomerBrief {
                 id: c.customer_id,
                 name: c.customer_name,
@@ -164,6 +167,9 @@ pub struct CreateConversationIn {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub custom_fields: Map<String, Value>,
+    /// The inbox it arrives through (an inbox's address); its team takes the conversation
+    /// unless `team_id` is given.
+    pub inbox: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

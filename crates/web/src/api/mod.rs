@@ -119,6 +119,10 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         )
         .route("/inboxes/{address}/check", post(inboxes::check_inbox))
         .route(
+            "/inboxes/{address}/settings",
+            get(routing::get_inbox_settings).put(routing::put_inbox_settings),
+        )
+        .route(
             "/macros",
             get(macros::list_macros).post(macros::create_macro),
         )
@@ -197,7 +201,7 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         )
         .route(
             "/routing/skill-rules/{id}",
-            axum::routing::delete(routing::delete_skill_rule),
+            axum::routing::put(routing::update_skill_rule).delete(routing::delete_skill_rule),
         )
         .route("/tasks/{id}", patch(tasks::update_task))
         .route("/webhooks/events", get(webhooks::list_events))

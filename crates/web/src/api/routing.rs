@@ -1,6 +1,7 @@
 //! Routing over the API: a team's mode (`/teams/{id}/routing`) and queue (`/teams/{id}/queue`),
 //! an agent's skills and capacity (`/agents/{id}/routing`), the signed-in agent's availability
-//! (`/me/availability`), and skill rules (`/routing/skill-rules`).
+//! (`/me/availability`), skill rules (`/routing/skill-rules`), and what an inbox adds: its
+//! calendar and a routing mode over its team's (`/inboxes/{address}/settings`).
 
 use super::ApiResult;
 use super::sla::ConditionsIo;
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use steward_domain::routing::{Availability, Capacity, Mode};
-use steward_engine::routing::{AgentSettings, SkillRule};
+use steward_engine::routing::{AgentSettings, InboxOperations, SkillRule};
 use utoipa::ToSchema;
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -215,9 +216,78 @@ pub async fn create_skill_rule(
     let conditions = super::sla::conditions_in(b.conditions)?;
     let r = s
         .engine
-        .add_skill_rule(&actor, &b.name, conditions, &b.skills)
+        .save_skill_rule(&actor, None, &b.name, conditions, &b.skills)
         .await?;
     Ok((StatusCode::CREATED, Json(rule_out(r))).into_response())
+}
+
+/// Changes a rule's name, conditions and skills (admin); waiting conversations are handed out
+/// again by them.
+#[utoipa::path(put, path = "/api/v1/routing/skill-rules/{id}", request_body = SkillRuleIo, tag = "routing",
+    responses((status = 200, body = SkillRuleIo), (status = 403), (status = 404), (status = 422)))]
+pub async fn update_skill_rule(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<SkillRuleIo>,
+) -> ApiResult<Json<SkillRuleIo>> {
+    let conditions = super::sla::conditions_in(b.conditions)?;
+    let r = s
+        .engine
+        .save_skill_rule(&actor, Some(id), &b.name, conditions, &b.skills)
+        .await?;
+    Ok(Json(rule_out(r)))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxSettingsIo {
+    /// The calendar its conversations count business hours by when their team has none;
+    /// null for none.
+    pub calendar_id: Option<i64>,
+    /// manual, round_robin or load_balanced over its team's mode; null to follow the team.
+    pub routing: Option<String>,
+}
+
+fn settings_out(o: InboxOperations) -> InboxSettingsIo {
+    InboxSettingsIo {
+        calendar_id: o.calendar_id,
+        routing: o.routing.map(|m| m.to_string()),
+    }
+}
+
+/// What an inbox adds to its team's way of working: a calendar and a routing mode.
+#[utoipa::path(get, path = "/api/v1/inboxes/{address}/settings", tag = "routing",
+    params(("address" = String, Path, description = "The inbox address")),
+    responses((status = 200, body = InboxSettingsIo), (status = 404)))]
+pub async fn get_inbox_settings(
+    State(s): State<AppState>,
+    ApiActor(_actor): ApiActor,
+    ApiPath(address): ApiPath<String>,
+) -> ApiResult<Json<InboxSettingsIo>> {
+    Ok(Json(settings_out(
+        s.engine.inbox_operations_of(&address).await?,
+    )))
+}
+
+/// Sets an inbox's calendar and routing mode (admin; inboxes of the config file too). SLAs
+/// are worked out again by the new calendar; queues are handed out by the new routing.
+#[utoipa::path(put, path = "/api/v1/inboxes/{address}/settings", request_body = InboxSettingsIo, tag = "routing",
+    params(("address" = String, Path, description = "The inbox address")),
+    responses((status = 200, body = InboxSettingsIo), (status = 403), (status = 404), (status = 422)))]
+pub async fn put_inbox_settings(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(address): ApiPath<String>,
+    ApiJson(b): ApiJson<InboxSettingsIo>,
+) -> ApiResult<Json<InboxSettingsIo>> {
+    let ops = InboxOperations {
+        calendar_id: b.calendar_id,
+        routing: b.routing.as_deref().map(Mode::parse).transpose()?,
+    };
+    Ok(Json(settings_out(
+        s.engine.set_inbox_operations(&actor, &address, ops).await?,
+    )))
 }
 
 #[utoipa::path(delete, path = "/api/v1/routing/skill-rules/{id}", tag = "routing", responses((status = 204), (status = 404)))]

@@ -1,124 +1,146 @@
-//! The automations admin page: the rules in order with their trigger, conditions and actions,
-//! a form to add one (conditions and actions written as JSON, as the API takes them), a dry run
-//! of conditions against the open conversations, and removal.
+//! The automations admin page: the rules in order, each in words and in a point-and-click
+//! form to change it (`automation_form`), a form to add one, a dry run of a form's conditions
+//! against the open conversations, moving a rule up, and removal.
 
+use super::automation_form::{Lists, RuleForm, form_of, rule_of};
+use super::conditions_form::names;
 use super::form::FormData;
 use super::render;
-use super::view::{Choice, Layout};
+use super::view::Layout;
 use crate::AppState;
 use crate::authz::Agent;
-use crate::error::{PageError, Problem};
+use crate::error::PageError;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
-use steward_domain::automation::{Action, RuleConditions, Trigger};
+use steward_domain::automation::{RuleConditions, Trigger};
+use steward_domain::custom_field::FieldKind;
 use steward_engine::automations::RuleInput;
-
-pub struct RuleLine {
-    pub id: i64,
-    pub name: String,
-    pub active: bool,
-    pub trigger: String,
-    pub conditions: String,
-    pub actions: String,
-}
 
 #[derive(Template)]
 #[template(path = "admin_automations.html")]
 struct AutomationsPage {
     layout: Layout,
     tab: &'static str,
-    rules: Vec<RuleLine>,
-    triggers: Vec<Choice>,
-    /// The dry run asked for, and what it matched: (id, number, subject).
-    dry_conditions: String,
+    rules: Vec<RuleForm>,
+    /// The form for a new rule (or the rule a dry run was asked for).
+    blank: RuleForm,
+    /// What the dry run matched: (id, number, subject).
     dry_run: Option<Vec<(i64, i64, String)>>,
 }
 
-#[derive(Deserialize)]
-pub struct DryRunQuery {
-    trigger: Option<String>,
-    conditions: Option<String>,
+async fn lists(s: &AppState, agent: &Agent) -> Result<Lists, PageError> {
+    let n = names(&s.engine).await?;
+    Ok(Lists {
+        organizations: n.organizations,
+        teams: n.teams,
+        agents: n.agents,
+        webhooks: s
+            .engine
+            .webhooks(&agent.actor)
+            .await?
+            .into_iter()
+            .map(|w| {
+                let name = if w.description.is_empty() {
+                    w.url
+                } else {
+                    w.description
+                };
+                (w.id, name)
+            })
+            .collect(),
+        inboxes: s.engine.email.addresses(),
+        fields: s
+            .engine
+            .custom_fields()
+            .await?
+            .into_iter()
+            .filter_map(|f| Some((f.key, f.label, FieldKind::parse(&f.kind).ok()?)))
+            .collect(),
+    })
 }
 
-fn json_of<T: serde::de::DeserializeOwned>(
-    field: &str,
-    text: &str,
-    empty: &str,
-) -> Result<T, PageError> {
-    let text = if text.trim().is_empty() { empty } else { text };
-    serde_json::from_str(text)
-        .map_err(|e| PageError(Problem::invalid(field, format!("not valid here: {e}"))))
+fn new_rule() -> RuleInput {
+    RuleInput {
+        name: String::new(),
+        active: true,
+        trigger: Trigger::Created,
+        conditions: RuleConditions::default(),
+        actions: Vec::new(),
+    }
 }
 
-pub async fn page(
-    State(s): State<AppState>,
-    agent: Agent,
-    Query(q): Query<DryRunQuery>,
+async fn show(
+    s: &AppState,
+    agent: &Agent,
+    lists: &Lists,
+    blank: RuleForm,
+    dry_run: Option<Vec<(i64, i64, String)>>,
 ) -> Result<Response, PageError> {
-    agent.require_admin()?;
     let rules = s
         .engine
         .automations()
         .await?
         .into_iter()
-        .map(|r| RuleLine {
-            id: r.id,
-            name: r.input.name,
-            active: r.input.active,
-            trigger: r.input.trigger.to_string(),
-            conditions: serde_json::to_string(&r.input.conditions).unwrap_or_default(),
-            actions: serde_json::to_string(&r.input.actions).unwrap_or_default(),
-        })
+        .map(|r| form_of(r.id, &r.input, lists))
         .collect();
-    let dry_conditions = q.conditions.clone().unwrap_or_default();
-    let dry_run = match (&q.trigger, &q.conditions) {
-        (Some(t), Some(c)) => {
-            let trigger = Trigger::parse(t)?;
-            let conditions: RuleConditions = json_of("conditions", c, "{}")?;
-            let found = s
-                .engine
-                .automation_dry_run(&agent.actor, trigger, &conditions)
-                .await?;
-            Some(
-                found
-                    .into_iter()
-                    .map(|c| (c.id, c.number, c.subject))
-                    .collect(),
-            )
-        }
-        _ => None,
-    };
-    let chosen = q.trigger.clone().unwrap_or_default();
     Ok(render(&AutomationsPage {
-        layout: Layout::new(&agent, &s.brand, "admin"),
+        layout: Layout::new(agent, &s.brand, "admin"),
         tab: "automations",
         rules,
-        triggers: Trigger::ALL
-            .iter()
-            .map(|t| Choice::new(t, t, t.as_str() == chosen))
-            .collect(),
-        dry_conditions,
+        blank,
         dry_run,
     }))
 }
 
+pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, PageError> {
+    agent.require_admin()?;
+    let lists = lists(&s, &agent).await?;
+    let blank = form_of(0, &new_rule(), &lists);
+    show(&s, &agent, &lists, blank, None).await
+}
+
+/// The rule a form describes, checked for its CSRF token.
+async fn submitted(
+    s: &AppState,
+    agent: &Agent,
+    form: &FormData,
+) -> Result<(Lists, RuleInput), PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    let lists = lists(s, agent).await?;
+    let input = rule_of(form, &lists)?;
+    Ok((lists, input))
+}
+
+/// Adds a rule, or changes one (with `id`).
 pub async fn save(
     State(s): State<AppState>,
     agent: Agent,
     form: FormData,
 ) -> Result<Response, PageError> {
-    agent.check_csrf(form.get("_csrf"))?;
-    let input = RuleInput {
-        name: form.get("name").to_string(),
-        active: true,
-        trigger: Trigger::parse(form.get("trigger"))?,
-        conditions: json_of("conditions", form.get("conditions"), "{}")?,
-        actions: json_of::<Vec<Action>>("actions", form.get("actions"), "[]")?,
-    };
-    s.engine.save_automation(&agent.actor, None, input).await?;
+    let (_, input) = submitted(&s, &agent, &form).await?;
+    s.engine
+        .save_automation(&agent.actor, form.id("id")?, input)
+        .await?;
     Ok(Redirect::to("/admin/automations").into_response())
+}
+
+/// Shows which open conversations the form's conditions match now, with the form kept.
+pub async fn dry_run(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (lists, input) = submitted(&s, &agent, &form).await?;
+    let found = s
+        .engine
+        .automation_dry_run(&agent.actor, input.trigger, &input.conditions)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.number, c.subject))
+        .collect();
+    let blank = form_of(0, &input, &lists);
+    show(&s, &agent, &lists, blank, Some(found)).await
 }
 
 pub async fn delete(

@@ -4,14 +4,16 @@
 
 use super::form::FormData;
 use super::render;
-use super::view::Layout;
+use super::view::{Choice, Layout};
 use crate::AppState;
 use crate::authz::Agent;
 use crate::error::PageError;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use steward_domain::routing::Mode;
 use steward_engine::email::{ConnectionCheck, ImapInput, InboxInput, Security};
+use steward_engine::routing::InboxOperations;
 
 pub struct MailboxLine {
     pub name: String,
@@ -37,6 +39,9 @@ pub struct InboxLine {
     pub team: String,
     pub acknowledge: bool,
     pub mailboxes: Vec<MailboxLine>,
+    /// The calendar its conversations count business hours by, and its routing mode.
+    pub calendars: Vec<Choice>,
+    pub routing: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -60,6 +65,38 @@ async fn show(
     checks: Vec<ConnectionCheck>,
 ) -> Result<Response, PageError> {
     let o = s.engine.email_overview(&agent.actor).await?;
+    let ops = s.engine.inbox_operations().await?;
+    let calendars: Vec<(i64, String)> = s
+        .engine
+        .calendars()
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let settings_of = |address: &str| {
+        let o = ops
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(address))
+            .map(|(_, o)| o.clone())
+            .unwrap_or_default();
+        let mut cal = vec![Choice::new(
+            "",
+            "the team's, or none",
+            o.calendar_id.is_none(),
+        )];
+        cal.extend(
+            calendars
+                .iter()
+                .map(|(id, n)| Choice::new(id, n, o.calendar_id == Some(*id))),
+        );
+        let mut routing = vec![Choice::new("", "as its team routes", o.routing.is_none())];
+        routing.extend(
+            Mode::ALL
+                .iter()
+                .map(|m| Choice::new(m, m.as_str().replace('_', " "), o.routing == Some(*m))),
+        );
+        (cal, routing)
+    };
     let now = steward_store::now_ms();
     let security = |s: Security| match s {
         Security::None => "plain",
@@ -72,61 +109,66 @@ async fn show(
         inboxes: o
             .inboxes
             .into_iter()
-            .map(|i| InboxLine {
-                managed: i.managed,
-                acknowledgement: i.inbox.acknowledgement.clone().unwrap_or_default(),
-                imap_host: i
-                    .mailboxes
-                    .first()
-                    .map(|m| m.mailbox.account.host.clone())
-                    .unwrap_or_default(),
-                imap_port: i
-                    .mailboxes
-                    .first()
-                    .map(|m| m.mailbox.account.port.to_string())
-                    .unwrap_or_else(|| "993".into()),
-                imap_security: match i.mailboxes.first().map(|m| m.mailbox.account.security) {
-                    Some(Security::None) => "none",
-                    Some(Security::StartTls) => "starttls",
-                    _ => "tls",
-                },
-                imap_username: i
-                    .mailboxes
-                    .first()
-                    .map(|m| m.mailbox.account.username.clone())
-                    .unwrap_or_default(),
-                imap_folder: i
-                    .mailboxes
-                    .first()
-                    .map(|m| m.mailbox.account.folder.clone())
-                    .unwrap_or_else(|| "INBOX".into()),
-                address: i.inbox.address,
-                name: i.inbox.name,
-                team: i.inbox.team.unwrap_or_default(),
-                acknowledge: i.inbox.acknowledge,
-                mailboxes: i
-                    .mailboxes
-                    .into_iter()
-                    .map(|m| MailboxLine {
-                        name: m.mailbox.account.key(),
-                        security: security(m.mailbox.account.security),
-                        status: m
-                            .state
-                            .as_ref()
-                            .map_or_else(|| "not checked yet".into(), |s| s.status.clone()),
-                        checked: m
-                            .state
-                            .as_ref()
-                            .map(|s| crate::fmt::ago(s.checked_at, now))
-                            .unwrap_or_default(),
-                        error: m
-                            .state
-                            .as_ref()
-                            .and_then(|s| s.last_error.clone())
-                            .unwrap_or_default(),
-                        received: m.state.as_ref().map_or(0, |s| s.received),
-                    })
-                    .collect(),
+            .map(|i| {
+                let (calendars, routing) = settings_of(&i.inbox.address);
+                InboxLine {
+                    calendars,
+                    routing,
+                    managed: i.managed,
+                    acknowledgement: i.inbox.acknowledgement.clone().unwrap_or_default(),
+                    imap_host: i
+                        .mailboxes
+                        .first()
+                        .map(|m| m.mailbox.account.host.clone())
+                        .unwrap_or_default(),
+                    imap_port: i
+                        .mailboxes
+                        .first()
+                        .map(|m| m.mailbox.account.port.to_string())
+                        .unwrap_or_else(|| "993".into()),
+                    imap_security: match i.mailboxes.first().map(|m| m.mailbox.account.security) {
+                        Some(Security::None) => "none",
+                        Some(Security::StartTls) => "starttls",
+                        _ => "tls",
+                    },
+                    imap_username: i
+                        .mailboxes
+                        .first()
+                        .map(|m| m.mailbox.account.username.clone())
+                        .unwrap_or_default(),
+                    imap_folder: i
+                        .mailboxes
+                        .first()
+                        .map(|m| m.mailbox.account.folder.clone())
+                        .unwrap_or_else(|| "INBOX".into()),
+                    address: i.inbox.address,
+                    name: i.inbox.name,
+                    team: i.inbox.team.unwrap_or_default(),
+                    acknowledge: i.inbox.acknowledge,
+                    mailboxes: i
+                        .mailboxes
+                        .into_iter()
+                        .map(|m| MailboxLine {
+                            name: m.mailbox.account.key(),
+                            security: security(m.mailbox.account.security),
+                            status: m
+                                .state
+                                .as_ref()
+                                .map_or_else(|| "not checked yet".into(), |s| s.status.clone()),
+                            checked: m
+                                .state
+                                .as_ref()
+                                .map(|s| crate::fmt::ago(s.checked_at, now))
+                                .unwrap_or_default(),
+                            error: m
+                                .state
+                                .as_ref()
+                                .and_then(|s| s.last_error.clone())
+                                .unwrap_or_default(),
+                            received: m.state.as_ref().map_or(0, |s| s.received),
+                        })
+                        .collect(),
+                }
             })
             .collect(),
         smtp_listener: o.smtp_listener.unwrap_or_default(),
@@ -206,6 +248,27 @@ pub async fn delete(
     agent.check_csrf(form.get("_csrf"))?;
     s.engine
         .delete_inbox(&agent.actor, form.get("address"))
+        .await?;
+    Ok(Redirect::to("/admin/inboxes").into_response())
+}
+
+/// Sets an inbox's calendar and routing mode (config-file inboxes too).
+pub async fn settings(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    let ops = InboxOperations {
+        calendar_id: form.id("calendar")?,
+        routing: form
+            .opt("routing")
+            .filter(|m| !m.is_empty())
+            .map(Mode::parse)
+            .transpose()?,
+    };
+    s.engine
+        .set_inbox_operations(&agent.actor, form.get("address"), ops)
         .await?;
     Ok(Redirect::to("/admin/inboxes").into_response())
 }

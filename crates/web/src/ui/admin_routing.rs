@@ -2,9 +2,10 @@
 //! handed out, and for how long), and the skill rules that give conversations required skills.
 //! Teams' modes and agents' skills and capacity are set on the Teams and Agents tabs.
 
+use super::conditions_form::{ConditionsForm, comma_list, conditions_of, describe};
 use super::form::FormData;
 use super::render;
-use super::view::{Choice, Layout};
+use super::view::Layout;
 use crate::AppState;
 use crate::authz::Agent;
 use crate::error::PageError;
@@ -13,7 +14,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use steward_domain::routing::Mode;
 use steward_domain::sla::Conditions;
-use steward_domain::{Channel, Priority};
 
 pub struct QueueLine {
     pub team: String,
@@ -22,11 +22,13 @@ pub struct QueueLine {
     pub waiting: Vec<(i64, i64, String, String, String)>,
 }
 
+/// A skill rule's line and form (id 0 for a new rule).
 pub struct RuleLine {
     pub id: i64,
     pub name: String,
     pub applies: String,
     pub skills: String,
+    pub cf: ConditionsForm,
 }
 
 #[derive(Template)]
@@ -36,36 +38,7 @@ struct RoutingPage {
     tab: &'static str,
     queues: Vec<QueueLine>,
     rules: Vec<RuleLine>,
-    priorities: Vec<Choice>,
-    channels: Vec<Choice>,
-}
-
-fn describe(c: &Conditions) -> String {
-    let mut parts = Vec::new();
-    let words = |v: Vec<String>| v.join(" or ");
-    if !c.priorities.is_empty() {
-        parts.push(format!(
-            "priority {}",
-            words(c.priorities.iter().map(|p| p.to_string()).collect())
-        ));
-    }
-    if !c.channels.is_empty() {
-        parts.push(format!(
-            "channel {}",
-            words(c.channels.iter().map(|p| p.to_string()).collect())
-        ));
-    }
-    if !c.tags.is_empty() {
-        parts.push(format!("tag {}", words(c.tags.clone())));
-    }
-    if !c.customer_tiers.is_empty() {
-        parts.push(format!("customer tier {}", words(c.customer_tiers.clone())));
-    }
-    if parts.is_empty() {
-        "every conversation".into()
-    } else {
-        parts.join(", ")
-    }
+    blank: RuleLine,
 }
 
 pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, PageError> {
@@ -100,8 +73,9 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
         .into_iter()
         .map(|r| RuleLine {
             id: r.id,
-            applies: describe(&r.conditions),
+            applies: describe(&r.conditions).unwrap_or_else(|| "every conversation".into()),
             skills: r.skills.join(", "),
+            cf: ConditionsForm::of(&r.conditions, &[]),
             name: r.name,
         })
         .collect();
@@ -110,52 +84,30 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
         tab: "routing",
         queues,
         rules,
-        priorities: Priority::ALL
-            .iter()
-            .map(|p| Choice::new(p, p, false))
-            .collect(),
-        channels: Channel::ALL
-            .iter()
-            .map(|c| Choice::new(c, c, false))
-            .collect(),
+        blank: RuleLine {
+            id: 0,
+            name: String::new(),
+            applies: String::new(),
+            skills: String::new(),
+            cf: ConditionsForm::of(&Conditions::default(), &[]),
+        },
     }))
 }
 
-fn list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
+/// Adds a skill rule, or changes one (with `id`).
 pub async fn add_rule(
     State(s): State<AppState>,
     agent: Agent,
     form: FormData,
 ) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
-    let conditions = Conditions {
-        priorities: form
-            .all("priority")
-            .into_iter()
-            .map(Priority::parse)
-            .collect::<Result<_, _>>()?,
-        channels: form
-            .all("channel")
-            .into_iter()
-            .map(Channel::parse)
-            .collect::<Result<_, _>>()?,
-        tags: list(form.get("tags")),
-        customer_tiers: list(form.get("tiers")),
-        ..Default::default()
-    };
     s.engine
-        .add_skill_rule(
+        .save_skill_rule(
             &agent.actor,
+            form.id("id")?,
             form.get("name"),
-            conditions,
-            &list(form.get("skills")),
+            conditions_of(&form)?,
+            &comma_list(form.get("skills")),
         )
         .await?;
     Ok(Redirect::to("/admin/routing").into_response())

@@ -2,6 +2,7 @@
 //! conditions, targets (written like `90`, `4h` or `2d`), hours, pauses, warning time and
 //! escalation, forms to add and change them, and buttons to move one up the order.
 
+use super::conditions_form::{ConditionsForm, choices, conditions_of, ids, names};
 use super::form::FormData;
 use super::render;
 use super::view::{Choice, Layout};
@@ -11,8 +12,7 @@ use crate::error::{PageError, Problem};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use steward_domain::sla::{Conditions, Metric, Pauses, Targets};
-use steward_domain::{Channel, Priority};
+use steward_domain::sla::{Metric, Pauses, Targets};
 use steward_engine::sla::{Escalation, PolicyInput, PolicyView};
 
 /// One policy's form (blank for a new one).
@@ -20,11 +20,7 @@ pub struct PolicyForm {
     pub id: i64,
     pub name: String,
     pub summary: String,
-    pub priorities: Vec<Choice>,
-    pub channels: Vec<Choice>,
-    pub organizations: Vec<Choice>,
-    pub tags: String,
-    pub tiers: String,
+    pub cf: ConditionsForm,
     pub first: String,
     pub next: String,
     pub resolution: String,
@@ -99,20 +95,14 @@ fn form_of(p: Option<&PolicyView>, lists: &Lists) -> PolicyForm {
         ..Default::default()
     };
     let i = p.map_or(&blank, |p| &p.input);
-    let c = &i.conditions;
-    let choices = |all: &[(i64, String)], on: &dyn Fn(i64) -> bool| -> Vec<Choice> {
-        all.iter()
-            .map(|(id, name)| Choice::new(id, name, on(*id)))
-            .collect()
-    };
     let mut calendars = vec![Choice::new("", "around the clock", i.calendar_id.is_none())];
-    calendars.extend(choices(&lists.calendars, &|id| i.calendar_id == Some(id)));
+    calendars.extend(choices(&lists.calendars, |id| i.calendar_id == Some(id)));
     let mut teams = vec![Choice::new(
         "",
         "no reassignment",
         i.escalation.reassign_team_id.is_none(),
     )];
-    teams.extend(choices(&lists.teams, &|id| {
+    teams.extend(choices(&lists.teams, |id| {
         i.escalation.reassign_team_id == Some(id)
     }));
     let summary = Metric::ALL
@@ -132,17 +122,7 @@ fn form_of(p: Option<&PolicyView>, lists: &Lists) -> PolicyForm {
         id: p.map_or(0, |p| p.id),
         name: i.name.clone(),
         summary,
-        priorities: Priority::ALL
-            .iter()
-            .map(|x| Choice::new(x, x, c.priorities.contains(x)))
-            .collect(),
-        channels: Channel::ALL
-            .iter()
-            .map(|x| Choice::new(x, x, c.channels.contains(x)))
-            .collect(),
-        organizations: choices(&lists.organizations, &|id| c.organization_ids.contains(&id)),
-        tags: c.tags.join(", "),
-        tiers: c.customer_tiers.join(", "),
+        cf: ConditionsForm::of(&i.conditions, &lists.organizations),
         first: minutes_text(i.targets.first_response),
         next: minutes_text(i.targets.next_response),
         resolution: minutes_text(i.targets.resolution),
@@ -152,7 +132,7 @@ fn form_of(p: Option<&PolicyView>, lists: &Lists) -> PolicyForm {
         warn: minutes_text(Some(i.warn_minutes).filter(|w| *w > 0)),
         teams,
         raise_priority: i.escalation.raise_priority,
-        notify: choices(&lists.agents, &|id| {
+        notify: choices(&lists.agents, |id| {
             i.escalation.notify_user_ids.contains(&id)
         }),
     }
@@ -163,14 +143,9 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
         .actor
         .may_administer()
         .map_err(steward_engine::EngineError::from)?;
+    let n = names(&s.engine).await?;
     let lists = Lists {
-        organizations: s
-            .engine
-            .organizations()
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect(),
+        organizations: n.organizations,
         calendars: s
             .engine
             .calendars()
@@ -178,21 +153,8 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
             .into_iter()
             .map(|c| (c.id, c.name))
             .collect(),
-        teams: s
-            .engine
-            .teams()
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect(),
-        agents: s
-            .engine
-            .agents()
-            .await?
-            .into_iter()
-            .filter(|u| u.active != 0)
-            .map(|u| (u.id, u.name))
-            .collect(),
+        teams: n.teams,
+        agents: n.agents,
     };
     let policies = s
         .engine
@@ -209,24 +171,6 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
     }))
 }
 
-fn comma_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn ids(form: &FormData, name: &str) -> Result<Vec<i64>, PageError> {
-    form.all(name)
-        .into_iter()
-        .map(|v| {
-            v.parse()
-                .map_err(|_| PageError(Problem::invalid(name, "must be a number")))
-        })
-        .collect()
-}
-
 /// Adds a policy, or changes one (with `id`).
 pub async fn save(
     State(s): State<AppState>,
@@ -234,22 +178,9 @@ pub async fn save(
     form: FormData,
 ) -> Result<Response, PageError> {
     agent.check_csrf(form.get("_csrf"))?;
-    let words = |name: &str| -> Vec<&str> { form.all(name) };
     let input = PolicyInput {
         name: form.get("name").to_string(),
-        conditions: Conditions {
-            priorities: words("priority")
-                .into_iter()
-                .map(Priority::parse)
-                .collect::<Result<_, _>>()?,
-            channels: words("channel")
-                .into_iter()
-                .map(Channel::parse)
-                .collect::<Result<_, _>>()?,
-            tags: comma_list(form.get("tags")),
-            organization_ids: ids(&form, "organization")?,
-            customer_tiers: comma_list(form.get("tiers")),
-        },
+        conditions: conditions_of(&form)?,
         targets: Targets {
             first_response: parse_minutes("first_response", form.get("first_response"))?,
             next_response: parse_minutes("next_response", form.get("next_response"))?,

@@ -10,6 +10,8 @@ pub mod admin_sla;
 pub mod admin_webhooks;
 pub mod assets;
 pub mod auth;
+pub mod automation_form;
+pub mod conditions_form;
 pub mod conversation;
 pub mod customers;
 pub mod form;
@@ -83,6 +85,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(admin_inboxes::page).post(admin_inboxes::save),
         )
         .route("/admin/inboxes/delete", post(admin_inboxes::delete))
+        .route("/admin/inboxes/settings", post(admin_inboxes::settings))
         .route("/admin/inboxes/check", post(admin_inboxes::check))
         .route(
             "/admin/calendars",
@@ -98,6 +101,10 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(admin_automations::page).post(admin_automations::save),
         )
         .route("/admin/automations/delete", post(admin_automations::delete))
+        .route(
+            "/admin/automations/dry-run",
+            post(admin_automations::dry_run),
+        )
         .route("/admin/automations/raise", post(admin_automations::raise))
         .route("/admin/routing/rules", post(admin_routing::add_rule))
         .route(
