@@ -255,3 +255,69 @@ async fn a_timed_follow_up_falls_due_through_the_scheduler_and_shows_in_the_inbo
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_previous_owner_hears_live_of_the_conversation_they_now_only_follow() {
+    let app = spawn_app().await;
+    let first_line = app.team("First line").await;
+    let billing = app.team("Billing").await;
+    let (alice, alice_token) = app
+        .agent("alice@test.example", "agent", &[first_line])
+        .await;
+    let c = app
+        .conversation("payer@test.example", "Charged twice", "Twice!")
+        .await;
+    let id = c["id"].as_i64().expect("id");
+    app.patch(
+        &format!("/api/v1/conversations/{id}"),
+        json!({"team_id": first_line, "assignee_id": alice}),
+    )
+    .await;
+    let (s, _) = app
+        .post_as(
+            &alice_token,
+            &format!("/api/v1/conversations/{id}/transfer"),
+            json!({"team_id": billing, "reason": "Billing refunds"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let unfollowed = app
+        .conversation("other@test.example", "Not hers", "x")
+        .await;
+    app.patch(
+        &format!("/api/v1/conversations/{}", unfollowed["id"]),
+        json!({"team_id": billing}),
+    )
+    .await;
+
+    let browser = crate::workspace::sign_in(&app, "alice@test.example", "agent password 1").await;
+    let mut stream = browser
+        .get(format!("{}/live", app.base))
+        .send()
+        .await
+        .expect("live")
+        .bytes_stream();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.post(
+        &format!("/api/v1/conversations/{}/messages", unfollowed["id"]),
+        json!({"body": "not for alice"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/conversations/{id}/messages"),
+        json!({"body": "Refund sent"}),
+    )
+    .await;
+    // Events arrive in order: the other team's conversation, had it been sent, came first.
+    let seen =
+        crate::workspace::read_until(&mut stream, &format!("\"conversation_id\":{id}")).await;
+    assert!(
+        seen.contains(&format!("\"conversation_id\":{id}")),
+        "a follower hears of the conversation in another team: {seen}"
+    );
+    assert!(
+        !seen.contains(&format!("\"conversation_id\":{}", unfollowed["id"])),
+        "nothing of one she neither owns nor follows: {seen}"
+    );
+    app.stop().await;
+}

@@ -373,25 +373,28 @@ async fn admin_pages_are_for_admins_only() {
 }
 
 /// Reads the SSE stream until `needle` appears or five seconds pass.
-async fn wait_for(
+pub(crate) async fn wait_for(
     stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
     needle: &str,
 ) -> bool {
+    read_until(stream, needle).await.contains(needle)
+}
+
+/// What the SSE stream said until `needle` appeared (or five seconds passed).
+pub(crate) async fn read_until(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    needle: &str,
+) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     let mut seen = String::new();
-    while tokio::time::Instant::now() < deadline {
+    while tokio::time::Instant::now() < deadline && !seen.contains(needle) {
         match tokio::time::timeout(Duration::from_millis(500), stream.next()).await {
-            Ok(Some(Ok(chunk))) => {
-                seen.push_str(&String::from_utf8_lossy(&chunk));
-                if seen.contains(needle) {
-                    return true;
-                }
-            }
-            Ok(_) => return false,
+            Ok(Some(Ok(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => break,
             Err(_) => {}
         }
     }
-    false
+    seen
 }
 
 #[tokio::test]

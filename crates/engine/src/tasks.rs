@@ -208,8 +208,8 @@ impl Engine {
         if self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();
         }
-        self.bus
-            .conversation_changed(&after, Some(&c), "updated", Some(by.user_id));
+        self.announce(&after, Some(&c), "updated", Some(by.user_id))
+            .await;
         Ok(after)
     }
 

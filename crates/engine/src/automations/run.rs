@@ -421,7 +421,7 @@ impl Engine {
         }
         tx.commit().await?;
         for c in &touched {
-            self.bus.conversation_changed(c, None, "updated", None);
+            self.announce(c, None, "updated", None).await;
         }
         Ok(())
     }

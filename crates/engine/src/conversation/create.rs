@@ -227,8 +227,8 @@ impl Engine {
                 .await?;
         }
         tx.commit().await?;
-        self.bus
-            .conversation_changed(&conversation, None, "created", by.map(|a| a.user_id));
+        self.announce(&conversation, None, "created", by.map(|a| a.user_id))
+            .await;
         Ok(conversation)
     }
 }

@@ -134,10 +134,10 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         self.refresh_sla_of(&mut tx, &mut after).await?;
         tx.commit().await?;
-        self.bus
-            .conversation_changed(&source, None, "merged", Some(by.user_id));
-        self.bus
-            .conversation_changed(&after, Some(&target), "merged", Some(by.user_id));
+        self.announce(&source, None, "merged", Some(by.user_id))
+            .await;
+        self.announce(&after, Some(&target), "merged", Some(by.user_id))
+            .await;
         Ok(after)
     }
 }

@@ -262,11 +262,9 @@ impl Engine {
         }
         tx.commit().await?;
         let by_user = by.map(|b| b.user_id);
-        self.bus
-            .conversation_changed(&conversation, None, "message", by_user);
+        self.announce(&conversation, None, "message", by_user).await;
         if target != id {
-            self.bus
-                .conversation_changed(&c, None, "follow_up", by_user);
+            self.announce(&c, None, "follow_up", by_user).await;
         }
         if self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();

@@ -317,7 +317,7 @@ impl Engine {
             if let Some(cid) = row.conversation_id {
                 let mut conn = self.store.pool().acquire().await?;
                 if let Some(c) = conversations::get(&mut conn, cid).await? {
-                    self.bus.conversation_changed(&c, None, "delivery", None);
+                    self.announce(&c, None, "delivery", None).await;
                 }
             }
         }

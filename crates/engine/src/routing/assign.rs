@@ -237,7 +237,7 @@ impl Engine {
         }
         tx.commit().await?;
         for c in &assigned {
-            self.bus.conversation_changed(c, None, "updated", None);
+            self.announce(c, None, "updated", None).await;
         }
         Ok(())
     }

@@ -199,8 +199,7 @@ impl Engine {
         tx.commit().await?;
         self.scheduler.wake();
         for c in &returned {
-            self.bus
-                .conversation_changed(c, None, "updated", Some(by.user_id));
+            self.announce(c, None, "updated", Some(by.user_id)).await;
         }
         Ok(returned)
     }

@@ -343,8 +343,7 @@ impl Engine {
         self.work_out_sla(&mut tx, &mut after, true, None).await?;
         tx.commit().await?;
         if after.sla_state != before.sla_state || after.updated_at != before.updated_at {
-            self.bus
-                .conversation_changed(&after, Some(&before), "updated", None);
+            self.announce(&after, Some(&before), "updated", None).await;
         }
         Ok(())
     }

@@ -76,6 +76,8 @@ pub async fn report_presence(
             user_id: Some(agent.actor.user_id),
             detail: serde_json::to_value(now).unwrap_or_default(),
             audience: vec![(c.team_id, c.assignee_id)],
+            // Presence goes to those who see the conversation by its team or assignee.
+            followers: Vec::new(),
         });
     }
     Ok(StatusCode::NO_CONTENT)
