@@ -387,5 +387,116 @@ async fn admins_set_routing_skills_and_capacity_on_their_pages_and_agents_their_
     assert_eq!(rules[0]["conditions"]["tags"], json!(["return"]));
     let page = app.html(&browser, "/admin/routing").await;
     assert!(page.contains("tag return needs"), "{page}");
+    // The rule's own form changes it.
+    let id = rules[0]["id"].to_string();
+    let res = browser
+        .post(format!("{}/admin/routing/rules", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("id", id.as_str()),
+            ("name", "Returns and exchanges"),
+            ("tags", "return, exchange"),
+            ("priority", "high"),
+            ("skills", "returns"),
+        ])
+        .send()
+        .await
+        .expect("change rule");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, rules) = app.get("/api/v1/routing/skill-rules").await;
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+    assert_eq!(rules[0]["name"], "Returns and exchanges");
+    assert_eq!(
+        rules[0]["conditions"]["tags"],
+        json!(["return", "exchange"])
+    );
+    assert_eq!(rules[0]["conditions"]["priorities"], json!(["high"]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_whose_workspace_is_closed_goes_offline_and_their_chats_return_to_the_queue() {
+    let app = spawn_app_with(|c| c.offline_after_seconds = 1.0).await;
+    let desk = app.team("Desk").await;
+    let (ada, _) = app.agent("ada@test.example", "agent", &[desk]).await;
+    let (bo, bo_token) = app.agent("bo@test.example", "agent", &[desk]).await;
+    app.put_as(
+        &app.token,
+        &format!("/api/v1/teams/{desk}/routing"),
+        json!({"mode": "round_robin"}),
+    )
+    .await;
+    // Bo works over the API only: no workspace page, so nothing to lapse.
+    app.put_as(
+        &bo_token,
+        "/api/v1/me/availability",
+        json!({"availability": "away"}),
+    )
+    .await;
+    // Ada goes online in the workspace and keeps a page open.
+    let browser = crate::workspace::sign_in(&app, "ada@test.example", "agent password 1").await;
+    let inbox = browser
+        .get(format!("{}/inbox", app.base))
+        .send()
+        .await
+        .expect("inbox")
+        .text()
+        .await
+        .expect("page");
+    let csrf = crate::workspace::csrf_of(&inbox);
+    let res = browser
+        .post(format!("{}/availability", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("availability", "online")])
+        .send()
+        .await
+        .expect("set");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let live = browser
+        .get(format!("{}/live", app.base))
+        .send()
+        .await
+        .expect("live");
+    let chat = open_in(
+        &app,
+        desk,
+        "visitor@test.example",
+        json!({"channel": "chat"}),
+    )
+    .await;
+    assert_eq!(chat["assignee_id"], ada, "{chat}");
+
+    // Three times the grace with the page open: still online.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let availability = |id: i64| {
+        let app = &app;
+        async move { app.get(&format!("/api/v1/agents/{id}/routing")).await.1["availability"].clone() }
+    };
+    assert_eq!(availability(ada).await, "online");
+
+    // The page closes: after the grace she is offline and the chat waits in the queue.
+    drop(live);
+    let mut now = Value::Null;
+    for _ in 0..60 {
+        now = availability(ada).await;
+        if now == "offline" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(now, "offline");
+    let c = assignee_soon(&app, chat["id"].as_i64().expect("id"), None).await;
+    assert_eq!(c["assignee_id"], Value::Null, "{c}");
+    let (_, events) = app
+        .get(&format!("/api/v1/conversations/{}/events", chat["id"]))
+        .await;
+    assert!(
+        events.to_string().contains("the agent went offline"),
+        "{events}"
+    );
+    assert_eq!(
+        availability(bo).await,
+        "away",
+        "API-only agents are left as they are"
+    );
     app.stop().await;
 }

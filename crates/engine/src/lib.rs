@@ -29,6 +29,8 @@ use steward_store::Store;
 pub struct Limits {
     pub max_attachment_bytes: usize,
     pub max_attachments_per_message: usize,
+    /// An online or away agent unseen for this long (no workspace page open) goes offline.
+    pub offline_after_ms: i64,
 }
 
 impl Default for Limits {
@@ -36,6 +38,7 @@ impl Default for Limits {
         Limits {
             max_attachment_bytes: 10 * 1024 * 1024,
             max_attachments_per_message: 20,
+            offline_after_ms: 120_000,
         }
     }
 }

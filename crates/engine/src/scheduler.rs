@@ -100,6 +100,7 @@ impl Engine {
             "task.due" => self.run_task_due(&job).await,
             "routing.drain" => self.run_routing_drain(&job).await,
             "automation.sweep" => self.run_automation_sweep(&job).await,
+            "presence.lapse" => self.run_presence_lapse(&job).await,
             other => Err(EngineError::invalid(
                 "job",
                 format!("unknown job kind {other}"),

@@ -25,6 +25,7 @@ pub fn engine(store: Store, config: &Config) -> anyhow::Result<Engine> {
         store,
         Limits {
             max_attachment_bytes: config.max_attachment_bytes,
+            offline_after_ms: (config.offline_after_seconds * 1000.0) as i64,
             ..Limits::default()
         },
     )

@@ -26,6 +26,10 @@ pub struct Config {
     /// Mark cookies Secure (set when served over HTTPS).
     #[serde(default)]
     pub secure_cookies: bool,
+    /// An online or away agent with no workspace page open for this long goes offline (their
+    /// chats return to the queue where the team says so).
+    #[serde(default = "default_offline_after")]
+    pub offline_after_seconds: f64,
     /// Email inboxes, the SMTP listener and the relay.
     #[serde(default)]
     pub email: crate::email_config::EmailConfig,
@@ -110,6 +114,10 @@ fn default_max_attachment() -> usize {
     10 * 1024 * 1024
 }
 
+fn default_offline_after() -> f64 {
+    120.0
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -121,6 +129,7 @@ impl std::fmt::Debug for Config {
             )
             .field("brand", &self.brand)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .field("offline_after_seconds", &self.offline_after_seconds)
             .finish()
     }
 }
@@ -134,6 +143,7 @@ impl Default for Config {
             brand: default_brand(),
             max_attachment_bytes: default_max_attachment(),
             secure_cookies: false,
+            offline_after_seconds: default_offline_after(),
             email: Default::default(),
             webhooks: Default::default(),
         }
@@ -167,6 +177,9 @@ impl Config {
         }
         if self.max_attachment_bytes == 0 {
             bail!("max_attachment_bytes must be more than 0");
+        }
+        if !(1.0..=86_400.0).contains(&self.offline_after_seconds) {
+            bail!("offline_after_seconds must be from 1 to 86400");
         }
         self.webhooks.check()?;
         self.email.check()

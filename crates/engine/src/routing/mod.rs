@@ -11,11 +11,12 @@ pub(crate) use assign::queue_drains_for;
 pub use inbox::InboxOperations;
 
 use crate::directory::log;
-use crate::{Engine, EngineError, Result};
+use crate::{Engine, EngineError, Result, scheduler};
 use serde_json::json;
 use steward_domain::routing::{Availability, Capacity, Mode};
 use steward_domain::sla::Conditions;
 use steward_domain::{Actor, validate};
+use steward_store::jobs::Job;
 use steward_store::models::Conversation;
 use steward_store::routing::{self, AgentRouting};
 use steward_store::{Conn, conversations, now_ms, users};
@@ -50,6 +51,51 @@ pub(crate) async fn agent_settings(conn: &mut Conn, user_id: i64) -> Result<Agen
             skills: Vec::new(),
         },
     })
+}
+
+fn lapse_key(user_id: i64) -> String {
+    format!("presence:{user_id}")
+}
+
+/// Sets `user_id`'s availability (by themselves, or by the system when `by` is `None`: their
+/// workspace was closed). Going offline gives chats back and ends the lapse timer; whoever can
+/// take more gets the queue. Returns the conversations given back.
+async fn change_availability(
+    tx: &mut Conn,
+    user_id: i64,
+    by: Option<&Actor>,
+    availability: Availability,
+) -> Result<Vec<Conversation>> {
+    let at = now_ms();
+    let mut s = agent_settings(tx, user_id).await?;
+    let before = s.availability;
+    if before == availability && by.is_none() {
+        return Ok(Vec::new());
+    }
+    s.availability = availability;
+    save_agent(tx, user_id, &s, at).await?;
+    let mut returned = Vec::new();
+    if availability == Availability::Offline {
+        steward_store::jobs::cancel(tx, &lapse_key(user_id)).await?;
+        if before != Availability::Offline {
+            returned = assign::return_chats(tx, user_id, at).await?;
+        }
+    }
+    if before != availability {
+        let reason = by.map_or("no workspace page open", |_| "set by the agent");
+        log(
+            tx,
+            by,
+            "user",
+            user_id,
+            "user.availability_changed",
+            json!({"before": before, "after": availability, "reason": reason}),
+            at,
+        )
+        .await?;
+    }
+    queue_drains_for(tx, user_id).await?;
+    Ok(returned)
 }
 
 async fn save_agent(conn: &mut Conn, user_id: i64, s: &AgentSettings, at: i64) -> Result<()> {
@@ -173,35 +219,56 @@ impl Engine {
         by: &Actor,
         availability: Availability,
     ) -> Result<Vec<Conversation>> {
-        let at = now_ms();
         let mut tx = self.store.write().await?;
-        let mut s = agent_settings(&mut tx, by.user_id).await?;
-        let before = s.availability;
-        s.availability = availability;
-        save_agent(&mut tx, by.user_id, &s, at).await?;
-        let mut returned = Vec::new();
-        if availability == Availability::Offline && before != Availability::Offline {
-            returned = assign::return_chats(&mut tx, by.user_id, at).await?;
-        }
-        if before != availability {
-            log(
-                &mut tx,
-                Some(by),
-                "user",
-                by.user_id,
-                "user.availability_changed",
-                json!({"before": before, "after": availability}),
-                at,
-            )
-            .await?;
-        }
-        queue_drains_for(&mut tx, by.user_id).await?;
+        let returned = change_availability(&mut tx, by.user_id, Some(by), availability).await?;
         tx.commit().await?;
         self.scheduler.wake();
         for c in &returned {
             self.announce(c, None, "updated", Some(by.user_id)).await;
         }
         Ok(returned)
+    }
+
+    /// A workspace page of `user_id` is open now. While they are online or away they go
+    /// offline `limits.offline_after_ms` after the last such sign, by a `presence.lapse` job
+    /// that each sign moves on (so it works across nodes). A read, and a write only while
+    /// they are online or away.
+    pub async fn agent_seen(&self, user_id: i64) -> Result<()> {
+        let settings = {
+            let mut conn = self.store.pool().acquire().await?;
+            agent_settings(&mut conn, user_id).await?
+        };
+        if settings.availability == Availability::Offline {
+            return Ok(());
+        }
+        let mut tx = self.store.write().await?;
+        scheduler::schedule(
+            &mut tx,
+            "presence.lapse",
+            Some(&lapse_key(user_id)),
+            &json!({"user_id": user_id}),
+            now_ms() + self.limits.offline_after_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        self.scheduler.wake();
+        Ok(())
+    }
+
+    /// The `presence.lapse` job: the agent has had no workspace page open for a while.
+    pub(crate) async fn run_presence_lapse(&self, job: &Job) -> Result<()> {
+        let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+        let user_id = payload["user_id"]
+            .as_i64()
+            .ok_or_else(|| EngineError::invalid("payload", "no user_id"))?;
+        let mut tx = self.store.write().await?;
+        self.finish_job(&mut tx, job).await?;
+        let returned = change_availability(&mut tx, user_id, None, Availability::Offline).await?;
+        tx.commit().await?;
+        for c in &returned {
+            self.announce(c, None, "updated", None).await;
+        }
+        Ok(())
     }
 
     pub async fn skill_rules(&self) -> Result<Vec<SkillRule>> {

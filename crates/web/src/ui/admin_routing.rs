@@ -45,9 +45,16 @@ pub async fn page(State(s): State<AppState>, agent: Agent) -> Result<Response, P
     agent.require_admin()?;
     let now = steward_store::now_ms();
     let mut queues = Vec::new();
+    // A team routed by hand still has a queue to show while an inbox routes its conversations.
+    let inbox_routes = s
+        .engine
+        .inbox_operations()
+        .await?
+        .iter()
+        .any(|(_, o)| o.routing.is_some_and(|m| m != Mode::Manual));
     for t in s.engine.teams().await? {
         let (mode, _) = s.engine.team_routing(t.id).await?;
-        if mode == Mode::Manual {
+        if mode == Mode::Manual && !inbox_routes {
             continue;
         }
         let waiting = s

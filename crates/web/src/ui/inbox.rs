@@ -255,5 +255,7 @@ pub async fn set_availability(
     agent.check_csrf(form.get("_csrf"))?;
     let a = steward_domain::routing::Availability::parse(form.get("availability"))?;
     s.engine.set_availability(&agent.actor, a).await?;
+    // Set from the workspace: it goes offline again when no page of it stays open.
+    s.engine.agent_seen(agent.actor.user_id).await?;
     Ok(axum::response::Redirect::to("/inbox").into_response())
 }

@@ -22,8 +22,27 @@ pub async fn stream(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stopping = s.stopping.clone();
     let actor = agent.actor;
-    let events =
-        BroadcastStream::new(s.engine.bus.subscribe()).filter_map(move |item| match item {
+    // While this page is open its agent counts as present: a sign now and then keeps an
+    // online agent online; when every page is closed the signs stop and they go offline.
+    let present = tokio_util::sync::CancellationToken::new();
+    let gone = present.clone().drop_guard();
+    let (engine, user_id) = (s.engine.clone(), actor.user_id);
+    let every =
+        std::time::Duration::from_millis((engine.limits.offline_after_ms / 4).max(250) as u64);
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = engine.agent_seen(user_id).await {
+                tracing::warn!(error = %e, user_id, "presence not recorded");
+            }
+            tokio::select! {
+                _ = present.cancelled() => break,
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    });
+    let events = BroadcastStream::new(s.engine.bus.subscribe()).filter_map(move |item| {
+        let _held_while_open = &gone;
+        match item {
             // Only what this agent may see: other teams' conversations stay silent.
             Ok(e) if e.visible_to(&actor) => Some(Ok(Event::default()
                 .event(e.topic.clone())
@@ -31,7 +50,8 @@ pub async fn stream(
             Ok(_) => None,
             // Missed events: tell the page to refresh everything it shows.
             Err(_) => Some(Ok(Event::default().event("resync").data("{}"))),
-        });
+        }
+    });
     // The stream ends when the server stops, so shutdown never waits on an open page.
     let events =
         futures_util::StreamExt::take_until(
