@@ -266,6 +266,7 @@ async fn admins_build_change_and_dry_run_rules_on_the_automations_page() {
         page.contains("Add a rule") && page.contains("Move to team"),
         "{page}"
     );
+    assert!(page.contains("<code>{{customer.name}}</code>"), "{page}");
     let csrf = crate::workspace::csrf_of(&page);
     let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
         let browser = browser.clone();
@@ -286,7 +287,7 @@ async fn admins_build_change_and_dry_run_rules_on_the_automations_page() {
             ("set_priority", priority.to_string()),
             ("assign_team", desk.to_string()),
             ("add_tags", "late".to_string()),
-            ("note", "Late order for {customer.name}".to_string()),
+            ("note", "Late order for {{customer.name}}".to_string()),
         ]
     };
     let res = post("/admin/automations", late("high")).await;
@@ -307,7 +308,7 @@ async fn admins_build_change_and_dry_run_rules_on_the_automations_page() {
         json!([{"type": "set_priority", "priority": "high"},
                {"type": "assign_team", "team_id": desk},
                {"type": "add_tags", "tags": ["late"]},
-               {"type": "note", "body": "Late order for {customer.name}"}]),
+               {"type": "note", "body": "Late order for {{customer.name}}"}]),
         "{saved}"
     );
     let page = app.html(&browser, "/admin/automations").await;

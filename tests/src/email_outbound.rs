@@ -13,14 +13,14 @@ use std::time::Duration;
 use steward_channels::email::parse::{InboundEmail, parse};
 
 /// Debian's aiosmtpd as the outbound relay, delivering into a Maildir.
-struct TestRelay {
+pub(crate) struct TestRelay {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: PathBuf,
 }
 
 impl TestRelay {
-    async fn start() -> TestRelay {
+    pub(crate) async fn start() -> TestRelay {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -83,7 +83,7 @@ impl TestRelay {
     }
 
     /// Waits until `n` mails arrived.
-    async fn wait_for(&self, n: usize) -> Vec<InboundEmail> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<InboundEmail> {
         for _ in 0..100 {
             let got = self.received();
             if got.len() >= n {

@@ -24,6 +24,7 @@ mod inboxes;
 mod lifecycle;
 mod macros;
 mod routing;
+mod satisfaction;
 mod search;
 mod security;
 mod sla;

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod automations;
 pub mod calendars;
 pub mod conversation;
+pub mod csat;
 pub mod directory;
 pub mod email;
 pub mod error;

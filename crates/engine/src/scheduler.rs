@@ -101,6 +101,7 @@ impl Engine {
             "routing.drain" => self.run_routing_drain(&job).await,
             "automation.sweep" => self.run_automation_sweep(&job).await,
             "presence.lapse" => self.run_presence_lapse(&job).await,
+            "csat.send" => self.run_csat_send(&job).await,
             other => Err(EngineError::invalid(
                 "job",
                 format!("unknown job kind {other}"),

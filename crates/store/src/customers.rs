@@ -8,7 +8,7 @@ use crate::{Conn, Result};
 
 const SELECT: &str = "SELECT cu.id, cu.name, cu.organization_id, o.name AS organization_name, cu.notes, \
     (SELECT ci.value FROM customer_identities ci WHERE ci.customer_id = cu.id AND ci.kind = 'email' ORDER BY ci.id LIMIT 1) AS email, \
-    cu.tier, cu.created_at, cu.updated_at FROM customers cu LEFT JOIN organizations o ON o.id = cu.organization_id";
+    cu.tier, cu.surveys_opt_out, cu.created_at, cu.updated_at FROM customers cu LEFT JOIN organizations o ON o.id = cu.organization_id";
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Customer>> {
     let mut q = Sql::new(SELECT);
@@ -71,6 +71,17 @@ pub async fn update(tx: &mut Conn, id: i64, f: Fields<'_>, at: i64) -> Result<()
         .bind(f.organization_id)
         .bind(f.notes.to_string())
         .bind(f.tier.map(str::to_string))
+        .bind(at)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Records whether the customer asked not to be surveyed.
+pub async fn set_surveys_opt_out(tx: &mut Conn, id: i64, out: bool, at: i64) -> Result<()> {
+    sqlx::query("UPDATE customers SET surveys_opt_out = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(out))
         .bind(at)
         .bind(id)
         .execute(tx)

@@ -115,6 +115,8 @@ pub struct Customer {
     pub email: Option<String>,
     /// A service tier such as "vip" or "enterprise"; SLA policies may select on it.
     pub tier: Option<String>,
+    /// 1 when the customer asked not to get satisfaction surveys.
+    pub surveys_opt_out: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -500,6 +500,35 @@ CREATE TABLE inbox_settings (
 );
 "#;
 
+/// Workspace settings by name (JSON the engine checks), CSAT surveys (one per conversation,
+/// found by the digest of the token in its links; the rating and comment once answered, with
+/// the team and agent it rates), and customers who asked not to be surveyed.
+const V16: &str = r#"
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE surveys (
+    id {pk},
+    conversation_id BIGINT NOT NULL UNIQUE REFERENCES conversations (id),
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    scale TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    team_id BIGINT,
+    assignee_id BIGINT,
+    sent_at BIGINT NOT NULL,
+    rating BIGINT,
+    comment TEXT,
+    rated_at BIGINT,
+    first_rated_at BIGINT
+);
+CREATE INDEX surveys_customer ON surveys (customer_id, sent_at);
+CREATE INDEX surveys_rated ON surveys (rated_at);
+ALTER TABLE customers ADD COLUMN surveys_opt_out BIGINT NOT NULL DEFAULT 0;
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -521,6 +550,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (13, backend.render(V13)),
         (14, backend.render(V14)),
         (15, backend.render(V15)),
+        (16, backend.render(V16)),
     ]
 }
 

@@ -378,6 +378,7 @@ pub(crate) async fn record_status(
         if next == Status::Solved {
             data["resolution_ms"] = json!(lifecycle::elapsed(c.created_at, at));
             crate::tasks::fall_due_on_solve(tx, c.id, at).await?;
+            crate::csat::queue_on_solve(tx, c, at).await?;
         }
         record(tx, doer, c.id, "status.changed", data, at).await?;
     }

@@ -11,6 +11,9 @@ mod notify;
 mod outbox;
 mod overview;
 mod smtp;
+mod survey;
+
+pub(crate) use survey::SurveyMail;
 
 pub use imap::{ImapMailbox, run_imap};
 pub use inboxes::{ImapInput, InboxInput, run_imap_supervisor};

@@ -22,7 +22,7 @@ const MAX_ATTEMPTS: i64 = 8;
 const ABANDONED_AFTER_MS: i64 = 5 * 60 * 1000;
 
 /// A mail from `inbox`, answered to the conversation's token address.
-fn from_inbox(inbox: &Inbox, token: &str) -> OutboundEmail {
+pub(super) fn from_inbox(inbox: &Inbox, token: &str) -> OutboundEmail {
     OutboundEmail {
         from: Some(Mailbox {
             name: Some(inbox.name.clone()),
@@ -47,7 +47,7 @@ impl Engine {
     }
 
     /// The reply token of a conversation, made on first use.
-    async fn token(
+    pub(super) async fn token(
         &self,
         tx: &mut Tx,
         conversation_id: i64,

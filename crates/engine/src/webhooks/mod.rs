@@ -41,6 +41,7 @@ pub const EVENTS: &[&str] = &[
     "sla.breached",
     "sla.escalated",
     "automation.applied",
+    "csat.rated",
 ];
 
 /// How webhooks are sent on this server.

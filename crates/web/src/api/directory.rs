@@ -113,6 +113,9 @@ pub async fn update_customer(
             },
         )
         .await?;
+    if let Some(out) = b.surveys_opt_out {
+        s.engine.set_surveys_opt_out(&actor, id, out).await?;
+    }
     let (c, ids) = s.engine.customer(id).await?;
     Ok(axum::Json(CustomerOut::from(c, ids)))
 }

@@ -382,6 +382,8 @@ pub struct CustomerOut {
     pub organization_name: Option<String>,
     pub notes: String,
     pub tier: Option<String>,
+    /// The customer asked not to get satisfaction surveys.
+    pub surveys_opt_out: bool,
     pub identities: Vec<IdentityOut>,
     pub created_at: String,
     pub updated_at: String,
@@ -405,6 +407,7 @@ impl CustomerOut {
             organization_name: c.organization_name,
             notes: c.notes,
             tier: c.tier,
+            surveys_opt_out: c.surveys_opt_out != 0,
             identities: ids
                 .into_iter()
                 .map(|i| IdentityOut {
@@ -439,6 +442,8 @@ pub struct PatchCustomerIn {
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<String>)]
     pub tier: Option<Option<String>>,
+    /// The customer asked not to get satisfaction surveys (or asks again).
+    pub surveys_opt_out: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -11,6 +11,7 @@ pub mod inboxes;
 pub mod macros;
 pub mod notifications;
 pub mod routing;
+pub mod satisfaction;
 pub mod sla;
 pub mod tasks;
 pub mod webhooks;
@@ -187,6 +188,18 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             get(routing::get_team_routing).put(routing::put_team_routing),
         )
         .route("/teams/{id}/queue", get(routing::team_queue))
+        .route(
+            "/settings/satisfaction",
+            get(satisfaction::get_settings).put(satisfaction::put_settings),
+        )
+        .route(
+            "/conversations/{id}/satisfaction",
+            get(satisfaction::conversation_survey),
+        )
+        .route(
+            "/customers/{id}/satisfaction",
+            get(satisfaction::customer_surveys),
+        )
         .route(
             "/agents/{id}/routing",
             get(routing::get_agent_routing).put(routing::put_agent_routing),

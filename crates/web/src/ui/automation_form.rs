@@ -416,7 +416,8 @@ pub fn rule_of(form: &FormData, lists: &Lists) -> Result<RuleInput, PageError> {
         actions.push(Action::Notify {
             user_ids: notify,
             message: text("notify_message").unwrap_or_else(|| {
-                "Conversation #{conversation.number} needs a look: {conversation.subject}".into()
+                "Conversation #{{conversation.number}} needs a look: {{conversation.subject}}"
+                    .into()
             }),
         });
     }

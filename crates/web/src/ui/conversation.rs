@@ -64,6 +64,7 @@ struct Page {
     history: Vec<Row>,
     sla: Option<super::view::SlaCard>,
     tasks: Vec<super::view::TaskLine>,
+    satisfaction: Option<super::view::SurveyLine>,
 }
 
 #[derive(Template)]
@@ -267,6 +268,11 @@ pub async fn page(
             .iter()
             .map(|t| super::view::TaskLine::from(t, &users, now))
             .collect(),
+        satisfaction: s
+            .engine
+            .conversation_survey(&agent.actor, c.id)
+            .await?
+            .map(|v| super::view::SurveyLine::from(&v, now)),
     }))
 }
 

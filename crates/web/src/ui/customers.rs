@@ -86,6 +86,10 @@ struct CustomerPage {
     identities: Vec<(String, String)>,
     conversations: Vec<Row>,
     since: String,
+    surveys_opt_out: bool,
+    surveys: Vec<super::view::SurveyLine>,
+    /// The CSAT score of their answers, like "67% satisfied (3 answers)"; "" without any.
+    csat: String,
 }
 
 pub async fn page(
@@ -120,9 +124,32 @@ pub async fn page(
         .into_iter()
         .map(|(c, t)| Row::from(&c, t, now))
         .collect();
+    let surveys = s.engine.customer_surveys(id).await?;
+    let answers: Vec<_> = surveys
+        .iter()
+        .filter_map(|v| {
+            let scale = steward_domain::csat::Scale::parse(&v.scale).ok()?;
+            Some((scale, v.rating?))
+        })
+        .collect();
+    let csat = steward_domain::csat::score(answers.iter().copied())
+        .map(|p| {
+            format!(
+                "{p:.0}% satisfied ({} answer{})",
+                answers.len(),
+                if answers.len() == 1 { "" } else { "s" }
+            )
+        })
+        .unwrap_or_default();
     Ok(render(&CustomerPage {
         layout: Layout::new(&agent, &s.brand, "customers"),
         id,
+        surveys_opt_out: c.surveys_opt_out != 0,
+        surveys: surveys
+            .iter()
+            .map(|v| super::view::SurveyLine::from(v, now))
+            .collect(),
+        csat,
         since: crate::fmt::datetime(c.created_at),
         name: c.name,
         tier: c.tier.unwrap_or_default(),
@@ -167,6 +194,9 @@ pub async fn update(
                     tier: Some(Some(form.get("tier"))),
                 },
             )
+            .await?;
+        s.engine
+            .set_surveys_opt_out(&agent.actor, id, form.opt("surveys_opt_out").is_some())
             .await?;
     }
     Ok(Redirect::to(&format!("/customers/{id}")).into_response())

@@ -6,6 +6,7 @@ pub mod admin_automations;
 pub mod admin_calendars;
 pub mod admin_inboxes;
 pub mod admin_routing;
+pub mod admin_satisfaction;
 pub mod admin_sla;
 pub mod admin_webhooks;
 pub mod assets;
@@ -21,6 +22,7 @@ pub mod macros;
 pub mod mail;
 pub mod search;
 pub mod settings;
+pub mod survey;
 pub mod timeline;
 pub mod transfer;
 pub mod view;
@@ -40,6 +42,9 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/inbox") }))
         .route("/login", get(auth::login_page).post(auth::sign_in))
         .route("/logout", post(auth::sign_out))
+        // Public: the survey's token is the credential.
+        .route("/survey/{token}", get(survey::page).post(survey::answer))
+        .route("/survey/{token}/opt-out", post(survey::opt_out))
         .route("/inbox", get(inbox::inbox))
         .route(
             "/conversations/new",
@@ -99,6 +104,10 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route(
             "/admin/automations",
             get(admin_automations::page).post(admin_automations::save),
+        )
+        .route(
+            "/admin/satisfaction",
+            get(admin_satisfaction::page).post(admin_satisfaction::save),
         )
         .route("/admin/automations/delete", post(admin_automations::delete))
         .route(

@@ -186,6 +186,25 @@ fn sentence(
             word(&data["trigger"]).replace('.', " ")
         ),
         "sla.escalated" => format!("escalated under the SLA policy “{}”", word(&data["policy"])),
+        "csat.sent" => format!(
+            "sent the satisfaction survey to {}",
+            data["to"].as_str().unwrap_or("the customer")
+        ),
+        "csat.rated" => {
+            let scale = steward_domain::csat::Scale::parse(data["scale"].as_str().unwrap_or(""))
+                .unwrap_or(steward_domain::csat::Scale::GoodBad);
+            let rating = scale.word(data["rating"].as_i64().unwrap_or(0));
+            let verb = if data["changed"].as_bool() == Some(true) {
+                "changed their satisfaction rating to"
+            } else {
+                "rated the support"
+            };
+            match data["comment"].as_str() {
+                Some(c) => format!("{verb} {rating}: “{c}”"),
+                None => format!("{verb} {rating}"),
+            }
+        }
+        "csat.opted_out" => "asked not to get satisfaction surveys".into(),
         other => other.replace(['.', '_'], " "),
     };
     Some(match data["reason"].as_str() {

@@ -187,3 +187,26 @@ impl TaskLine {
         }
     }
 }
+
+/// A satisfaction survey as the conversation and customer pages show it.
+pub struct SurveyLine {
+    pub conversation_id: i64,
+    /// "good", "4 of 5", or "" while unanswered.
+    pub answer: String,
+    pub satisfied: bool,
+    pub comment: String,
+    /// When it was answered, or sent while unanswered.
+    pub when: String,
+}
+
+impl SurveyLine {
+    pub fn from(s: &steward_store::surveys::Survey, now: i64) -> SurveyLine {
+        SurveyLine {
+            conversation_id: s.conversation_id,
+            answer: steward_engine::csat::answer_word(s).unwrap_or_default(),
+            satisfied: steward_engine::csat::satisfied(s).unwrap_or(false),
+            comment: s.comment.clone().unwrap_or_default(),
+            when: crate::fmt::ago(s.rated_at.unwrap_or(s.sent_at), now),
+        }
+    }
+}
