@@ -23,6 +23,7 @@ mod helpers;
 mod inboxes;
 mod lifecycle;
 mod macros;
+mod reports;
 mod routing;
 mod satisfaction;
 mod search;

@@ -17,6 +17,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod placeholder;
 pub mod policy;
+pub mod report;
 pub mod routing;
 pub mod sla;
 pub mod status;

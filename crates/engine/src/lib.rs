@@ -15,6 +15,7 @@ pub mod error;
 pub mod intake;
 pub mod live;
 pub mod macros;
+pub mod reports;
 pub mod routing;
 pub mod sanitize;
 pub mod scheduler;

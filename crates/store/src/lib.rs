@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod macros;
 pub mod messages;
 pub mod models;
+pub mod reports;
 pub mod routing;
 pub mod schema;
 pub mod search;

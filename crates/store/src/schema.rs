@@ -529,6 +529,12 @@ CREATE INDEX surveys_rated ON surveys (rated_at);
 ALTER TABLE customers ADD COLUMN surveys_opt_out BIGINT NOT NULL DEFAULT 0;
 "#;
 
+/// Reports find the conversations created or solved in a period by these.
+const V17: &str = r#"
+CREATE INDEX conversations_created ON conversations (created_at);
+CREATE INDEX conversations_solved ON conversations (solved_at);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -551,6 +557,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (14, backend.render(V14)),
         (15, backend.render(V15)),
         (16, backend.render(V16)),
+        (17, backend.render(V17)),
     ]
 }
 

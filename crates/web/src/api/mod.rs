@@ -10,6 +10,7 @@ pub mod dto;
 pub mod inboxes;
 pub mod macros;
 pub mod notifications;
+pub mod reports;
 pub mod routing;
 pub mod satisfaction;
 pub mod sla;
@@ -188,6 +189,8 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             get(routing::get_team_routing).put(routing::put_team_routing),
         )
         .route("/teams/{id}/queue", get(routing::team_queue))
+        .route("/reports/summary", get(reports::summary))
+        .route("/reports/summary.csv", get(reports::summary_csv))
         .route(
             "/settings/satisfaction",
             get(satisfaction::get_settings).put(satisfaction::put_settings),

@@ -20,6 +20,7 @@ pub mod inbox;
 pub mod live;
 pub mod macros;
 pub mod mail;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod survey;
@@ -76,6 +77,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(customers::page).post(customers::update),
         )
         .route("/search", get(search::page))
+        .route("/reports", get(reports::page))
         .route("/settings", get(settings::page).post(settings::save))
         .route("/macros", get(macros::page).post(macros::save))
         .route("/macros/delete", post(macros::delete))

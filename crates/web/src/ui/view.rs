@@ -11,6 +11,8 @@ pub struct Layout {
     pub user_name: String,
     pub user_id: i64,
     pub is_admin: bool,
+    /// Supervisors and admins see reports.
+    pub sees_reports: bool,
     pub csrf: String,
     pub nav: &'static str,
 }
@@ -22,6 +24,7 @@ impl Layout {
             user_name: agent.actor.name.clone(),
             user_id: agent.actor.user_id,
             is_admin: agent.actor.role == Role::Admin,
+            sees_reports: matches!(agent.actor.role, Role::Admin | Role::Supervisor),
             csrf: agent.csrf.clone(),
             nav,
         }

@@ -1,0 +1,183 @@
+//! Service figures for a period, worked out from each conversation's facts. The definitions:
+//!
+//! - **created**: conversations opened in the period; **solved**: conversations whose latest
+//!   solve falls in the period.
+//! - **first response** (median, p90): time to the first public agent reply, of the
+//!   conversations created in the period that got one.
+//! - **resolution** (median, p90): time from opening to the latest solve, of those solved.
+//! - **first-contact resolution**: the share of those solved that took at most one public agent
+//!   reply and were never reopened; **reopen rate**: the share of those solved that were
+//!   reopened at least once.
+//! - **SLA compliance**: the share of those solved under an SLA policy that never breached it.
+//! - **CSAT**: the share of satisfied answers among the survey answers given in the period.
+//!
+//! Percentiles are nearest-rank: the value at rank ⌈p·n⌉ of the sorted times.
+
+use crate::csat::{self, Scale};
+use serde::Serialize;
+
+/// What the figures need to know of one conversation.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFacts {
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub solved_at: Option<i64>,
+    /// Public agent replies.
+    pub agent_replies: i64,
+    pub reopened: bool,
+    pub under_sla: bool,
+    pub sla_breached: bool,
+}
+
+/// The figures of one period. Times in milliseconds, rates in percent; `None` when nothing
+/// was there to measure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub created: i64,
+    pub solved: i64,
+    pub first_response_median_ms: Option<i64>,
+    pub first_response_p90_ms: Option<i64>,
+    pub resolution_median_ms: Option<i64>,
+    pub resolution_p90_ms: Option<i64>,
+    pub first_contact_resolution_pct: Option<f64>,
+    pub reopen_pct: Option<f64>,
+    pub sla_compliance_pct: Option<f64>,
+    pub csat_pct: Option<f64>,
+    pub csat_answers: i64,
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 1) of `values` (sorted here).
+pub fn percentile(values: &mut [i64], p: f64) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = (p * values.len() as f64).ceil().max(1.0) as usize;
+    Some(values[rank.min(values.len()) - 1])
+}
+
+fn pct(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+}
+
+/// The figures of the period `[from, to)` from the facts of the conversations created or
+/// solved in it, and the survey answers given in it.
+pub fn summarize(
+    facts: &[ConversationFacts],
+    answers: &[(Scale, i64)],
+    from: i64,
+    to: i64,
+) -> Summary {
+    let within = |t: i64| t >= from && t < to;
+    let created: Vec<&ConversationFacts> = facts.iter().filter(|f| within(f.created_at)).collect();
+    let solved: Vec<&ConversationFacts> = facts
+        .iter()
+        .filter(|f| f.solved_at.is_some_and(within))
+        .collect();
+    let mut first: Vec<i64> = created
+        .iter()
+        .filter_map(|f| f.first_response_at.map(|r| (r - f.created_at).max(0)))
+        .collect();
+    let mut resolution: Vec<i64> = solved
+        .iter()
+        .filter_map(|f| f.solved_at.map(|s| (s - f.created_at).max(0)))
+        .collect();
+    let fcr = solved
+        .iter()
+        .filter(|f| f.agent_replies <= 1 && !f.reopened)
+        .count();
+    let reopened = solved.iter().filter(|f| f.reopened).count();
+    let under_sla: Vec<&&ConversationFacts> = solved.iter().filter(|f| f.under_sla).collect();
+    let kept = under_sla.iter().filter(|f| !f.sla_breached).count();
+    Summary {
+        created: created.len() as i64,
+        solved: solved.len() as i64,
+        first_response_median_ms: percentile(&mut first, 0.5),
+        first_response_p90_ms: percentile(&mut first, 0.9),
+        resolution_median_ms: percentile(&mut resolution, 0.5),
+        resolution_p90_ms: percentile(&mut resolution, 0.9),
+        first_contact_resolution_pct: pct(fcr, solved.len()),
+        reopen_pct: pct(reopened, solved.len()),
+        sla_compliance_pct: pct(kept, under_sla.len()),
+        csat_pct: csat::score(answers.iter().copied()),
+        csat_answers: answers.len() as i64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn conv(created: i64, first: Option<i64>, solved: Option<i64>) -> ConversationFacts {
+        ConversationFacts {
+            created_at: created,
+            first_response_at: first,
+            solved_at: solved,
+            agent_replies: 1,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut v = vec![50, 10, 40, 20, 30];
+        assert_eq!(percentile(&mut v, 0.5), Some(30));
+        assert_eq!(percentile(&mut v, 0.9), Some(50));
+        let mut ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(percentile(&mut ten, 0.5), Some(5));
+        assert_eq!(percentile(&mut ten, 0.9), Some(9));
+        assert_eq!(percentile(&mut [], 0.5), None);
+    }
+
+    #[test]
+    fn a_hand_counted_period_gives_the_hand_counted_figures() {
+        // The period is [100 min, 200 min).
+        let (from, to) = (100 * MIN, 200 * MIN);
+        let facts = vec![
+            // Created before, solved inside after 3 replies: counts as solved, not FCR.
+            ConversationFacts {
+                agent_replies: 3,
+                ..conv(40 * MIN, Some(50 * MIN), Some(120 * MIN))
+            },
+            // Created and solved inside with one reply: FCR, under an SLA it kept.
+            ConversationFacts {
+                under_sla: true,
+                ..conv(110 * MIN, Some(120 * MIN), Some(130 * MIN))
+            },
+            // Created inside, reopened, solved inside: under an SLA it breached.
+            ConversationFacts {
+                reopened: true,
+                under_sla: true,
+                sla_breached: true,
+                ..conv(150 * MIN, Some(190 * MIN), Some(195 * MIN))
+            },
+            // Created inside, no reply yet.
+            conv(160 * MIN, None, None),
+            // Created inside, solved after the period.
+            conv(170 * MIN, Some(175 * MIN), Some(260 * MIN)),
+        ];
+        let answers = [(Scale::GoodBad, 1), (Scale::FivePoint, 2)];
+        let s = summarize(&facts, &answers, from, to);
+        assert_eq!(s.created, 4);
+        assert_eq!(s.solved, 3);
+        // First responses of those created inside: 10, 40, 5 minutes.
+        assert_eq!(s.first_response_median_ms, Some(10 * MIN));
+        assert_eq!(s.first_response_p90_ms, Some(40 * MIN));
+        // Resolutions of those solved inside: 80, 20, 45 minutes.
+        assert_eq!(s.resolution_median_ms, Some(45 * MIN));
+        assert_eq!(s.resolution_p90_ms, Some(80 * MIN));
+        // Of three solved, one took one reply and was never reopened.
+        assert_eq!(s.first_contact_resolution_pct, Some(100.0 / 3.0));
+        assert_eq!(s.reopen_pct, Some(100.0 / 3.0));
+        assert_eq!(s.sla_compliance_pct, Some(50.0));
+        assert_eq!(s.csat_pct, Some(50.0));
+        assert_eq!(s.csat_answers, 2);
+        let empty = summarize(&[], &[], from, to);
+        assert_eq!(
+            (empty.created, empty.first_contact_resolution_pct),
+            (0, None)
+        );
+    }
+}

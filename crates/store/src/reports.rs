@@ -1,0 +1,90 @@
+//! The rows reports are worked out from: each conversation created or solved in a period with
+//! its reply count, whether it was ever reopened (from the event log) and its SLA outcome, and
+//! the survey answers given in a period; both narrowed by team, agent, channel, priority, tag.
+
+use crate::sql::Sql;
+use crate::{Conn, Result};
+
+/// Which conversations a report covers; `None` for all.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub channel: Option<String>,
+    pub priority: Option<String>,
+    pub tag: Option<String>,
+}
+
+impl ReportFilter {
+    fn push(&self, q: &mut Sql) {
+        if let Some(t) = self.team_id {
+            q.push(" AND c.team_id = ").bind(t);
+        }
+        if let Some(a) = self.assignee_id {
+            q.push(" AND c.assignee_id = ").bind(a);
+        }
+        if let Some(ch) = &self.channel {
+            q.push(" AND c.channel = ").bind(ch.as_str());
+        }
+        if let Some(p) = &self.priority {
+            q.push(" AND c.priority = ").bind(p.as_str());
+        }
+        if let Some(tag) = &self.tag {
+            q.push(
+                " AND EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
+                 WHERE ct.conversation_id = c.id AND tg.name = ",
+            )
+            .bind(tag.as_str())
+            .push(")");
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FactsRow {
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub solved_at: Option<i64>,
+    pub agent_replies: i64,
+    /// Times it went from solved or closed back to open work.
+    pub reopened: i64,
+    pub sla_policy_id: Option<i64>,
+    pub sla_breached_at: Option<i64>,
+}
+
+/// The conversations (not merged away) created or solved in `[from, to)`.
+pub async fn facts(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Result<Vec<FactsRow>> {
+    let mut q = Sql::new(
+        "SELECT c.created_at, c.first_response_at, c.solved_at, \
+         (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
+            AND m.author_kind = 'agent' AND m.visibility = 'public') AS agent_replies, \
+         (SELECT COUNT(*) FROM events e WHERE e.conversation_id = c.id \
+            AND e.kind = 'status.changed' \
+            AND (e.data LIKE '%\"before\":\"solved\"%' OR e.data LIKE '%\"before\":\"closed\"%') \
+            AND e.data NOT LIKE '%\"after\":\"closed\"%' \
+            AND e.data NOT LIKE '%\"after\":\"solved\"%') AS reopened, \
+         c.sla_policy_id, c.sla_breached_at \
+         FROM conversations c WHERE c.merged_into IS NULL AND ((c.created_at >= ",
+    );
+    q.bind(from).push(" AND c.created_at < ").bind(to);
+    q.push(") OR (c.solved_at >= ").bind(from);
+    q.push(" AND c.solved_at < ").bind(to).push("))");
+    f.push(&mut q);
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
+/// The survey answers given in `[from, to)`: (scale, rating).
+pub async fn answers(
+    conn: &mut Conn,
+    f: &ReportFilter,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>> {
+    let mut q = Sql::new(
+        "SELECT s.scale, s.rating FROM surveys s JOIN conversations c ON c.id = s.conversation_id \
+         WHERE s.rating IS NOT NULL AND s.rated_at >= ",
+    );
+    q.bind(from).push(" AND s.rated_at < ").bind(to);
+    f.push(&mut q);
+    Ok(q.query_as().fetch_all(conn).await?)
+}
