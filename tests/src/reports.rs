@@ -200,3 +200,70 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_live_wall_counts_what_waits_now_and_who_is_online() {
+    let app = spawn_app().await;
+    let desk = app.team("Desk").await;
+    let (_, ada) = app.agent("ada@example.com", "agent", &[desk]).await;
+    app.put_as(
+        &ada,
+        "/api/v1/me/availability",
+        json!({"availability": "online"}),
+    )
+    .await;
+    let waited = 30 * MIN;
+    opened(
+        &app,
+        "a@example.com",
+        steward_store::now_ms() - waited,
+        Some(desk),
+    )
+    .await;
+    let (s, chat) = app
+        .post(
+            "/api/v1/conversations",
+            json!({"customer": {"email": "b@example.com"}, "subject": "Chat", "channel": "chat",
+                   "message": {"body": "Hello?"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{chat}");
+    let solved = opened(&app, "c@example.com", steward_store::now_ms(), None).await;
+    reply(&app, solved, steward_store::now_ms(), Status::Solved).await;
+
+    let (s, live) = app.get("/api/v1/reports/live").await;
+    assert_eq!(s, StatusCode::OK, "{live}");
+    assert_eq!(
+        (
+            &live["open"],
+            &live["waiting"],
+            &live["waiting_chats"],
+            &live["agents_online"]
+        ),
+        (&json!(2), &json!(2), &json!(1), &json!(1)),
+        "{live}"
+    );
+    let longest = live["longest_wait_seconds"].as_i64().expect("a wait");
+    assert!((1800..1860).contains(&longest), "{live}");
+    // One team's wall: its own waiting conversation only; its agent may look.
+    let (s, team) = app
+        .get_as(&ada, &format!("/api/v1/reports/live?team_id={desk}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{team}");
+    assert_eq!(
+        (&team["waiting"], &team["waiting_chats"]),
+        (&json!(1), &json!(0))
+    );
+    let (s, _) = app.get_as(&ada, "/api/v1/reports/live").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "all teams are for supervisors");
+
+    let browser = app.admin_browser().await;
+    let page = app.html(&browser, "/reports/live").await;
+    assert!(
+        page.contains(r#"<meta http-equiv="refresh" content="2">"#)
+            && page.contains("Waiting chats")
+            && page.contains("30 min"),
+        "{page}"
+    );
+    app.stop().await;
+}

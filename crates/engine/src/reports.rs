@@ -7,7 +7,7 @@ use steward_domain::Actor;
 use steward_domain::csat::Scale;
 use steward_domain::report::{self, ConversationFacts, Summary};
 use steward_store::Conn;
-use steward_store::reports::{self as store, ReportFilter};
+use steward_store::reports::{self as store, LiveRow, ReportFilter};
 
 /// A period's figures and the previous period's.
 #[derive(Debug, Clone)]
@@ -68,5 +68,17 @@ impl Engine {
             current,
             previous,
         })
+    }
+}
+
+impl Engine {
+    /// The service right now (the live wall), for one team or all: supervisors and admins, and
+    /// agents for their own teams.
+    pub async fn live_figures(&self, by: &Actor, team_id: Option<i64>) -> Result<LiveRow> {
+        if !team_id.is_some_and(|t| by.team_ids.contains(&t)) {
+            by.may_supervise()?;
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(store::live(&mut conn, team_id).await?)
     }
 }

@@ -88,3 +88,58 @@ pub async fn answers(
     f.push(&mut q);
     Ok(q.query_as().fetch_all(conn).await?)
 }
+
+/// The service right now, for the live wall.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct LiveRow {
+    /// Not solved or closed.
+    pub open: i64,
+    /// New or open, nobody assigned.
+    pub waiting: i64,
+    pub waiting_chats: i64,
+    /// When the longest-waiting of those was opened.
+    pub oldest_waiting_at: Option<i64>,
+    pub agents_online: i64,
+    pub agents_away: i64,
+    /// Open, with an SLA in its warning time or already breached.
+    pub sla_warning: i64,
+    pub sla_breached: i64,
+}
+
+/// The live figures, for one team or all.
+pub async fn live(conn: &mut Conn, team_id: Option<i64>) -> Result<LiveRow> {
+    // With a team, every part narrows to it by the one parameter; without, there is none.
+    let team = if team_id.is_some() {
+        " AND team_id = $1"
+    } else {
+        ""
+    };
+    let open =
+        format!("merged_into IS NULL AND status IN ('new', 'open', 'pending', 'on_hold'){team}");
+    let waiting =
+        format!("merged_into IS NULL AND status IN ('new', 'open') AND assignee_id IS NULL{team}");
+    let members = if team_id.is_some() {
+        " AND EXISTS (SELECT 1 FROM team_members m WHERE m.user_id = u.id AND m.team_id = $1)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT \
+         (SELECT COUNT(*) FROM conversations WHERE {open}) AS open, \
+         (SELECT COUNT(*) FROM conversations WHERE {waiting}) AS waiting, \
+         (SELECT COUNT(*) FROM conversations WHERE {waiting} AND channel = 'chat') AS waiting_chats, \
+         (SELECT MIN(created_at) FROM conversations WHERE {waiting}) AS oldest_waiting_at, \
+         (SELECT COUNT(*) FROM agent_routing r JOIN users u ON u.id = r.user_id \
+            WHERE u.active = 1 AND r.availability = 'online'{members}) AS agents_online, \
+         (SELECT COUNT(*) FROM agent_routing r JOIN users u ON u.id = r.user_id \
+            WHERE u.active = 1 AND r.availability = 'away'{members}) AS agents_away, \
+         (SELECT COUNT(*) FROM conversations WHERE {open} AND sla_state = 'warning') AS sla_warning, \
+         (SELECT COUNT(*) FROM conversations WHERE {open} AND sla_state = 'breached') AS sla_breached"
+    );
+    let q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    let q = match team_id {
+        Some(t) => q.bind(t),
+        None => q,
+    };
+    Ok(q.fetch_one(conn).await?)
+}

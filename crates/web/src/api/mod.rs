@@ -191,6 +191,7 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         .route("/teams/{id}/queue", get(routing::team_queue))
         .route("/reports/summary", get(reports::summary))
         .route("/reports/summary.csv", get(reports::summary_csv))
+        .route("/reports/live", get(reports::live))
         .route(
             "/settings/satisfaction",
             get(satisfaction::get_settings).put(satisfaction::put_settings),

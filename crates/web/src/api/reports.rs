@@ -245,3 +245,54 @@ pub async fn summary_csv(
     )
         .into_response())
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LiveQuery {
+    /// One team's figures (agents may ask for their own teams); all teams when left out.
+    pub team_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LiveOut {
+    /// Conversations not solved or closed.
+    pub open: i64,
+    /// New or open with nobody assigned, and of those the chats.
+    pub waiting: i64,
+    pub waiting_chats: i64,
+    /// How long the longest-waiting of them has waited.
+    pub longest_wait_seconds: Option<i64>,
+    pub agents_online: i64,
+    pub agents_away: i64,
+    /// Open conversations whose SLA is in its warning time, or breached.
+    pub sla_at_risk: i64,
+    pub sla_breached: i64,
+    pub at: String,
+}
+
+pub fn live_out(r: steward_store::reports::LiveRow, now: i64) -> LiveOut {
+    LiveOut {
+        open: r.open,
+        waiting: r.waiting,
+        waiting_chats: r.waiting_chats,
+        longest_wait_seconds: r.oldest_waiting_at.map(|t| (now - t).max(0) / 1000),
+        agents_online: r.agents_online,
+        agents_away: r.agents_away,
+        sla_at_risk: r.sla_warning,
+        sla_breached: r.sla_breached,
+        at: crate::fmt::rfc3339(now),
+    }
+}
+
+/// The service right now: open and waiting conversations, waiting chats, the longest wait,
+/// agents online and away, SLAs at risk and breached.
+#[utoipa::path(get, path = "/api/v1/reports/live", tag = "reports", params(LiveQuery),
+    responses((status = 200, body = LiveOut), (status = 403)))]
+pub async fn live(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<LiveQuery>,
+) -> ApiResult<Json<LiveOut>> {
+    let r = s.engine.live_figures(&actor, q.team_id).await?;
+    Ok(Json(live_out(r, steward_store::now_ms())))
+}

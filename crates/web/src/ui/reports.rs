@@ -176,3 +176,52 @@ pub async fn page(
         priorities: word_choices(&priority_words, &priority, "any priority"),
     }))
 }
+
+#[derive(Template)]
+#[template(path = "wall.html")]
+struct WallPage {
+    layout: Layout,
+    live: crate::api::reports::LiveOut,
+    longest: String,
+    teams: Vec<Choice>,
+}
+
+/// The live wall: the service now, reloaded every two seconds (no script needed).
+pub async fn wall(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let team_id = pairs
+        .iter()
+        .find(|(k, v)| k == "team_id" && !v.is_empty())
+        .map(|(_, v)| {
+            v.parse::<i64>().map_err(|_| {
+                PageError(crate::error::Problem::invalid(
+                    "team_id",
+                    "must be a number",
+                ))
+            })
+        })
+        .transpose()?;
+    let now = steward_store::now_ms();
+    let live =
+        crate::api::reports::live_out(s.engine.live_figures(&agent.actor, team_id).await?, now);
+    let mut teams = vec![Choice::new("", "all teams", team_id.is_none())];
+    teams.extend(
+        s.engine
+            .teams()
+            .await?
+            .into_iter()
+            .map(|t| Choice::new(t.id, t.name, team_id == Some(t.id))),
+    );
+    Ok(render(&WallPage {
+        layout: Layout::new(&agent, &s.brand, "reports"),
+        longest: live
+            .longest_wait_seconds
+            .map(|w| crate::fmt::duration(w * 1000))
+            .unwrap_or_else(|| "nobody waits".into()),
+        live,
+        teams,
+    }))
+}
