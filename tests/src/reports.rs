@@ -88,6 +88,13 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
     let d = opened(&app, "d@example.com", at("2026-09-25", "12:00"), None).await;
     reply(&app, d, at("2026-09-25", "12:40"), Status::Solved).await;
 
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/conversations/{a}"),
+            json!({"assignee_id": app.admin_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
     let (s, r) = app
         .get("/api/v1/reports/summary?from=2026-10-01&to=2026-10-10")
         .await;
@@ -108,6 +115,21 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
     assert_eq!(now["first_contact_resolution_pct"], json!(third));
     assert_eq!(now["reopen_pct"], json!(third));
     assert_eq!(now["sla_compliance_pct"], json!(null), "no SLA policy");
+    // Four conversations from four customers; D's customer did not come back.
+    assert_eq!(now["contacts_per_customer"], json!(1.0));
+    assert_eq!(now["retention_pct"], json!(0.0));
+    assert_eq!(
+        r["agents"],
+        json!([{"agent_id": app.admin_id, "solved": 1, "resolution_median_ms": 10 * MIN,
+                "first_contact_resolution_pct": 100.0, "csat_pct": null, "csat_answers": 0}])
+    );
+    // Fri 10:00, Sat 09:00, Sun 08:00, Tue 12:00 (Monday first).
+    let hours = &r["busiest_hours"];
+    assert_eq!(
+        (&hours[4][10], &hours[5][9], &hours[6][8], &hours[1][12]),
+        (&json!(1), &json!(1), &json!(1), &json!(1)),
+        "{hours}"
+    );
     let before = &r["previous"];
     assert_eq!(
         (
@@ -180,6 +202,10 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
         page.contains("<svg class=\"chart\"")
             && page.contains("Download CSV")
             && page.contains("<th scope=\"row\">conversations created</th><td>4</td><td>1</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Busiest hours (UTC)") && page.contains("<td>100%</td>"),
         "{page}"
     );
 

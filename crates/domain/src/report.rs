@@ -10,6 +10,12 @@
 //!   reopened at least once.
 //! - **SLA compliance**: the share of those solved under an SLA policy that never breached it.
 //! - **CSAT**: the share of satisfied answers among the survey answers given in the period.
+//! - **contacts per customer**: conversations created per customer who opened one.
+//! - **retention**: the share of the previous period's customers (who opened a conversation)
+//!   who opened one in this period too.
+//! - **per agent**: solved, resolution median, first-contact resolution and CSAT by the agent
+//!   the conversation (or the survey) was assigned to.
+//! - **busiest hours**: conversations created by weekday and hour in the report's time zone.
 //!
 //! Percentiles are nearest-rank: the value at rank ⌈p·n⌉ of the sorted times.
 
@@ -19,6 +25,8 @@ use serde::Serialize;
 /// What the figures need to know of one conversation.
 #[derive(Debug, Clone, Default)]
 pub struct ConversationFacts {
+    pub customer_id: i64,
+    pub assignee_id: Option<i64>,
     pub created_at: i64,
     pub first_response_at: Option<i64>,
     pub solved_at: Option<i64>,
@@ -42,6 +50,20 @@ pub struct Summary {
     pub first_contact_resolution_pct: Option<f64>,
     pub reopen_pct: Option<f64>,
     pub sla_compliance_pct: Option<f64>,
+    pub csat_pct: Option<f64>,
+    pub csat_answers: i64,
+    pub contacts_per_customer: Option<f64>,
+    /// Set by `retention` from the previous period's facts.
+    pub retention_pct: Option<f64>,
+}
+
+/// One agent's figures in a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentFigures {
+    pub agent_id: i64,
+    pub solved: i64,
+    pub resolution_median_ms: Option<i64>,
+    pub first_contact_resolution_pct: Option<f64>,
     pub csat_pct: Option<f64>,
     pub csat_answers: i64,
 }
@@ -101,7 +123,99 @@ pub fn summarize(
         sla_compliance_pct: pct(kept, under_sla.len()),
         csat_pct: csat::score(answers.iter().copied()),
         csat_answers: answers.len() as i64,
+        contacts_per_customer: {
+            let mut customers: Vec<i64> = created.iter().map(|f| f.customer_id).collect();
+            customers.sort_unstable();
+            customers.dedup();
+            (!customers.is_empty()).then(|| created.len() as f64 / customers.len() as f64)
+        },
+        retention_pct: None,
     }
+}
+
+/// The share of customers who opened a conversation in `[before_from, from)` and opened one
+/// in `[from, to)` too.
+pub fn retention(facts: &[ConversationFacts], before_from: i64, from: i64, to: i64) -> Option<f64> {
+    let customers = |a: i64, b: i64| {
+        let mut v: Vec<i64> = facts
+            .iter()
+            .filter(|f| f.created_at >= a && f.created_at < b)
+            .map(|f| f.customer_id)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let before = customers(before_from, from);
+    let now = customers(from, to);
+    let kept = before
+        .iter()
+        .filter(|c| now.binary_search(c).is_ok())
+        .count();
+    pct(kept, before.len())
+}
+
+/// Each agent's figures: conversations solved in `[from, to)` by their assignee, and survey
+/// answers `(agent, scale, rating)` given in it. Agents by id.
+pub fn by_agent(
+    facts: &[ConversationFacts],
+    answers: &[(Option<i64>, Scale, i64)],
+    from: i64,
+    to: i64,
+) -> Vec<AgentFigures> {
+    let mut agents: Vec<i64> = facts
+        .iter()
+        .filter(|f| f.solved_at.is_some_and(|s| s >= from && s < to))
+        .filter_map(|f| f.assignee_id)
+        .chain(answers.iter().filter_map(|(a, _, _)| *a))
+        .collect();
+    agents.sort_unstable();
+    agents.dedup();
+    agents
+        .into_iter()
+        .map(|agent| {
+            let theirs: Vec<ConversationFacts> = facts
+                .iter()
+                .filter(|f| f.assignee_id == Some(agent))
+                .cloned()
+                .collect();
+            let rated: Vec<(Scale, i64)> = answers
+                .iter()
+                .filter(|(a, _, _)| *a == Some(agent))
+                .map(|(_, s, r)| (*s, *r))
+                .collect();
+            let s = summarize(&theirs, &rated, from, to);
+            AgentFigures {
+                agent_id: agent,
+                solved: s.solved,
+                resolution_median_ms: s.resolution_median_ms,
+                first_contact_resolution_pct: s.first_contact_resolution_pct,
+                csat_pct: s.csat_pct,
+                csat_answers: s.csat_answers,
+            }
+        })
+        .collect()
+}
+
+/// Conversations created in `[from, to)` by weekday (Monday first) and hour in `tz`.
+pub fn busiest_hours(
+    facts: &[ConversationFacts],
+    tz: &jiff::tz::TimeZone,
+    from: i64,
+    to: i64,
+) -> [[i64; 24]; 7] {
+    let mut grid = [[0i64; 24]; 7];
+    for f in facts
+        .iter()
+        .filter(|f| f.created_at >= from && f.created_at < to)
+    {
+        if let Ok(t) = jiff::Timestamp::from_millisecond(f.created_at) {
+            let z = t.to_zoned(tz.clone());
+            let day = z.weekday().to_monday_zero_offset() as usize;
+            grid[day][z.hour() as usize] += 1;
+        }
+    }
+    grid
 }
 
 #[cfg(test)]
@@ -118,6 +232,41 @@ mod tests {
             agent_replies: 1,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn retention_agents_and_busiest_hours_are_counted_by_hand() {
+        let (before, from, to) = (0, 100 * MIN, 200 * MIN);
+        let f = |customer: i64, agent: Option<i64>, created: i64, solved: Option<i64>| {
+            ConversationFacts {
+                customer_id: customer,
+                assignee_id: agent,
+                ..conv(created, Some(created + MIN), solved)
+            }
+        };
+        let facts = vec![
+            f(1, Some(7), 10 * MIN, Some(20 * MIN)),
+            f(2, Some(7), 20 * MIN, Some(30 * MIN)),
+            f(3, None, 30 * MIN, None),
+            f(1, Some(7), 110 * MIN, Some(140 * MIN)),
+            f(1, Some(8), 120 * MIN, Some(125 * MIN)),
+            f(4, Some(8), 130 * MIN, None),
+        ];
+        // Of customers 1, 2, 3 before, only 1 came back.
+        assert_eq!(retention(&facts, before, from, to), Some(100.0 / 3.0));
+        // Three conversations from customers 1 and 4.
+        let s = summarize(&facts, &[], from, to);
+        assert_eq!(s.contacts_per_customer, Some(1.5));
+        let agents = by_agent(&facts, &[(Some(8), Scale::GoodBad, 0)], from, to);
+        assert_eq!(agents.len(), 2);
+        assert_eq!((agents[0].agent_id, agents[0].solved), (7, 1));
+        assert_eq!(agents[0].resolution_median_ms, Some(30 * MIN));
+        assert_eq!((agents[1].agent_id, agents[1].solved), (8, 1));
+        assert_eq!((agents[1].csat_pct, agents[1].csat_answers), (Some(0.0), 1));
+        // 1970-01-01 was a Thursday; minute 110 is 01:50, 120 and 130 are 02:00 and 02:10.
+        let grid = busiest_hours(&facts, &jiff::tz::TimeZone::UTC, from, to);
+        assert_eq!((grid[3][1], grid[3][2]), (1, 2));
+        assert_eq!(grid.iter().flatten().sum::<i64>(), 3);
     }
 
     #[test]

@@ -5,49 +5,46 @@
 use crate::{Engine, EngineError, Result};
 use steward_domain::Actor;
 use steward_domain::csat::Scale;
-use steward_domain::report::{self, ConversationFacts, Summary};
+use steward_domain::report::{self, AgentFigures, ConversationFacts, Summary};
 use steward_store::Conn;
 use steward_store::reports::{self as store, LiveRow, ReportFilter};
 
-/// A period's figures and the previous period's.
+/// A period's figures and the previous period's, each agent's, and the busiest hours.
 #[derive(Debug, Clone)]
 pub struct Comparison {
     pub from: i64,
     pub to: i64,
     pub current: Summary,
     pub previous: Summary,
+    pub agents: Vec<AgentFigures>,
+    /// Conversations created by weekday (Monday first) and hour.
+    pub busiest_hours: [[i64; 24]; 7],
 }
 
-async fn summary(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Result<Summary> {
-    let facts: Vec<ConversationFacts> = store::facts(conn, f, from, to)
+type Answers = Vec<(Option<i64>, Scale, i64)>;
+
+async fn answers(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Result<Answers> {
+    Ok(store::answers(conn, f, from, to)
         .await?
         .into_iter()
-        .map(|r| ConversationFacts {
-            created_at: r.created_at,
-            first_response_at: r.first_response_at,
-            solved_at: r.solved_at,
-            agent_replies: r.agent_replies,
-            reopened: r.reopened > 0,
-            under_sla: r.sla_policy_id.is_some(),
-            sla_breached: r.sla_breached_at.is_some(),
-        })
-        .collect();
-    let answers: Vec<(Scale, i64)> = store::answers(conn, f, from, to)
-        .await?
-        .into_iter()
-        .filter_map(|(scale, rating)| Some((Scale::parse(&scale).ok()?, rating)))
-        .collect();
-    Ok(report::summarize(&facts, &answers, from, to))
+        .filter_map(|(agent, scale, rating)| Some((agent, Scale::parse(&scale).ok()?, rating)))
+        .collect())
+}
+
+fn ratings(a: &Answers) -> Vec<(Scale, i64)> {
+    a.iter().map(|(_, s, r)| (*s, *r)).collect()
 }
 
 impl Engine {
-    /// The figures of `[from, to)` and of the period of the same length before it.
+    /// The figures of `[from, to)` and of the period of the same length before it, with days
+    /// and hours in `tz`.
     pub async fn report_summary(
         &self,
         by: &Actor,
         f: &ReportFilter,
         from: i64,
         to: i64,
+        tz: &jiff::tz::TimeZone,
     ) -> Result<Comparison> {
         by.may_supervise()?;
         if to <= from {
@@ -59,12 +56,34 @@ impl Engine {
                 "must be at most 366 days after from",
             ));
         }
+        let before = from - (to - from);
         let mut conn = self.store.pool().acquire().await?;
-        let current = summary(&mut conn, f, from, to).await?;
-        let previous = summary(&mut conn, f, from - (to - from), from).await?;
+        // One read covers both periods: each figure keeps to its own.
+        let facts: Vec<ConversationFacts> = store::facts(&mut conn, f, before, to)
+            .await?
+            .into_iter()
+            .map(|r| ConversationFacts {
+                customer_id: r.customer_id,
+                assignee_id: r.assignee_id,
+                created_at: r.created_at,
+                first_response_at: r.first_response_at,
+                solved_at: r.solved_at,
+                agent_replies: r.agent_replies,
+                reopened: r.reopened > 0,
+                under_sla: r.sla_policy_id.is_some(),
+                sla_breached: r.sla_breached_at.is_some(),
+            })
+            .collect();
+        let now_answers = answers(&mut conn, f, from, to).await?;
+        let before_answers = answers(&mut conn, f, before, from).await?;
+        let mut current = report::summarize(&facts, &ratings(&now_answers), from, to);
+        current.retention_pct = report::retention(&facts, before, from, to);
+        let previous = report::summarize(&facts, &ratings(&before_answers), before, from);
         Ok(Comparison {
             from,
             to,
+            agents: report::by_agent(&facts, &now_answers, from, to),
+            busiest_hours: report::busiest_hours(&facts, tz, from, to),
             current,
             previous,
         })

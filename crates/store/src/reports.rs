@@ -42,6 +42,8 @@ impl ReportFilter {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FactsRow {
+    pub customer_id: i64,
+    pub assignee_id: Option<i64>,
     pub created_at: i64,
     pub first_response_at: Option<i64>,
     pub solved_at: Option<i64>,
@@ -55,7 +57,7 @@ pub struct FactsRow {
 /// The conversations (not merged away) created or solved in `[from, to)`.
 pub async fn facts(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Result<Vec<FactsRow>> {
     let mut q = Sql::new(
-        "SELECT c.created_at, c.first_response_at, c.solved_at, \
+        "SELECT c.customer_id, c.assignee_id, c.created_at, c.first_response_at, c.solved_at, \
          (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
             AND m.author_kind = 'agent' AND m.visibility = 'public') AS agent_replies, \
          (SELECT COUNT(*) FROM events e WHERE e.conversation_id = c.id \
@@ -73,15 +75,15 @@ pub async fn facts(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Res
     Ok(q.query_as().fetch_all(conn).await?)
 }
 
-/// The survey answers given in `[from, to)`: (scale, rating).
+/// The survey answers given in `[from, to)`: (agent it rates, scale, rating).
 pub async fn answers(
     conn: &mut Conn,
     f: &ReportFilter,
     from: i64,
     to: i64,
-) -> Result<Vec<(String, i64)>> {
+) -> Result<Vec<(Option<i64>, String, i64)>> {
     let mut q = Sql::new(
-        "SELECT s.scale, s.rating FROM surveys s JOIN conversations c ON c.id = s.conversation_id \
+        "SELECT s.assignee_id, s.scale, s.rating FROM surveys s JOIN conversations c ON c.id = s.conversation_id \
          WHERE s.rating IS NOT NULL AND s.rated_at >= ",
     );
     q.bind(from).push(" AND s.rated_at < ").bind(to);

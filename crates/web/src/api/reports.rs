@@ -46,6 +46,11 @@ pub struct ReportOut {
     /// The period of the same length just before.
     #[schema(value_type = Object)]
     pub previous: Summary,
+    /// Each agent's figures in the period.
+    #[schema(value_type = Vec<Object>)]
+    pub agents: Vec<steward_domain::report::AgentFigures>,
+    /// Conversations created by weekday (Monday first) and hour, in `tz`.
+    pub busiest_hours: Vec<Vec<i64>>,
 }
 
 /// A query read into the filter and period `[from, to)` in milliseconds.
@@ -56,6 +61,7 @@ pub struct Period {
     pub first_day: jiff::civil::Date,
     pub last_day: jiff::civil::Date,
     pub tz: String,
+    pub zone: jiff::tz::TimeZone,
 }
 
 fn day(field: &str, s: &str) -> Result<jiff::civil::Date, Problem> {
@@ -118,6 +124,7 @@ pub fn period(q: &ReportQuery) -> Result<Period, Problem> {
         first_day,
         last_day,
         tz: tz_name,
+        zone: tz,
     })
 }
 
@@ -129,7 +136,7 @@ pub async fn compare(
     let p = period(q)?;
     let c = s
         .engine
-        .report_summary(actor, &p.filter, p.from, p.to)
+        .report_summary(actor, &p.filter, p.from, p.to, &p.zone)
         .await?;
     Ok((p, c))
 }
@@ -149,6 +156,8 @@ pub async fn summary(
         from: p.first_day.to_string(),
         to: p.last_day.to_string(),
         tz: p.tz,
+        busiest_hours: c.busiest_hours.iter().map(|d| d.to_vec()).collect(),
+        agents: c.agents,
         current: c.current,
         previous: c.previous,
     }))
@@ -162,6 +171,9 @@ pub fn rows(c: &Comparison) -> Vec<(&'static str, String, String)> {
     fn ms(v: Option<i64>) -> String {
         v.map(|m| format!("{:.1}", m as f64 / 60_000.0))
             .unwrap_or_default()
+    }
+    fn dec(v: Option<f64>) -> String {
+        v.map(|p| format!("{p:.2}")).unwrap_or_default()
     }
     fn pct(v: Option<f64>) -> String {
         v.map(|p| format!("{p:.1}")).unwrap_or_default()
@@ -203,6 +215,16 @@ pub fn rows(c: &Comparison) -> Vec<(&'static str, String, String)> {
         ),
         ("CSAT (% satisfied)", pct(a.csat_pct), pct(b.csat_pct)),
         ("CSAT answers", n(a.csat_answers), n(b.csat_answers)),
+        (
+            "contacts per customer",
+            dec(a.contacts_per_customer),
+            dec(b.contacts_per_customer),
+        ),
+        (
+            "customers retained from the previous period (%)",
+            pct(a.retention_pct),
+            String::new(),
+        ),
     ]
 }
 

@@ -29,6 +29,40 @@ pub struct Bar {
     pub before_w: i64,
 }
 
+/// An agent's line: name, solved, resolution median, first-contact resolution, CSAT.
+pub struct AgentLine {
+    pub name: String,
+    pub solved: i64,
+    pub resolution: String,
+    pub fcr: String,
+    pub csat: String,
+}
+
+/// One cell of the busiest-hours heatmap (16 px squares).
+pub struct Cell {
+    pub x: i64,
+    pub y: i64,
+    pub count: i64,
+    /// Opacity from 0.05 (none) to 1 (the busiest hour).
+    pub shade: String,
+}
+
+fn cells(grid: &[[i64; 24]; 7]) -> Vec<Cell> {
+    let top = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let mut out = Vec::new();
+    for (d, hours) in grid.iter().enumerate() {
+        for (h, n) in hours.iter().enumerate() {
+            out.push(Cell {
+                x: 34 + h as i64 * 17,
+                y: d as i64 * 17,
+                count: *n,
+                shade: format!("{:.2}", 0.05 + 0.95 * *n as f64 / top as f64),
+            });
+        }
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "reports.html")]
 struct ReportsPage {
@@ -44,6 +78,8 @@ struct ReportsPage {
     lines: Vec<Line>,
     bars: Vec<Bar>,
     csv: String,
+    agent_lines: Vec<AgentLine>,
+    heat: Vec<Cell>,
 }
 
 /// Created and solved, this period against the previous one, scaled to 300 px.
@@ -153,6 +189,30 @@ pub async fn page(
             .into_iter()
             .map(|u| Choice::new(u.id, u.name, q.agent_id == Some(u.id))),
     );
+    let everyone = s.engine.agents().await?;
+    let agent_lines = c
+        .agents
+        .iter()
+        .map(|a| AgentLine {
+            name: everyone
+                .iter()
+                .find(|u| u.id == a.agent_id)
+                .map_or_else(|| format!("#{}", a.agent_id), |u| u.name.clone()),
+            solved: a.solved,
+            resolution: a
+                .resolution_median_ms
+                .map(crate::fmt::duration)
+                .unwrap_or_default(),
+            fcr: a
+                .first_contact_resolution_pct
+                .map(|p| format!("{p:.0}%"))
+                .unwrap_or_default(),
+            csat: a
+                .csat_pct
+                .map(|p| format!("{p:.0}% ({})", a.csat_answers))
+                .unwrap_or_default(),
+        })
+        .collect();
     let channel_words: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let priority_words: Vec<&str> = Priority::ALL.iter().map(|c| c.as_str()).collect();
     Ok(render(&ReportsPage {
@@ -166,6 +226,8 @@ pub async fn page(
             .map(|(name, now, before)| Line { name, now, before })
             .collect(),
         bars: bars(&c.current, &c.previous),
+        heat: cells(&c.busiest_hours),
+        agent_lines,
         from,
         to,
         tz: p.tz,
