@@ -91,10 +91,30 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
     let (s, _) = app
         .patch(
             &format!("/api/v1/conversations/{a}"),
-            json!({"assignee_id": app.admin_id}),
+            json!({"assignee_id": app.admin_id, "tags": ["complaint"]}),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    // Support costs 3,000 a month: the ten days cost 1,000.
+    let (s, costs) = app
+        .put_as(
+            &app.token,
+            "/api/v1/settings/costs",
+            json!({"monthly_cost": 3000.0, "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{costs}");
+    let (s, p) = app
+        .put_as(
+            &app.token,
+            "/api/v1/settings/costs",
+            json!({"monthly_cost": -1.0}),
+        )
+        .await;
+    assert_eq!(
+        (s, &p["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("monthly_cost"))
+    );
     let (s, r) = app
         .get("/api/v1/reports/summary?from=2026-10-01&to=2026-10-10")
         .await;
@@ -115,6 +135,13 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
     assert_eq!(now["first_contact_resolution_pct"], json!(third));
     assert_eq!(now["reopen_pct"], json!(third));
     assert_eq!(now["sla_compliance_pct"], json!(null), "no SLA policy");
+    // A was the one complaint, and it is solved.
+    assert_eq!(
+        (&now["complaints"], &now["complaint_resolution_pct"]),
+        (&json!(1), &json!(100.0))
+    );
+    assert_eq!(now["cost_per_contact"], json!(250.0));
+    assert_eq!(now["cost_per_resolution"], json!(1000.0 / 3.0));
     // Four conversations from four customers; D's customer did not come back.
     assert_eq!(now["contacts_per_customer"], json!(1.0));
     assert_eq!(now["retention_pct"], json!(0.0));

@@ -10,6 +10,10 @@
 //!   reopened at least once.
 //! - **SLA compliance**: the share of those solved under an SLA policy that never breached it.
 //! - **CSAT**: the share of satisfied answers among the survey answers given in the period.
+//! - **complaint resolution**: the share of the conversations tagged `complaint` created in the
+//!   period that are solved.
+//! - **cost per contact / per resolution**: the period's share of the monthly support cost an
+//!   admin enters (a month counts as 30 days), per conversation created / solved.
 //! - **contacts per customer**: conversations created per customer who opened one.
 //! - **retention**: the share of the previous period's customers (who opened a conversation)
 //!   who opened one in this period too.
@@ -35,6 +39,8 @@ pub struct ConversationFacts {
     pub reopened: bool,
     pub under_sla: bool,
     pub sla_breached: bool,
+    /// Tagged `complaint`.
+    pub complaint: bool,
 }
 
 /// The figures of one period. Times in milliseconds, rates in percent; `None` when nothing
@@ -52,6 +58,11 @@ pub struct Summary {
     pub sla_compliance_pct: Option<f64>,
     pub csat_pct: Option<f64>,
     pub csat_answers: i64,
+    pub complaints: i64,
+    pub complaint_resolution_pct: Option<f64>,
+    /// Set by `costs` from the monthly cost an admin entered.
+    pub cost_per_contact: Option<f64>,
+    pub cost_per_resolution: Option<f64>,
     pub contacts_per_customer: Option<f64>,
     /// Set by `retention` from the previous period's facts.
     pub retention_pct: Option<f64>,
@@ -123,6 +134,16 @@ pub fn summarize(
         sla_compliance_pct: pct(kept, under_sla.len()),
         csat_pct: csat::score(answers.iter().copied()),
         csat_answers: answers.len() as i64,
+        complaints: created.iter().filter(|f| f.complaint).count() as i64,
+        complaint_resolution_pct: {
+            let complaints: Vec<_> = created.iter().filter(|f| f.complaint).collect();
+            pct(
+                complaints.iter().filter(|f| f.solved_at.is_some()).count(),
+                complaints.len(),
+            )
+        },
+        cost_per_contact: None,
+        cost_per_resolution: None,
         contacts_per_customer: {
             let mut customers: Vec<i64> = created.iter().map(|f| f.customer_id).collect();
             customers.sort_unstable();
@@ -131,6 +152,17 @@ pub fn summarize(
         },
         retention_pct: None,
     }
+}
+
+/// Sets the cost figures of `s` for a period of `days` from the monthly cost (none without one).
+pub fn costs(s: &mut Summary, monthly_cost: Option<f64>, days: f64) {
+    let Some(monthly) = monthly_cost.filter(|m| *m > 0.0) else {
+        return;
+    };
+    let cost = monthly * days / 30.0;
+    let per = |n: i64| (n > 0).then(|| cost / n as f64);
+    s.cost_per_contact = per(s.created);
+    s.cost_per_resolution = per(s.solved);
 }
 
 /// The share of customers who opened a conversation in `[before_from, from)` and opened one
@@ -308,7 +340,17 @@ mod tests {
             conv(170 * MIN, Some(175 * MIN), Some(260 * MIN)),
         ];
         let answers = [(Scale::GoodBad, 1), (Scale::FivePoint, 2)];
-        let s = summarize(&facts, &answers, from, to);
+        let mut facts = facts;
+        facts[3].complaint = true;
+        facts[4].complaint = true;
+        let mut s = summarize(&facts, &answers, from, to);
+        // Two complaints opened in the period, one solved (after it, but solved now).
+        assert_eq!((s.complaints, s.complaint_resolution_pct), (2, Some(50.0)));
+        // 3,000 a month; the period is 100 minutes of a 30-day month.
+        costs(&mut s, Some(3000.0), 100.0 / 1440.0);
+        let cost = 3000.0 * (100.0 / 1440.0) / 30.0;
+        assert_eq!(s.cost_per_contact, Some(cost / 4.0));
+        assert_eq!(s.cost_per_resolution, Some(cost / 3.0));
         assert_eq!(s.created, 4);
         assert_eq!(s.solved, 3);
         // First responses of those created inside: 10, 40, 5 minutes.

@@ -21,6 +21,22 @@ pub struct Comparison {
     pub busiest_hours: [[i64; 24]; 7],
 }
 
+/// What support costs, as an admin entered it (`settings` row `costs`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Costs {
+    /// The monthly cost of the support team (wages, tools), in `currency`.
+    pub monthly_cost: Option<f64>,
+    pub currency: String,
+}
+
+async fn costs_of(conn: &mut Conn) -> Result<Costs> {
+    Ok(steward_store::settings::get(conn, "costs")
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
+
 type Answers = Vec<(Option<i64>, Scale, i64)>;
 
 async fn answers(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Result<Answers> {
@@ -72,13 +88,18 @@ impl Engine {
                 reopened: r.reopened > 0,
                 under_sla: r.sla_policy_id.is_some(),
                 sla_breached: r.sla_breached_at.is_some(),
+                complaint: r.complaint > 0,
             })
             .collect();
         let now_answers = answers(&mut conn, f, from, to).await?;
         let before_answers = answers(&mut conn, f, before, from).await?;
         let mut current = report::summarize(&facts, &ratings(&now_answers), from, to);
         current.retention_pct = report::retention(&facts, before, from, to);
-        let previous = report::summarize(&facts, &ratings(&before_answers), before, from);
+        let mut previous = report::summarize(&facts, &ratings(&before_answers), before, from);
+        let monthly = costs_of(&mut conn).await?.monthly_cost;
+        let days = (to - from) as f64 / 86_400_000.0;
+        report::costs(&mut current, monthly, days);
+        report::costs(&mut previous, monthly, days);
         Ok(Comparison {
             from,
             to,
@@ -99,5 +120,48 @@ impl Engine {
         }
         let mut conn = self.store.pool().acquire().await?;
         Ok(store::live(&mut conn, team_id).await?)
+    }
+}
+
+impl Engine {
+    pub async fn support_costs(&self, by: &Actor) -> Result<Costs> {
+        by.may_supervise()?;
+        let mut conn = self.store.pool().acquire().await?;
+        costs_of(&mut conn).await
+    }
+
+    /// Saves what support costs (admin), for cost per contact and per resolution.
+    pub async fn set_support_costs(&self, by: &Actor, c: Costs) -> Result<Costs> {
+        by.may_administer()?;
+        if c.monthly_cost
+            .is_some_and(|m| !m.is_finite() || !(0.0..=1e12).contains(&m))
+        {
+            return Err(EngineError::invalid(
+                "monthly_cost",
+                "must be a sum from 0 to 1,000,000,000,000",
+            ));
+        }
+        if c.currency.chars().count() > 10 {
+            return Err(EngineError::invalid(
+                "currency",
+                "must be at most 10 characters",
+            ));
+        }
+        let at = steward_store::now_ms();
+        let mut tx = self.store.write().await?;
+        steward_store::settings::set(&mut tx, "costs", &serde_json::json!(c).to_string(), at)
+            .await?;
+        crate::directory::log(
+            &mut tx,
+            Some(by),
+            "settings",
+            0,
+            "settings.changed",
+            serde_json::json!({"name": "costs", "after": c}),
+            at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(c)
     }
 }

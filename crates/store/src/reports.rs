@@ -52,6 +52,8 @@ pub struct FactsRow {
     pub reopened: i64,
     pub sla_policy_id: Option<i64>,
     pub sla_breached_at: Option<i64>,
+    /// 1 when tagged `complaint`.
+    pub complaint: i64,
 }
 
 /// The conversations (not merged away) created or solved in `[from, to)`.
@@ -65,7 +67,9 @@ pub async fn facts(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Res
             AND (e.data LIKE '%\"before\":\"solved\"%' OR e.data LIKE '%\"before\":\"closed\"%') \
             AND e.data NOT LIKE '%\"after\":\"closed\"%' \
             AND e.data NOT LIKE '%\"after\":\"solved\"%') AS reopened, \
-         c.sla_policy_id, c.sla_breached_at \
+         c.sla_policy_id, c.sla_breached_at, \
+         (SELECT COUNT(*) FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
+            WHERE ct.conversation_id = c.id AND tg.name = 'complaint') AS complaint \
          FROM conversations c WHERE c.merged_into IS NULL AND ((c.created_at >= ",
     );
     q.bind(from).push(" AND c.created_at < ").bind(to);

@@ -54,7 +54,7 @@ impl Modify for BearerAuth {
         sla::reorder_policies, sla::conversation_sla,
         t::transfer, t::conversation_tasks, t::add_task, t::my_tasks, t::update_task,
         r::get_team_routing, r::put_team_routing, r::team_queue, r::get_agent_routing, r::put_agent_routing,
-        r::put_availability, r::list_skill_rules, r::create_skill_rule, r::update_skill_rule, r::delete_skill_rule, r::get_inbox_settings, r::put_inbox_settings, sat::get_settings, sat::put_settings, sat::conversation_survey, sat::customer_surveys, rep::summary, rep::summary_csv, rep::live,
+        r::put_availability, r::list_skill_rules, r::create_skill_rule, r::update_skill_rule, r::delete_skill_rule, r::get_inbox_settings, r::put_inbox_settings, sat::get_settings, sat::put_settings, sat::conversation_survey, sat::customer_surveys, rep::summary, rep::summary_csv, rep::live, rep::get_costs, rep::put_costs,
         au::list, au::create, au::update, au::delete, au::dry_run, au::reorder,
     ),
     components(schemas(ConversationOut, CustomerBrief, CreateConversationIn, CustomerIn, FirstMessageIn, AttachmentIn,

@@ -193,6 +193,10 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         .route("/reports/summary.csv", get(reports::summary_csv))
         .route("/reports/live", get(reports::live))
         .route(
+            "/settings/costs",
+            get(reports::get_costs).put(reports::put_costs),
+        )
+        .route(
             "/settings/satisfaction",
             get(satisfaction::get_settings).put(satisfaction::put_settings),
         )

@@ -215,6 +215,22 @@ pub fn rows(c: &Comparison) -> Vec<(&'static str, String, String)> {
         ),
         ("CSAT (% satisfied)", pct(a.csat_pct), pct(b.csat_pct)),
         ("CSAT answers", n(a.csat_answers), n(b.csat_answers)),
+        ("complaints", n(a.complaints), n(b.complaints)),
+        (
+            "complaints solved (%)",
+            pct(a.complaint_resolution_pct),
+            pct(b.complaint_resolution_pct),
+        ),
+        (
+            "cost per contact",
+            dec(a.cost_per_contact),
+            dec(b.cost_per_contact),
+        ),
+        (
+            "cost per resolution",
+            dec(a.cost_per_resolution),
+            dec(b.cost_per_resolution),
+        ),
         (
             "contacts per customer",
             dec(a.contacts_per_customer),
@@ -317,4 +333,26 @@ pub async fn live(
 ) -> ApiResult<Json<LiveOut>> {
     let r = s.engine.live_figures(&actor, q.team_id).await?;
     Ok(Json(live_out(r, steward_store::now_ms())))
+}
+
+/// What support costs per month, for cost per contact and per resolution (supervisors read).
+#[utoipa::path(get, path = "/api/v1/settings/costs", tag = "reports",
+    responses((status = 200, body = Object), (status = 403)))]
+pub async fn get_costs(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> ApiResult<Json<steward_engine::reports::Costs>> {
+    Ok(Json(s.engine.support_costs(&actor).await?))
+}
+
+/// Sets the monthly support cost and its currency (admin).
+#[utoipa::path(put, path = "/api/v1/settings/costs", request_body = Object, tag = "reports",
+    responses((status = 200, body = Object), (status = 403), (status = 422)))]
+pub async fn put_costs(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<serde_json::Value>,
+) -> ApiResult<Json<steward_engine::reports::Costs>> {
+    let c = serde_json::from_value(b).map_err(|e| Problem::invalid("costs", e.to_string()))?;
+    Ok(Json(s.engine.set_support_costs(&actor, c).await?))
 }

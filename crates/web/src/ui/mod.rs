@@ -79,6 +79,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/search", get(search::page))
         .route("/reports", get(reports::page))
         .route("/reports/live", get(reports::wall))
+        .route("/reports/costs", post(reports::save_costs))
         .route("/settings", get(settings::page).post(settings::save))
         .route("/macros", get(macros::page).post(macros::save))
         .route("/macros/delete", post(macros::delete))

@@ -80,6 +80,8 @@ struct ReportsPage {
     csv: String,
     agent_lines: Vec<AgentLine>,
     heat: Vec<Cell>,
+    monthly_cost: String,
+    currency: String,
 }
 
 /// Created and solved, this period against the previous one, scaled to 300 px.
@@ -189,6 +191,7 @@ pub async fn page(
             .into_iter()
             .map(|u| Choice::new(u.id, u.name, q.agent_id == Some(u.id))),
     );
+    let costs = s.engine.support_costs(&agent.actor).await?;
     let everyone = s.engine.agents().await?;
     let agent_lines = c
         .agents
@@ -227,6 +230,11 @@ pub async fn page(
             .collect(),
         bars: bars(&c.current, &c.previous),
         heat: cells(&c.busiest_hours),
+        monthly_cost: costs
+            .monthly_cost
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        currency: costs.currency,
         agent_lines,
         from,
         to,
@@ -286,4 +294,29 @@ pub async fn wall(
         live,
         teams,
     }))
+}
+
+/// Saves the monthly support cost (admin) from the reports page.
+pub async fn save_costs(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: super::form::FormData,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    agent.check_csrf(form.get("_csrf"))?;
+    let monthly_cost = match form.get("monthly_cost").trim() {
+        "" => None,
+        v => Some(v.parse::<f64>().map_err(|_| {
+            PageError(crate::error::Problem::invalid(
+                "monthly_cost",
+                "must be a number like 12000",
+            ))
+        })?),
+    };
+    let costs = steward_engine::reports::Costs {
+        monthly_cost,
+        currency: form.get("currency").trim().to_string(),
+    };
+    s.engine.set_support_costs(&agent.actor, costs).await?;
+    Ok(axum::response::Redirect::to("/reports").into_response())
 }
