@@ -9,7 +9,9 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub const ALL: &[&str] = &["create", "reply", "inbox", "page", "get", "search", "smtp"];
+pub const ALL: &[&str] = &[
+    "create", "reply", "inbox", "page", "get", "search", "smtp", "report",
+];
 
 pub struct Target {
     pub base: String,
@@ -176,6 +178,17 @@ pub async fn run(
                 async move {
                     let id = rng_for(i).random_range(lo..=hi);
                     load::check(t.api.get(format!("{}/api/v1/conversations/{id}", t.base)).bearer_auth(&t.token).send().await, 200).await
+                }
+            })
+            .await
+        }
+        "report" => {
+            // The last 30 days and the 30 before them, over every conversation.
+            load::run(mode, duration, move |_| {
+                let t = t.clone();
+                async move {
+                    let url = format!("{}/api/v1/reports/summary", t.base);
+                    load::check(t.api.get(url).bearer_auth(&t.token).send().await, 200).await
                 }
             })
             .await
