@@ -57,8 +57,8 @@ struct SeedArgs {
 
 #[derive(Args, Clone)]
 struct RunArgs {
-    /// Comma-separated scenarios: create, reply, inbox, page, get, search, smtp.
-    #[arg(long, default_value = "create,reply,inbox,page,get,search,smtp")]
+    /// Comma-separated scenarios: create, reply, inbox, page, get, search, smtp, report.
+    #[arg(long, default_value = "create,reply,inbox,page,get,search,smtp,report")]
     scenarios: String,
     /// Closed loop: this many requests in flight.
     #[arg(long, default_value_t = 32)]
