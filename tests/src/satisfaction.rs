@@ -31,6 +31,7 @@ async fn solve_and_survey(app: &TestApp, id: i64) -> Option<Value> {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{c}");
+    let mut finished = false;
     for _ in 0..100 {
         let mut conn = app.engine.store.pool().acquire().await.expect("conn");
         let (pending, _) = steward_store::jobs::counts_with_prefix(
@@ -41,11 +42,13 @@ async fn solve_and_survey(app: &TestApp, id: i64) -> Option<Value> {
         .await
         .expect("jobs");
         if pending == 0 {
+            finished = true;
             break;
         }
         drop(conn);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(finished, "the survey job of {id} ran and finished");
     let (s, survey) = app
         .get(&format!("/api/v1/conversations/{id}/satisfaction"))
         .await;
@@ -311,5 +314,20 @@ async fn nobody_is_surveyed_when_surveys_are_off_for_the_channel_or_they_were_as
                "channels": ["email", "chat"], "ask_again_after_days": 7,
                "changeable_days": 3, "question": "How did we do?"})
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_an_inbox_to_send_from_no_survey_is_made_and_the_job_ends() {
+    let app = spawn_app().await;
+    let (s, _) = put_settings(
+        &app,
+        &app.token,
+        json!({"enabled": true, "delay_minutes": 0, "channels": ["api"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let id = open(&app, "ada@example.com", "api").await;
+    assert_eq!(solve_and_survey(&app, id).await, None);
     app.stop().await;
 }

@@ -91,6 +91,8 @@ fn field_is(has: Option<&Value>, wanted: &Value) -> bool {
     match (has, wanted) {
         (h, Value::Null) => empty(h),
         (Some(Value::String(h)), Value::String(w)) => h.eq_ignore_ascii_case(w),
+        // 12 and 12.0 are the same number.
+        (Some(Value::Number(h)), Value::Number(w)) => h.as_f64() == w.as_f64(),
         (Some(h), w) => h == w,
         (None, _) => false,
     }
@@ -293,7 +295,8 @@ mod tests {
             customer_domains: vec!["example.org".into()],
             fields: [
                 ("plan".to_string(), Value::String("gold".into())),
-                ("seats".to_string(), Value::from(12)),
+                // Stored as 12, asked as 12.0: the same number.
+                ("seats".to_string(), Value::from(12.0)),
                 ("region".to_string(), Value::Null),
             ]
             .into_iter()

@@ -128,6 +128,8 @@ impl Engine {
             Some("reopened")
         } else if surveys::of_conversation(&mut tx, id).await?.is_some() {
             Some("already surveyed")
+        } else if !self.email.has_inboxes() {
+            Some("no inbox to send from")
         } else {
             None
         };
@@ -179,7 +181,11 @@ impl Engine {
             link: &link,
         };
         if !self.queue_survey_mail(&mut tx, &c, &mail, at).await? {
-            // No inbox to send from: nothing is recorded, so a later solve may try again.
+            // The inboxes went away meanwhile: finish the job, send nothing.
+            drop(tx);
+            let mut tx = self.store.write().await?;
+            self.finish_job(&mut tx, job).await?;
+            tx.commit().await?;
             return Ok(());
         }
         record(
@@ -321,9 +327,12 @@ impl Engine {
     pub async fn set_surveys_opt_out(&self, by: &Actor, customer_id: i64, out: bool) -> Result<()> {
         let at = now_ms();
         let mut tx = self.store.write().await?;
-        customers::get(&mut tx, customer_id)
+        let before = customers::get(&mut tx, customer_id)
             .await?
             .ok_or_else(|| EngineError::not_found("customer"))?;
+        if (before.surveys_opt_out != 0) == out {
+            return Ok(());
+        }
         customers::set_surveys_opt_out(&mut tx, customer_id, out, at).await?;
         log(
             &mut tx,

@@ -41,7 +41,12 @@ impl Engine {
             return Ok(false);
         }
         let tags = facts.tag_names();
-        let fields = c.custom_fields_json();
+        // Parsed only for rules that look at custom fields (this runs per rule and change).
+        let fields = if conditions.fields.is_empty() {
+            serde_json::Map::new()
+        } else {
+            c.custom_fields_json()
+        };
         let since = match trigger {
             Trigger::Idle => c.updated_at,
             // Pending since it last became pending; notes added meanwhile do not reset it.
