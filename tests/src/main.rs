@@ -23,6 +23,7 @@ mod helpers;
 mod inboxes;
 mod lifecycle;
 mod macros;
+mod nps;
 mod reports;
 mod routing;
 mod satisfaction;

@@ -217,6 +217,95 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
         "{csv}"
     );
 
+    // The backlog at each day's end: C counts as open on the 4th, as its latest solve was on
+    // the 5th; E stays open from the 6th.
+    let backlog: Vec<i64> = r["backlog"]
+        .as_array()
+        .expect("backlog")
+        .iter()
+        .map(|d| d["open"].as_i64().expect("open"))
+        .collect();
+    assert_eq!(backlog, [0, 0, 0, 1, 0, 1, 1, 1, 1, 1], "{r}");
+    assert_eq!(r["backlog"][0]["date"], "2026-10-01");
+    // None of these came through an inbox.
+    let (_, by_inbox) = app
+        .get("/api/v1/reports/summary?from=2026-10-01&to=2026-10-10&inbox=help@acme.test")
+        .await;
+    assert_eq!(by_inbox["current"]["created"], 0, "{by_inbox}");
+
+    // Each part as CSV, and the whole report as XLSX.
+    let download = |path: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .request(reqwest::Method::GET, &path, Some(&app.token), None)
+                .await;
+            let status = res.status();
+            let kind = res.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap_or_default()
+                .to_string();
+            (status, kind, res.bytes().await.expect("body").to_vec())
+        }
+    };
+    let q = "from=2026-10-01&to=2026-10-10";
+    let (_, _, agents) = download(format!("/api/v1/reports/summary.csv?{q}&part=agents")).await;
+    let agents = String::from_utf8(agents).expect("utf-8");
+    assert!(
+        agents.starts_with("agent,solved,") && agents.contains(",1,10.0,100.0,,0\r\n"),
+        "{agents}"
+    );
+    let (_, _, days) = download(format!("/api/v1/reports/summary.csv?{q}&part=backlog")).await;
+    assert!(
+        String::from_utf8_lossy(&days).contains("2026-10-04,1\r\n2026-10-05,0\r\n"),
+        "{}",
+        String::from_utf8_lossy(&days)
+    );
+    let (s, kind, xlsx) = download(format!("/api/v1/reports/summary.xlsx?{q}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    assert!(xlsx.starts_with(b"PK\x03\x04"), "a zip");
+    let names = String::from_utf8_lossy(&xlsx);
+    assert!(names.contains("xl/worksheets/sheet4.xml"), "four sheets");
+    let (s, _, bad) = download(format!("/api/v1/reports/summary.csv?{q}&part=pie")).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&bad)
+    );
+
+    // Raw conversations and messages of the period.
+    let (s, _, rows) = download(format!("/api/v1/exports/conversations.csv?{q}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = String::from_utf8(rows).expect("utf-8");
+    let lines: Vec<&str> = rows.lines().collect();
+    assert!(lines[0].starts_with("number,subject,status,"), "{rows}");
+    assert_eq!(lines.len(), 5, "a header and A, B, C, E: {rows}");
+    assert!(
+        rows.contains("a@example.com,complaint,,"),
+        "A's tag: {rows}"
+    );
+    assert!(
+        rows.contains("2026-10-04 08:00:00,2026-10-04 08:20:00,2026-10-05 10:00:00,,4,2,1,"),
+        "C's times, messages, replies and reopen: {rows}"
+    );
+    let (_, _, msgs) = download(format!("/api/v1/exports/messages.csv?{q}&tz=UTC")).await;
+    let msgs = String::from_utf8(msgs).expect("utf-8");
+    assert!(
+        msgs.contains("2026-10-05 09:00:00,customer,") && msgs.contains("It grinds again."),
+        "{msgs}"
+    );
+    assert!(
+        !msgs.contains("2026-09-25"),
+        "only the period's messages: {msgs}"
+    );
+    let (s, _, x) = download(format!("/api/v1/exports/messages.xlsx?{q}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(x.starts_with(b"PK\x03\x04"));
+    let (s, _, _) = download(format!("/api/v1/exports/tickets.csv?{q}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
     // The page shows the figures and a chart.
     let browser = app.admin_browser().await;
     let page = app
@@ -227,7 +316,8 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
         .await;
     assert!(
         page.contains("<svg class=\"chart\"")
-            && page.contains("Download CSV")
+            && page.contains("/api/v1/reports/summary.xlsx?from=2026-10-01&#38;to=2026-10-10")
+            && page.contains("class=\"chart backlog\"")
             && page.contains("<th scope=\"row\">conversations created</th><td>4</td><td>1</td>"),
         "{page}"
     );
@@ -239,6 +329,10 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
     // Agents do not see reports; bad periods are refused with the field named.
     let (_, agent) = app.agent("eve@example.com", "agent", &[desk]).await;
     let (s, _) = app.get_as(&agent, "/api/v1/reports/summary").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .get_as(&agent, "/api/v1/exports/conversations.csv")
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     for (query, field) in [
         ("from=2026-10-10&to=2026-10-01", "from"),
@@ -318,5 +412,169 @@ async fn the_live_wall_counts_what_waits_now_and_who_is_online() {
             && page.contains("30 min"),
         "{page}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_scheduled_report_is_mailed_with_its_file_and_set_for_its_next_time() {
+    use crate::email::email_config;
+    use crate::email_outbound::TestRelay;
+    let relay = TestRelay::start().await;
+    let app = spawn_app_with(email_config(Some(relay.port))).await;
+    let (s, sc) = app
+        .post(
+            "/api/v1/reports/schedules",
+            json!({"name": "Daily figures", "frequency": "daily", "hour": 7, "tz": "Europe/Berlin",
+                   "recipients": ["Lead@Example.com", "boss@example.com"], "format": "csv",
+                   "filter": {"channel": "email"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sc}");
+    let id = sc["id"].as_i64().expect("id");
+    assert_eq!(
+        sc["recipients"],
+        json!(["lead@example.com", "boss@example.com"])
+    );
+    // The next run is tomorrow or today at 07:00 in Berlin, and its timer is set for then.
+    let next: jiff::Timestamp = sc["next_run_at"]
+        .as_str()
+        .expect("next run")
+        .parse()
+        .expect("time");
+    let berlin = next.to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").expect("tz"));
+    assert_eq!((berlin.hour(), berlin.minute()), (7, 0));
+    assert!(next > jiff::Timestamp::now());
+    let mut conn = app.engine.store.pool().acquire().await.expect("conn");
+    let (pending, _) = steward_store::jobs::counts_with_prefix(
+        &mut conn,
+        &format!("report:{id}"),
+        next.as_millisecond() + 1,
+    )
+    .await
+    .expect("jobs");
+    assert_eq!(pending, 1, "the timer is set");
+    drop(conn);
+
+    // Send now: the CSV of yesterday's figures goes to both, in one mail.
+    let res = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/reports/schedules/{id}/send"),
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let mails = relay.wait_for(1).await;
+    let mail = &mails[0];
+    let mut to: Vec<&str> = mail.to.iter().map(|m| m.address.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["boss@example.com", "lead@example.com"]);
+    assert!(
+        mail.subject.starts_with("Daily figures: "),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.text.contains("conversations created: 0 (before: 0)"),
+        "{}",
+        mail.text
+    );
+    let file = mail
+        .parts
+        .iter()
+        .find(|p| p.filename.ends_with(".csv"))
+        .expect("the CSV attached");
+    assert!(
+        String::from_utf8_lossy(&file.bytes).starts_with("figure,"),
+        "{}",
+        String::from_utf8_lossy(&file.bytes)
+    );
+    let (_, sc) = app.get(&format!("/api/v1/reports/schedules/{id}")).await;
+    assert!(sc["last_sent_at"].is_string(), "{sc}");
+    let still: jiff::Timestamp = sc["next_run_at"]
+        .as_str()
+        .expect("next run")
+        .parse()
+        .expect("time");
+    assert_eq!(still, next, "sending now leaves the regular time");
+
+    // XLSX, and the page lists the schedules.
+    let (s, x) = app
+        .post(
+            "/api/v1/reports/schedules",
+            json!({"name": "Weekly workbook", "recipients": ["lead@example.com"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, &x["format"], &x["frequency"]),
+        (StatusCode::CREATED, &json!("xlsx"), &json!("weekly"))
+    );
+    let res = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/reports/schedules/{}/send", x["id"]),
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let mails = relay.wait_for(2).await;
+    let book = mails
+        .iter()
+        .flat_map(|m| m.parts.iter())
+        .find(|p| p.filename.ends_with(".xlsx"))
+        .expect("the workbook attached");
+    assert!(book.bytes.starts_with(b"PK\x03\x04"));
+    let browser = app.admin_browser().await;
+    let page = app.html(&browser, "/reports").await;
+    assert!(
+        page.contains("Daily figures") && page.contains("every day at 7:00 (Europe/Berlin), CSV"),
+        "{page}"
+    );
+
+    // Bad schedules are refused with the field named; agents may not schedule.
+    for (body, field) in [
+        (json!({"name": "x", "recipients": []}), "recipients"),
+        (
+            json!({"name": "x", "recipients": ["a@b.test"], "hour": 25}),
+            "hour",
+        ),
+        (
+            json!({"name": "x", "recipients": ["a@b.test"], "frequency": "hourly"}),
+            "frequency",
+        ),
+        (
+            json!({"name": "x", "recipients": ["a@b.test"], "tz": "Nowhere/Else"}),
+            "tz",
+        ),
+        (
+            json!({"name": "x", "recipients": ["a@b.test"], "filter": {"channel": "pigeon"}}),
+            "filter.channel",
+        ),
+    ] {
+        let (s, p) = app.post("/api/v1/reports/schedules", body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {p}");
+        assert_eq!(p["field"], field, "{body} → {p}");
+    }
+    let desk = app.team("Desk").await;
+    let (_, agent) = app.agent("al@example.com", "agent", &[desk]).await;
+    let (s, _) = app
+        .post_as(
+            &agent,
+            "/api/v1/reports/schedules",
+            json!({"name": "x", "recipients": ["a@b.test"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let res = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/reports/schedules/{id}"),
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
     app.stop().await;
 }

@@ -331,3 +331,64 @@ async fn without_an_inbox_to_send_from_no_survey_is_made_and_the_job_ends() {
     assert_eq!(solve_and_survey(&app, id).await, None);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_conversation_reopened_before_its_survey_is_due_gets_no_survey() {
+    let app = spawn_app_with(|c| c.email = one_inbox("help@acme.test")).await;
+    let (s, _) = put_settings(
+        &app,
+        &app.token,
+        json!({"enabled": true, "delay_minutes": 60, "channels": ["email"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let id = open(&app, "ada@example.com", "email").await;
+    for status in ["solved", "open"] {
+        let (s, c) = app
+            .patch(
+                &format!("/api/v1/conversations/{id}"),
+                json!({"status": status}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+    }
+    // The hour passes: the survey's job comes due now.
+    let now = steward_store::now_ms();
+    let mut tx = app.engine.store.write().await.expect("writer");
+    steward_store::jobs::schedule(
+        &mut tx,
+        "csat.send",
+        Some(&format!("csat:{id}")),
+        &json!({"conversation_id": id}).to_string(),
+        now,
+        now,
+    )
+    .await
+    .expect("due now");
+    tx.commit().await.expect("commit");
+    app.engine.scheduler.wake();
+    let mut ran = false;
+    for _ in 0..100 {
+        let mut conn = app.engine.store.pool().acquire().await.expect("conn");
+        let (pending, _) =
+            steward_store::jobs::counts_with_prefix(&mut conn, &format!("csat:{id}"), now)
+                .await
+                .expect("jobs");
+        if pending == 0 {
+            ran = true;
+            break;
+        }
+        drop(conn);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ran, "the survey job ran");
+    let (s, _) = app
+        .get(&format!("/api/v1/conversations/{id}/satisfaction"))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "no survey for a reopened conversation"
+    );
+    app.stop().await;
+}

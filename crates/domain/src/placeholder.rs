@@ -15,7 +15,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// The placeholders in `template`, in order, trimmed; `Err` for an unclosed `{{`.
-fn names(template: &str) -> Result<Vec<&str>, DomainError> {
+pub(crate) fn names(template: &str) -> Result<Vec<&str>, DomainError> {
     let mut out = Vec::new();
     let mut rest = template;
     while let Some(start) = rest.find("{{") {

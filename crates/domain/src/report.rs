@@ -19,7 +19,11 @@
 //!   who opened one in this period too.
 //! - **per agent**: solved, resolution median, first-contact resolution and CSAT by the agent
 //!   the conversation (or the survey) was assigned to.
+//! - **NPS**: % promoters (9–10) − % detractors (0–6) of the NPS answers given in the period,
+//!   from every campaign; conversation filters do not narrow it.
 //! - **busiest hours**: conversations created by weekday and hour in the report's time zone.
+//! - **backlog over time**: at the end of each day of the period (in the report's time zone),
+//!   the conversations opened by then and not solved by then, judged by their latest solve.
 //!
 //! Percentiles are nearest-rank: the value at rank ⌈p·n⌉ of the sorted times.
 
@@ -66,6 +70,10 @@ pub struct Summary {
     pub contacts_per_customer: Option<f64>,
     /// Set by `retention` from the previous period's facts.
     pub retention_pct: Option<f64>,
+    /// Net Promoter Score of the NPS answers given in the period (all campaigns; not narrowed
+    /// by the conversation filters), and how many there were.
+    pub nps: Option<f64>,
+    pub nps_answers: i64,
 }
 
 /// One agent's figures in a period.
@@ -151,6 +159,8 @@ pub fn summarize(
             (!customers.is_empty()).then(|| created.len() as f64 / customers.len() as f64)
         },
         retention_pct: None,
+        nps: None,
+        nps_answers: 0,
     }
 }
 
@@ -250,6 +260,56 @@ pub fn busiest_hours(
     grid
 }
 
+/// The backlog at the end of one day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BacklogDay {
+    /// The day's date in the report's time zone.
+    pub date: String,
+    pub open: i64,
+}
+
+/// The backlog at the end of each day in `[from, to)` (days in `tz`), from the backlog at
+/// `from` and the facts of the conversations created or solved in the period.
+pub fn backlog(
+    facts: &[ConversationFacts],
+    at_start: i64,
+    tz: &jiff::tz::TimeZone,
+    from: i64,
+    to: i64,
+) -> Vec<BacklogDay> {
+    let Ok(mut day) = jiff::Timestamp::from_millisecond(from).map(|t| t.to_zoned(tz.clone()))
+    else {
+        return Vec::new();
+    };
+    let mut created: Vec<i64> = facts
+        .iter()
+        .map(|f| f.created_at)
+        .filter(|t| *t >= from && *t < to)
+        .collect();
+    let mut solved: Vec<i64> = facts
+        .iter()
+        .filter_map(|f| f.solved_at)
+        .filter(|t| *t >= from && *t < to)
+        .collect();
+    created.sort_unstable();
+    solved.sort_unstable();
+    let mut days = Vec::new();
+    while day.timestamp().as_millisecond() < to && days.len() < 400 {
+        let Ok(next) = day.tomorrow().and_then(|d| d.start_of_day()) else {
+            break;
+        };
+        let end = next.timestamp().as_millisecond().min(to);
+        let opened = created.partition_point(|t| *t < end) as i64;
+        let closed = solved.partition_point(|t| *t < end) as i64;
+        days.push(BacklogDay {
+            date: day.date().to_string(),
+            open: at_start + opened - closed,
+        });
+        day = next;
+    }
+    days
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +359,32 @@ mod tests {
         let grid = busiest_hours(&facts, &jiff::tz::TimeZone::UTC, from, to);
         assert_eq!((grid[3][1], grid[3][2]), (1, 2));
         assert_eq!(grid.iter().flatten().sum::<i64>(), 3);
+    }
+
+    #[test]
+    fn the_backlog_at_each_days_end_counts_what_was_opened_and_not_yet_solved() {
+        const DAY: i64 = 24 * 60 * MIN;
+        let (from, to) = (10 * DAY, 13 * DAY);
+        let facts = vec![
+            // Opened before the period (in the starting backlog of 2), solved on its 2nd day.
+            conv(9 * DAY, None, Some(11 * DAY + 5 * MIN)),
+            // Opened on day 1, solved the same day: never at a day's end.
+            conv(10 * DAY + MIN, None, Some(10 * DAY + 2 * MIN)),
+            // Opened on day 1, still open.
+            conv(10 * DAY + 3 * MIN, None, None),
+            // Opened on day 3, solved after the period.
+            conv(12 * DAY, None, Some(20 * DAY)),
+        ];
+        let days = backlog(&facts, 2, &jiff::tz::TimeZone::UTC, from, to);
+        let open: Vec<(String, i64)> = days.into_iter().map(|d| (d.date, d.open)).collect();
+        assert_eq!(
+            open,
+            vec![
+                ("1970-01-11".to_string(), 3),
+                ("1970-01-12".to_string(), 2),
+                ("1970-01-13".to_string(), 3)
+            ]
+        );
     }
 
     #[test]

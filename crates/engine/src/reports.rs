@@ -19,6 +19,8 @@ pub struct Comparison {
     pub agents: Vec<AgentFigures>,
     /// Conversations created by weekday (Monday first) and hour.
     pub busiest_hours: [[i64; 24]; 7],
+    /// The backlog at the end of each day of the period.
+    pub backlog: Vec<report::BacklogDay>,
 }
 
 /// What support costs, as an admin entered it (`settings` row `costs`).
@@ -91,11 +93,19 @@ impl Engine {
                 complaint: r.complaint > 0,
             })
             .collect();
+        let at_start = store::backlog_at(&mut conn, f, from).await?;
         let now_answers = answers(&mut conn, f, from, to).await?;
         let before_answers = answers(&mut conn, f, before, from).await?;
         let mut current = report::summarize(&facts, &ratings(&now_answers), from, to);
         current.retention_pct = report::retention(&facts, before, from, to);
         let mut previous = report::summarize(&facts, &ratings(&before_answers), before, from);
+        for (s, a, b) in [(&mut current, from, to), (&mut previous, before, from)] {
+            let n = steward_domain::nps::figures(
+                steward_store::nps::scores_between(&mut conn, None, a, b).await?,
+            );
+            s.nps = n.nps;
+            s.nps_answers = n.answers;
+        }
         let monthly = costs_of(&mut conn).await?.monthly_cost;
         let days = (to - from) as f64 / 86_400_000.0;
         report::costs(&mut current, monthly, days);
@@ -105,6 +115,7 @@ impl Engine {
             to,
             agents: report::by_agent(&facts, &now_answers, from, to),
             busiest_hours: report::busiest_hours(&facts, tz, from, to),
+            backlog: report::backlog(&facts, at_start, tz, from, to),
             current,
             previous,
         })

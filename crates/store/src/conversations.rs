@@ -13,7 +13,7 @@ pub(crate) const SELECT: &str = "SELECT c.id, c.number, c.subject, c.status, c.p
     c.assignee_id, u.name AS assignee_name, c.team_id, t.name AS team_name, c.custom_fields, \
     c.merged_into, c.follow_up_of, c.message_count, c.created_at, c.updated_at, c.last_activity_at, \
     c.first_response_at, c.solved_at, c.closed_at, \
-    c.sla_policy_id, c.sla_due_at, c.sla_breached_at, c.sla_state, c.sla_check_at, c.inbox \
+    c.sla_policy_id, c.sla_due_at, c.sla_breached_at, c.sla_state, c.sla_check_at, c.inbox, c.agent_replies \
     FROM conversations c \
     JOIN customers cu ON cu.id = c.customer_id \
     LEFT JOIN users u ON u.id = c.assignee_id \
@@ -108,6 +108,8 @@ pub struct Changes {
     pub solved_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub customer_id: Option<i64>,
+    /// Public agent replies added (negative when moved away).
+    pub agent_replies: i64,
 }
 
 /// Writes `changes`, bumps `updated_at` (and `last_activity_at` when `activity`), and adds
@@ -132,7 +134,19 @@ pub async fn update(
     if let Some(v) = &changes.subject {
         q.push(", subject = ").bind(v.clone());
     }
+    if changes.agent_replies != 0 {
+        q.push(", agent_replies = agent_replies + ")
+            .bind(changes.agent_replies);
+    }
     if let Some(v) = changes.status {
+        // The reopen count moves with the status it counts: from solved or closed (the row's
+        // status before this statement) back to open work.
+        if !matches!(v, Status::Solved | Status::Closed) {
+            q.push(
+                ", reopen_count = reopen_count + \
+                 CASE WHEN status IN ('solved', 'closed') THEN 1 ELSE 0 END",
+            );
+        }
         q.push(", status = ").bind(v.as_str());
     }
     if let Some(v) = changes.priority {

@@ -46,6 +46,8 @@ pub struct Conversation {
     pub sla_check_at: Option<i64>,
     /// The inbox it arrived through (lower case), if it came by an inbox.
     pub inbox: Option<String>,
+    /// Public agent replies (reports count first-contact resolution by it).
+    pub agent_replies: i64,
 }
 
 impl Conversation {

@@ -1,5 +1,5 @@
 //! The rows reports are worked out from: each conversation created or solved in a period with
-//! its reply count, whether it was ever reopened (from the event log) and its SLA outcome, and
+//! its reply and reopen counts (kept on its row as they happen) and its SLA outcome, and
 //! the survey answers given in a period; both narrowed by team, agent, channel, priority, tag.
 
 use crate::sql::Sql;
@@ -13,10 +13,12 @@ pub struct ReportFilter {
     pub channel: Option<String>,
     pub priority: Option<String>,
     pub tag: Option<String>,
+    /// The inbox address, lower case.
+    pub inbox: Option<String>,
 }
 
 impl ReportFilter {
-    fn push(&self, q: &mut Sql) {
+    pub(crate) fn push(&self, q: &mut Sql) {
         if let Some(t) = self.team_id {
             q.push(" AND c.team_id = ").bind(t);
         }
@@ -28,6 +30,9 @@ impl ReportFilter {
         }
         if let Some(p) = &self.priority {
             q.push(" AND c.priority = ").bind(p.as_str());
+        }
+        if let Some(inbox) = &self.inbox {
+            q.push(" AND c.inbox = ").bind(inbox.as_str());
         }
         if let Some(tag) = &self.tag {
             q.push(
@@ -60,16 +65,9 @@ pub struct FactsRow {
 pub async fn facts(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Result<Vec<FactsRow>> {
     let mut q = Sql::new(
         "SELECT c.customer_id, c.assignee_id, c.created_at, c.first_response_at, c.solved_at, \
-         (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
-            AND m.author_kind = 'agent' AND m.visibility = 'public') AS agent_replies, \
-         (SELECT COUNT(*) FROM events e WHERE e.conversation_id = c.id \
-            AND e.kind = 'status.changed' \
-            AND (e.data LIKE '%\"before\":\"solved\"%' OR e.data LIKE '%\"before\":\"closed\"%') \
-            AND e.data NOT LIKE '%\"after\":\"closed\"%' \
-            AND e.data NOT LIKE '%\"after\":\"solved\"%') AS reopened, \
-         c.sla_policy_id, c.sla_breached_at, \
-         (SELECT COUNT(*) FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
-            WHERE ct.conversation_id = c.id AND tg.name = 'complaint') AS complaint \
+         c.agent_replies, c.reopen_count AS reopened, c.sla_policy_id, c.sla_breached_at, \
+         CASE WHEN c.id IN (SELECT ct.conversation_id FROM conversation_tags ct \
+            JOIN tags tg ON tg.id = ct.tag_id WHERE tg.name = 'complaint') THEN 1 ELSE 0 END AS complaint \
          FROM conversations c WHERE c.merged_into IS NULL AND ((c.created_at >= ",
     );
     q.bind(from).push(" AND c.created_at < ").bind(to);
@@ -77,6 +75,25 @@ pub async fn facts(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Res
     q.push(" AND c.solved_at < ").bind(to).push("))");
     f.push(&mut q);
     Ok(q.query_as().fetch_all(conn).await?)
+}
+
+/// The conversations (not merged away) opened before `at` and not solved by then: the
+/// backlog a period starts with.
+pub async fn backlog_at(conn: &mut Conn, f: &ReportFilter, at: i64) -> Result<i64> {
+    // Two counts, so each finds its rows by the solved-at index.
+    let mut q = Sql::new(
+        "SELECT (SELECT COUNT(*) FROM conversations c WHERE c.solved_at IS NULL AND c.merged_into IS NULL AND c.created_at < ",
+    );
+    q.bind(at);
+    f.push(&mut q);
+    q.push(") + (SELECT COUNT(*) FROM conversations c WHERE c.solved_at >= ")
+        .bind(at);
+    q.push(" AND c.merged_into IS NULL AND c.created_at < ")
+        .bind(at);
+    f.push(&mut q);
+    q.push(") AS backlog");
+    let (n,): (i64,) = q.query_as().fetch_one(conn).await?;
+    Ok(n)
 }
 
 /// The survey answers given in `[from, to)`: (agent it rates, scale, rating).

@@ -535,6 +535,68 @@ CREATE INDEX conversations_created ON conversations (created_at);
 CREATE INDEX conversations_solved ON conversations (solved_at);
 "#;
 
+/// Facts reports read for every conversation, kept on its row as they happen rather than
+/// counted per report: its public agent replies and the times it was reopened (from solved or
+/// closed back to open work); both filled from the messages and the event log for the earlier
+/// ones.
+const V18: &str = r#"
+ALTER TABLE conversations ADD COLUMN agent_replies BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN reopen_count BIGINT NOT NULL DEFAULT 0;
+UPDATE conversations SET agent_replies = (SELECT COUNT(*) FROM messages m
+    WHERE m.conversation_id = conversations.id AND m.author_kind = 'agent' AND m.visibility = 'public')
+    WHERE id IN (SELECT conversation_id FROM messages WHERE author_kind = 'agent' AND visibility = 'public');
+UPDATE conversations SET reopen_count = (SELECT COUNT(*) FROM events e
+    WHERE e.conversation_id = conversations.id AND e.kind = 'status.changed'
+    AND (e.data LIKE '%"before":"solved"%' OR e.data LIKE '%"before":"closed"%')
+    AND e.data NOT LIKE '%"after":"closed"%' AND e.data NOT LIKE '%"after":"solved"%')
+    WHERE id IN (SELECT conversation_id FROM events WHERE kind = 'status.changed'
+    AND (data LIKE '%"before":"solved"%' OR data LIKE '%"before":"closed"%'));
+"#;
+
+/// NPS campaigns (the definition is JSON the domain checks) and what each sent: one row per
+/// customer asked, found by the digest of the token in its link, with the answer once given
+/// and the conversation a detractor's answer opened.
+const V19: &str = r#"
+CREATE TABLE nps_campaigns (
+    id {pk},
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    active BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE nps_responses (
+    id {pk},
+    campaign_id BIGINT NOT NULL REFERENCES nps_campaigns (id),
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    sent_to TEXT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    score BIGINT,
+    reason TEXT,
+    answered_at BIGINT,
+    follow_up_conversation_id BIGINT REFERENCES conversations (id)
+);
+CREATE INDEX nps_responses_customer ON nps_responses (customer_id, sent_at);
+CREATE INDEX nps_responses_campaign ON nps_responses (campaign_id, sent_at);
+CREATE INDEX nps_responses_answered ON nps_responses (answered_at);
+"#;
+
+/// Reports emailed on a schedule: the definition is JSON the domain checks; the report is
+/// worked out as the user who made the schedule may see it.
+const V20: &str = r#"
+CREATE TABLE report_schedules (
+    id {pk},
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    created_by BIGINT NOT NULL REFERENCES users (id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    last_sent_at BIGINT,
+    next_run_at BIGINT
+);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -558,6 +620,9 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (15, backend.render(V15)),
         (16, backend.render(V16)),
         (17, backend.render(V17)),
+        (18, backend.render(V18)),
+        (19, backend.render(V19)),
+        (20, backend.render(V20)),
     ]
 }
 

@@ -100,6 +100,7 @@ impl Engine {
 
         let mut closing = Changes {
             merged_into: Some(target.id),
+            agent_replies: -source.agent_replies,
             ..Default::default()
         };
         if source.status != Status::Closed {
@@ -107,7 +108,10 @@ impl Engine {
             closing.closed_at = Some(at);
         }
         conversations::update(&mut tx, source.id, &closing, at, false, -moved).await?;
-        let mut reopen = Changes::default();
+        let mut reopen = Changes {
+            agent_replies: source.agent_replies,
+            ..Default::default()
+        };
         if matches!(target.status, Status::Solved) && source.status.is_active() {
             reopen.status = Some(Status::Open);
             record(&mut tx, doer, target.id, "status.changed", json!({"before": target.status, "after": Status::Open, "reason": "an open conversation was merged in"}), at).await?;

@@ -211,7 +211,13 @@ impl Engine {
         )
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
-        conversations::update(&mut tx, target, &Changes::default(), at, true, 1).await?;
+        let counted = Changes {
+            agent_replies: i64::from(
+                cmd.author == AuthorKind::Agent && cmd.visibility == Visibility::Public,
+            ),
+            ..Default::default()
+        };
+        conversations::update(&mut tx, target, &counted, at, true, 1).await?;
         if let Some(mail) = &cmd.email {
             self.store_mail(&mut tx, target, message_id, mail, at)
                 .await?;

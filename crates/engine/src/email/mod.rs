@@ -11,9 +11,11 @@ mod notify;
 mod outbox;
 mod overview;
 mod smtp;
+mod standalone;
 mod survey;
 
-pub(crate) use survey::SurveyMail;
+pub(crate) use standalone::StandaloneMail;
+pub(crate) use survey::{SurveyMail, html_escape};
 
 pub use imap::{ImapMailbox, run_imap};
 pub use inboxes::{ImapInput, InboxInput, run_imap_supervisor};

@@ -19,7 +19,7 @@ pub(crate) struct SurveyMail<'a> {
     pub link: &'a str,
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -42,6 +42,7 @@ pub const EVENTS: &[&str] = &[
     "sla.escalated",
     "automation.applied",
     "csat.rated",
+    "nps.answered",
 ];
 
 /// How webhooks are sent on this server.

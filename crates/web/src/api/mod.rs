@@ -7,9 +7,12 @@ pub mod conversations;
 pub mod directory;
 pub mod docs;
 pub mod dto;
+pub mod exports;
 pub mod inboxes;
 pub mod macros;
 pub mod notifications;
+pub mod nps;
+pub mod report_schedules;
 pub mod reports;
 pub mod routing;
 pub mod satisfaction;
@@ -191,6 +194,29 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         .route("/teams/{id}/queue", get(routing::team_queue))
         .route("/reports/summary", get(reports::summary))
         .route("/reports/summary.csv", get(reports::summary_csv))
+        .route("/reports/summary.xlsx", get(reports::summary_xlsx))
+        .route("/exports/{file}", get(exports::export))
+        .route(
+            "/reports/schedules",
+            get(report_schedules::list).post(report_schedules::create),
+        )
+        .route(
+            "/reports/schedules/{id}",
+            get(report_schedules::get_one)
+                .put(report_schedules::update)
+                .delete(report_schedules::delete),
+        )
+        .route(
+            "/reports/schedules/{id}/send",
+            post(report_schedules::send_now),
+        )
+        .route("/nps/campaigns", get(nps::list).post(nps::create))
+        .route(
+            "/nps/campaigns/{id}",
+            get(nps::get_one).put(nps::update).delete(nps::delete),
+        )
+        .route("/nps/responses", get(nps::responses))
+        .route("/customers/{id}/nps", get(nps::customer))
         .route("/reports/live", get(reports::live))
         .route(
             "/settings/costs",

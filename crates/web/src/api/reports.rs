@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use steward_domain::report::Summary;
 use steward_domain::{Channel, Priority};
+use steward_engine::export::{self, Format, report};
 use steward_engine::reports::Comparison;
 use steward_store::reports::ReportFilter;
 use utoipa::{IntoParams, ToSchema};
@@ -33,6 +34,10 @@ pub struct ReportQuery {
     pub channel: Option<String>,
     pub priority: Option<String>,
     pub tag: Option<String>,
+    /// The inbox address the conversations came through.
+    pub inbox: Option<String>,
+    /// For `summary.csv`: which part (figures, agents, backlog, hours); figures by default.
+    pub part: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -51,6 +56,9 @@ pub struct ReportOut {
     pub agents: Vec<steward_domain::report::AgentFigures>,
     /// Conversations created by weekday (Monday first) and hour, in `tz`.
     pub busiest_hours: Vec<Vec<i64>>,
+    /// The conversations open (opened and not solved) at the end of each day, in `tz`.
+    #[schema(value_type = Vec<Object>)]
+    pub backlog: Vec<steward_domain::report::BacklogDay>,
 }
 
 /// A query read into the filter and period `[from, to)` in milliseconds.
@@ -116,6 +124,11 @@ pub fn period(q: &ReportQuery) -> Result<Period, Problem> {
             .map(|p| Priority::parse(p).map(|p| p.as_str().to_string()))
             .transpose()?,
         tag: q.tag.clone().filter(|t| !t.trim().is_empty()),
+        inbox: q
+            .inbox
+            .as_deref()
+            .map(|i| i.trim().to_lowercase())
+            .filter(|i| !i.is_empty()),
     };
     Ok(Period {
         filter,
@@ -158,101 +171,43 @@ pub async fn summary(
         tz: p.tz,
         busiest_hours: c.busiest_hours.iter().map(|d| d.to_vec()).collect(),
         agents: c.agents,
+        backlog: c.backlog,
         current: c.current,
         previous: c.previous,
     }))
 }
 
-/// The figures as rows (name, this period, previous period), for the CSV and the page.
-pub fn rows(c: &Comparison) -> Vec<(&'static str, String, String)> {
-    fn n(v: i64) -> String {
-        v.to_string()
-    }
-    fn ms(v: Option<i64>) -> String {
-        v.map(|m| format!("{:.1}", m as f64 / 60_000.0))
-            .unwrap_or_default()
-    }
-    fn dec(v: Option<f64>) -> String {
-        v.map(|p| format!("{p:.2}")).unwrap_or_default()
-    }
-    fn pct(v: Option<f64>) -> String {
-        v.map(|p| format!("{p:.1}")).unwrap_or_default()
-    }
-    let (a, b) = (&c.current, &c.previous);
-    vec![
-        ("conversations created", n(a.created), n(b.created)),
-        ("conversations solved", n(a.solved), n(b.solved)),
-        (
-            "first response, median (minutes)",
-            ms(a.first_response_median_ms),
-            ms(b.first_response_median_ms),
-        ),
-        (
-            "first response, p90 (minutes)",
-            ms(a.first_response_p90_ms),
-            ms(b.first_response_p90_ms),
-        ),
-        (
-            "resolution, median (minutes)",
-            ms(a.resolution_median_ms),
-            ms(b.resolution_median_ms),
-        ),
-        (
-            "resolution, p90 (minutes)",
-            ms(a.resolution_p90_ms),
-            ms(b.resolution_p90_ms),
-        ),
-        (
-            "first-contact resolution (%)",
-            pct(a.first_contact_resolution_pct),
-            pct(b.first_contact_resolution_pct),
-        ),
-        ("reopened (%)", pct(a.reopen_pct), pct(b.reopen_pct)),
-        (
-            "SLA compliance (%)",
-            pct(a.sla_compliance_pct),
-            pct(b.sla_compliance_pct),
-        ),
-        ("CSAT (% satisfied)", pct(a.csat_pct), pct(b.csat_pct)),
-        ("CSAT answers", n(a.csat_answers), n(b.csat_answers)),
-        ("complaints", n(a.complaints), n(b.complaints)),
-        (
-            "complaints solved (%)",
-            pct(a.complaint_resolution_pct),
-            pct(b.complaint_resolution_pct),
-        ),
-        (
-            "cost per contact",
-            dec(a.cost_per_contact),
-            dec(b.cost_per_contact),
-        ),
-        (
-            "cost per resolution",
-            dec(a.cost_per_resolution),
-            dec(b.cost_per_resolution),
-        ),
-        (
-            "contacts per customer",
-            dec(a.contacts_per_customer),
-            dec(b.contacts_per_customer),
-        ),
-        (
-            "customers retained from the previous period (%)",
-            pct(a.retention_pct),
-            String::new(),
-        ),
-    ]
+/// Names agents for exports: their name, or `#id` for one no longer listed.
+pub async fn agent_names(s: &AppState) -> Result<impl Fn(i64) -> String + use<>, Problem> {
+    let everyone = s.engine.agents().await?;
+    Ok(move |id: i64| {
+        everyone
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("#{id}"), |u| u.name.clone())
+    })
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+pub(crate) fn download(
+    content_type: &str,
+    filename: String,
+    body: impl Into<axum::body::Body>,
+) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
 }
 
-/// The same figures as CSV: one row per figure, this period and the previous one.
+/// One part of the report as CSV (`part`: figures, the default, with one row per figure for
+/// this period and the previous one; agents; backlog; hours).
 #[utoipa::path(get, path = "/api/v1/reports/summary.csv", tag = "reports", params(ReportQuery),
     responses((status = 200, content_type = "text/csv"), (status = 403), (status = 422)))]
 pub async fn summary_csv(
@@ -260,28 +215,40 @@ pub async fn summary_csv(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
+    let part = report::Part::parse(q.part.as_deref().unwrap_or_default())?;
     let (p, c) = compare(&s, &actor, &q).await?;
-    let mut out = format!(
-        "figure,{} to {},previous period\r\n",
-        p.first_day, p.last_day
-    );
-    for (name, now, before) in rows(&c) {
-        out.push_str(&format!("{},{now},{before}\r\n", csv_field(name)));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"steward-report-{}-{}.csv\"",
-                    p.first_day, p.last_day
-                ),
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    let names = agent_names(&s).await?;
+    let (first, last) = (p.first_day.to_string(), p.last_day.to_string());
+    let table = report::table(&c, part, &first, &last, &names);
+    let suffix = match part {
+        report::Part::Figures => String::new(),
+        _ => format!("-{}", table.name.to_lowercase().replace(' ', "-")),
+    };
+    Ok(download(
+        Format::Csv.content_type(),
+        format!("steward-report-{first}-{last}{suffix}.csv"),
+        export::csv(&table),
+    ))
+}
+
+/// The whole report as an XLSX workbook: figures, agents, backlog and busiest hours, a sheet
+/// each.
+#[utoipa::path(get, path = "/api/v1/reports/summary.xlsx", tag = "reports", params(ReportQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403), (status = 422)))]
+pub async fn summary_xlsx(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Response> {
+    let (p, c) = compare(&s, &actor, &q).await?;
+    let names = agent_names(&s).await?;
+    let (first, last) = (p.first_day.to_string(), p.last_day.to_string());
+    let tables = report::tables(&c, &first, &last, &names);
+    Ok(download(
+        Format::Xlsx.content_type(),
+        format!("steward-report-{first}-{last}.xlsx"),
+        export::workbook(&tables),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -90,6 +90,8 @@ struct CustomerPage {
     surveys: Vec<super::view::SurveyLine>,
     /// The CSAT score of their answers, like "67% satisfied (3 answers)"; "" without any.
     csat: String,
+    /// NPS answers: score, group, reason, when.
+    nps: Vec<(i64, &'static str, String, String)>,
 }
 
 pub async fn page(
@@ -141,8 +143,24 @@ pub async fn page(
             )
         })
         .unwrap_or_default();
+    let nps = s
+        .engine
+        .customer_nps(id)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let score = r.score?;
+            Some((
+                score,
+                steward_domain::nps::Group::of(score).as_str(),
+                r.reason.unwrap_or_default(),
+                crate::fmt::ago(r.answered_at.unwrap_or(r.sent_at), now),
+            ))
+        })
+        .collect();
     Ok(render(&CustomerPage {
         layout: Layout::new(&agent, &s.brand, "customers"),
+        nps,
         id,
         surveys_opt_out: c.surveys_opt_out != 0,
         surveys: surveys

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_automations;
 pub mod admin_calendars;
 pub mod admin_inboxes;
+pub mod admin_nps;
 pub mod admin_routing;
 pub mod admin_satisfaction;
 pub mod admin_sla;
@@ -20,6 +21,7 @@ pub mod inbox;
 pub mod live;
 pub mod macros;
 pub mod mail;
+pub mod nps_survey;
 pub mod reports;
 pub mod search;
 pub mod settings;
@@ -46,6 +48,11 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         // Public: the survey's token is the credential.
         .route("/survey/{token}", get(survey::page).post(survey::answer))
         .route("/survey/{token}/opt-out", post(survey::opt_out))
+        .route(
+            "/nps/{token}",
+            get(nps_survey::page).post(nps_survey::answer),
+        )
+        .route("/nps/{token}/opt-out", post(nps_survey::opt_out))
         .route("/inbox", get(inbox::inbox))
         .route(
             "/conversations/new",
@@ -80,6 +87,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/reports", get(reports::page))
         .route("/reports/live", get(reports::wall))
         .route("/reports/costs", post(reports::save_costs))
+        .route("/reports/schedules", post(reports::save_schedule))
+        .route("/reports/schedules/action", post(reports::schedule_action))
         .route("/settings", get(settings::page).post(settings::save))
         .route("/macros", get(macros::page).post(macros::save))
         .route("/macros/delete", post(macros::delete))
@@ -113,6 +122,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             "/admin/satisfaction",
             get(admin_satisfaction::page).post(admin_satisfaction::save),
         )
+        .route("/admin/nps", get(admin_nps::page).post(admin_nps::save))
+        .route("/admin/nps/delete", post(admin_nps::delete))
         .route("/admin/automations/delete", post(admin_automations::delete))
         .route(
             "/admin/automations/dry-run",

@@ -4,7 +4,7 @@
 use super::render;
 use super::view::{Choice, Layout, word_choices};
 use crate::AppState;
-use crate::api::reports::{ReportQuery, compare, rows};
+use crate::api::reports::{ReportQuery, compare};
 use crate::authz::Agent;
 use crate::error::PageError;
 use askama::Template;
@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use steward_domain::report::Summary;
 use steward_domain::{Channel, Priority};
+use steward_engine::export::report::figure_rows;
 
 pub struct Line {
     pub name: &'static str,
@@ -75,11 +76,21 @@ struct ReportsPage {
     agents: Vec<Choice>,
     channels: Vec<Choice>,
     priorities: Vec<Choice>,
+    inboxes: Vec<Choice>,
     lines: Vec<Line>,
     bars: Vec<Bar>,
-    csv: String,
+    /// The period and filters as a query string, for the download links.
+    query: String,
     agent_lines: Vec<AgentLine>,
     heat: Vec<Cell>,
+    backlog: BacklogChart,
+    schedules: Vec<ScheduleLine>,
+    /// The filters shown, for the schedule form.
+    filter_team: String,
+    filter_agent: String,
+    filter_channel: String,
+    filter_priority: String,
+    filter_inbox: String,
     monthly_cost: String,
     currency: String,
 }
@@ -111,6 +122,78 @@ fn bars(now: &Summary, before: &Summary) -> Vec<Bar> {
         .collect()
 }
 
+/// A report schedule in words, for the list under the form.
+pub struct ScheduleLine {
+    pub id: i64,
+    pub name: String,
+    pub when: String,
+    pub to: String,
+    pub last: String,
+}
+
+fn schedule_line(v: steward_engine::report_schedules::ScheduleView) -> ScheduleLine {
+    use steward_domain::report_schedule::Frequency;
+    let s = &v.schedule;
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let day = match s.frequency {
+        Frequency::Daily => "every day".to_string(),
+        Frequency::Weekly => format!("every {}", DAYS[(s.weekday.clamp(1, 7) - 1) as usize]),
+        Frequency::Monthly => format!("on day {} of each month", s.day_of_month),
+    };
+    ScheduleLine {
+        id: v.id,
+        name: s.name.clone(),
+        when: format!(
+            "{day} at {}:00 ({}), {}{}",
+            s.hour,
+            s.tz,
+            s.format.to_uppercase(),
+            if s.active { "" } else { ", paused" }
+        ),
+        to: s.recipients.join(", "),
+        last: v.last_sent_at.map(crate::fmt::datetime).unwrap_or_default(),
+    }
+}
+
+/// The backlog over the period as a line in a 440×120 box, with its first and last day and
+/// its highest value for labels.
+pub struct BacklogChart {
+    pub points: String,
+    pub first: String,
+    pub last: String,
+    pub top: i64,
+    pub latest: i64,
+}
+
+fn backlog_chart(days: &[steward_domain::report::BacklogDay]) -> BacklogChart {
+    let top = days.iter().map(|d| d.open).max().unwrap_or(0).max(1);
+    let step = 440.0 / (days.len().max(2) - 1) as f64;
+    let points = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let y = 110.0 - 100.0 * d.open.max(0) as f64 / top as f64;
+            format!("{:.1},{y:.1}", i as f64 * step)
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    BacklogChart {
+        points,
+        first: days.first().map(|d| d.date.clone()).unwrap_or_default(),
+        last: days.last().map(|d| d.date.clone()).unwrap_or_default(),
+        top,
+        latest: days.last().map_or(0, |d| d.open),
+    }
+}
+
 fn query_string(q: &ReportQuery, from: &str, to: &str, tz: &str) -> String {
     let mut parts = vec![
         format!("from={from}"),
@@ -127,6 +210,7 @@ fn query_string(q: &ReportQuery, from: &str, to: &str, tz: &str) -> String {
     add("channel", q.channel.clone());
     add("priority", q.priority.clone());
     add("tag", q.tag.clone());
+    add("inbox", q.inbox.clone());
     parts.join("&")
 }
 
@@ -170,6 +254,8 @@ pub async fn page(
         channel: get("channel"),
         priority: get("priority"),
         tag: get("tag"),
+        inbox: get("inbox"),
+        part: None,
     };
     let (p, c) = compare(&s, &agent.actor, &q).await?;
     let (from, to) = (p.first_day.to_string(), p.last_day.to_string());
@@ -216,20 +302,37 @@ pub async fn page(
                 .unwrap_or_default(),
         })
         .collect();
+    let inbox = q.inbox.clone().unwrap_or_default().to_lowercase();
+    let mut inboxes = vec![Choice::new("", "any inbox", inbox.is_empty())];
+    inboxes.extend(s.engine.email.all_inboxes().into_iter().map(|i| {
+        let selected = i.address.eq_ignore_ascii_case(&inbox);
+        Choice::new(&i.address, &i.address, selected)
+    }));
     let channel_words: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let priority_words: Vec<&str> = Priority::ALL.iter().map(|c| c.as_str()).collect();
     Ok(render(&ReportsPage {
         layout: Layout::new(&agent, &s.brand, "reports"),
-        csv: format!(
-            "/api/v1/reports/summary.csv?{}",
-            query_string(&q, &from, &to, &p.tz)
-        ),
-        lines: rows(&c)
+        query: query_string(&q, &from, &to, &p.tz),
+        lines: figure_rows(&c)
             .into_iter()
             .map(|(name, now, before)| Line { name, now, before })
             .collect(),
         bars: bars(&c.current, &c.previous),
         heat: cells(&c.busiest_hours),
+        backlog: backlog_chart(&c.backlog),
+        schedules: s
+            .engine
+            .report_schedules(&agent.actor)
+            .await?
+            .into_iter()
+            .map(schedule_line)
+            .collect(),
+        filter_team: q.team_id.map(|t| t.to_string()).unwrap_or_default(),
+        filter_agent: q.agent_id.map(|t| t.to_string()).unwrap_or_default(),
+        filter_channel: channel.clone(),
+        filter_priority: priority.clone(),
+        filter_inbox: inbox.clone(),
+        inboxes,
         monthly_cost: costs
             .monthly_cost
             .map(|m| m.to_string())
@@ -319,4 +422,76 @@ pub async fn save_costs(
     };
     s.engine.set_support_costs(&agent.actor, costs).await?;
     Ok(axum::response::Redirect::to("/reports").into_response())
+}
+
+/// Saves a report schedule from the reports page, with the filters shown.
+pub async fn save_schedule(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: super::form::FormData,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    use steward_domain::report_schedule::{Filter, Frequency, Schedule};
+    agent.check_csrf(form.get("_csrf"))?;
+    let small = |k: &str| -> Result<i8, PageError> {
+        form.get(k)
+            .trim()
+            .parse()
+            .map_err(|_| PageError(crate::error::Problem::invalid(k, "must be a whole number")))
+    };
+    let id = |k: &str| -> Result<Option<i64>, PageError> {
+        match form.get(k).trim() {
+            "" => Ok(None),
+            v => v
+                .parse()
+                .map(Some)
+                .map_err(|_| PageError(crate::error::Problem::invalid(k, "must be a number"))),
+        }
+    };
+    let schedule = Schedule {
+        name: form.get("name").to_string(),
+        active: true,
+        frequency: Frequency::parse(form.get("frequency"))?,
+        weekday: small("weekday")?,
+        day_of_month: small("day_of_month")?,
+        hour: small("hour")?,
+        tz: form.get("tz").trim().to_string(),
+        recipients: form
+            .get("recipients")
+            .split([',', ' ', '\n', ';'])
+            .map(str::to_string)
+            .collect(),
+        format: form.get("format").to_string(),
+        filter: Filter {
+            team_id: id("team_id")?,
+            agent_id: id("agent_id")?,
+            channel: form.opt("channel").map(Channel::parse).transpose()?,
+            priority: form.opt("priority").map(Priority::parse).transpose()?,
+            tag: form.opt("tag").map(str::to_string),
+            inbox: form.opt("inbox").map(str::to_string),
+        },
+    };
+    s.engine
+        .create_report_schedule(&agent.actor, schedule)
+        .await?;
+    Ok(axum::response::Redirect::to("/reports#schedules").into_response())
+}
+
+/// Removes a schedule, or mails its report now (`do` = delete or send).
+pub async fn schedule_action(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: super::form::FormData,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    agent.check_csrf(form.get("_csrf"))?;
+    let id: i64 = form
+        .get("id")
+        .parse()
+        .map_err(|_| PageError(crate::error::Problem::invalid("id", "must be a schedule")))?;
+    match form.get("do") {
+        "delete" => s.engine.delete_report_schedule(&agent.actor, id).await?,
+        _ => s.engine.send_report_now(&agent.actor, id).await?,
+    }
+    Ok(axum::response::Redirect::to("/reports#schedules").into_response())
 }
