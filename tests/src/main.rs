@@ -19,6 +19,7 @@ mod email_corpus;
 mod email_crash;
 mod email_imap;
 mod email_outbound;
+mod feedback;
 mod helpers;
 mod inboxes;
 mod lifecycle;

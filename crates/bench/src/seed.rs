@@ -371,6 +371,8 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
                 Arg::from(first_response),
                 Arg::from(solved),
                 Arg::from((status == "closed").then_some(t)),
+                // Every second message is an agent's public reply.
+                Arg::Int(count / 2),
             ]);
             rows.push(vec![
                 Arg::Int(next_doc),
@@ -418,6 +420,7 @@ pub async fn seed(store: &Store, opts: &Options) -> anyhow::Result<Seeded> {
                 "first_response_at",
                 "solved_at",
                 "closed_at",
+                "agent_replies",
             ],
             convs,
         )

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod csat;
 pub mod custom_field;
 pub mod error;
+pub mod feedback;
 pub mod ics;
 pub mod kinds;
 pub mod lifecycle;

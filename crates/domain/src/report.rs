@@ -21,6 +21,7 @@
 //!   the conversation (or the survey) was assigned to.
 //! - **NPS**: % promoters (9–10) − % detractors (0–6) of the NPS answers given in the period,
 //!   from every campaign; conversation filters do not narrow it.
+//! - **feedback**: feedback items received in the period, by kind and by tag.
 //! - **busiest hours**: conversations created by weekday and hour in the report's time zone.
 //! - **backlog over time**: at the end of each day of the period (in the report's time zone),
 //!   the conversations opened by then and not solved by then, judged by their latest solve.
@@ -74,6 +75,8 @@ pub struct Summary {
     /// by the conversation filters), and how many there were.
     pub nps: Option<f64>,
     pub nps_answers: i64,
+    /// Feedback items received in the period (not narrowed by the conversation filters).
+    pub feedback: i64,
 }
 
 /// One agent's figures in a period.
@@ -161,6 +164,7 @@ pub fn summarize(
         retention_pct: None,
         nps: None,
         nps_answers: 0,
+        feedback: 0,
     }
 }
 

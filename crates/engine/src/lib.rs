@@ -13,6 +13,7 @@ pub mod directory;
 pub mod email;
 pub mod error;
 pub mod export;
+pub mod feedback;
 pub mod intake;
 pub mod live;
 pub mod macros;

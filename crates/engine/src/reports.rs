@@ -21,6 +21,9 @@ pub struct Comparison {
     pub busiest_hours: [[i64; 24]; 7],
     /// The backlog at the end of each day of the period.
     pub backlog: Vec<report::BacklogDay>,
+    /// Feedback received in the period by kind and by tag (most first).
+    pub feedback_by_kind: Vec<(String, i64)>,
+    pub feedback_by_tag: Vec<(String, i64)>,
 }
 
 /// What support costs, as an admin entered it (`settings` row `costs`).
@@ -105,7 +108,14 @@ impl Engine {
             );
             s.nps = n.nps;
             s.nps_answers = n.answers;
+            s.feedback = steward_store::feedback::count_by_kind(&mut conn, a, b)
+                .await?
+                .iter()
+                .map(|(_, n)| n)
+                .sum();
         }
+        let feedback_by_kind = steward_store::feedback::count_by_kind(&mut conn, from, to).await?;
+        let feedback_by_tag = steward_store::feedback::count_by_tag(&mut conn, from, to).await?;
         let monthly = costs_of(&mut conn).await?.monthly_cost;
         let days = (to - from) as f64 / 86_400_000.0;
         report::costs(&mut current, monthly, days);
@@ -116,6 +126,8 @@ impl Engine {
             agents: report::by_agent(&facts, &now_answers, from, to),
             busiest_hours: report::busiest_hours(&facts, tz, from, to),
             backlog: report::backlog(&facts, at_start, tz, from, to),
+            feedback_by_kind,
+            feedback_by_tag,
             current,
             previous,
         })

@@ -16,6 +16,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod exports;
+pub mod feedback;
 pub mod fields;
 pub mod idempotency;
 pub mod imap;

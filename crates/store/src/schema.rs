@@ -597,6 +597,30 @@ CREATE TABLE report_schedules (
 );
 "#;
 
+/// Feedback and suggestions from customers (the customer once known by the address given),
+/// tagged with the workspace's tags, and where each stands.
+const V21: &str = r#"
+CREATE TABLE feedback (
+    id {pk},
+    customer_id BIGINT REFERENCES customers (id),
+    name TEXT NOT NULL DEFAULT '',
+    email TEXT,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'new',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX feedback_created ON feedback (created_at);
+CREATE TABLE feedback_tags (
+    feedback_id BIGINT NOT NULL REFERENCES feedback (id),
+    tag_id BIGINT NOT NULL REFERENCES tags (id),
+    PRIMARY KEY (feedback_id, tag_id)
+);
+CREATE INDEX feedback_tags_tag ON feedback_tags (tag_id);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -623,6 +647,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (18, backend.render(V18)),
         (19, backend.render(V19)),
         (20, backend.render(V20)),
+        (21, backend.render(V21)),
     ]
 }
 

@@ -57,9 +57,13 @@ pub async fn update(tx: &mut Conn, id: i64, name: &str, color: &str) -> Result<(
     Ok(())
 }
 
-/// Removes a tag from every conversation and from the list.
+/// Removes a tag from every conversation and feedback item, and from the list.
 pub async fn delete(tx: &mut Conn, id: i64) -> Result<()> {
     sqlx::query("DELETE FROM conversation_tags WHERE tag_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM feedback_tags WHERE tag_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub engine: Engine,
     pub presence: Arc<presence::Presence>,
     pub sign_in_limiter: Arc<ratelimit::Limiter>,
+    /// Public feedback sent per client address.
+    pub feedback_limiter: Arc<ratelimit::Limiter>,
     pub metrics: Arc<metrics::Metrics>,
     /// Whether cookies get the `Secure` flag (behind HTTPS).
     pub secure_cookies: bool,
@@ -45,6 +47,10 @@ impl AppState {
             sign_in_limiter: Arc::new(ratelimit::Limiter::new(
                 10,
                 std::time::Duration::from_secs(15 * 60),
+            )),
+            feedback_limiter: Arc::new(ratelimit::Limiter::new(
+                20,
+                std::time::Duration::from_secs(60 * 60),
             )),
             metrics: Arc::new(metrics::Metrics::default()),
             secure_cookies: false,

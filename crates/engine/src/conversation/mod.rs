@@ -15,7 +15,7 @@ pub use message::NewMessageCmd;
 pub(crate) use message::{record_status, status_changes};
 pub use read::{Detail, MailByMessage};
 pub use update::Patch;
-pub(crate) use update::resolve_assignment;
+pub(crate) use update::{check_tags, resolve_assignment};
 
 use crate::Result;
 use serde_json::Value;

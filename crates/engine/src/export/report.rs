@@ -60,6 +60,7 @@ pub fn figure_rows(c: &Comparison) -> Vec<(&'static str, String, String)> {
         ("CSAT answers", n(a.csat_answers), n(b.csat_answers)),
         ("NPS", one(a.nps), one(b.nps)),
         ("NPS answers", n(a.nps_answers), n(b.nps_answers)),
+        ("feedback received", n(a.feedback), n(b.feedback)),
         ("complaints", n(a.complaints), n(b.complaints)),
         (
             "complaints solved (%)",

@@ -8,6 +8,7 @@ pub mod directory;
 pub mod docs;
 pub mod dto;
 pub mod exports;
+pub mod feedback;
 pub mod inboxes;
 pub mod macros;
 pub mod notifications;
@@ -196,6 +197,8 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         .route("/reports/summary.csv", get(reports::summary_csv))
         .route("/reports/summary.xlsx", get(reports::summary_xlsx))
         .route("/exports/{file}", get(exports::export))
+        .route("/feedback", get(feedback::list).post(feedback::create))
+        .route("/feedback/{id}", patch(feedback::update))
         .route(
             "/reports/schedules",
             get(report_schedules::list).post(report_schedules::create),

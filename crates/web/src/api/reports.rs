@@ -59,6 +59,9 @@ pub struct ReportOut {
     /// The conversations open (opened and not solved) at the end of each day, in `tz`.
     #[schema(value_type = Vec<Object>)]
     pub backlog: Vec<steward_domain::report::BacklogDay>,
+    /// Feedback received in the period: `[kind, count]` and `[tag, count]`, most first.
+    pub feedback_by_kind: Vec<(String, i64)>,
+    pub feedback_by_tag: Vec<(String, i64)>,
 }
 
 /// A query read into the filter and period `[from, to)` in milliseconds.
@@ -172,6 +175,8 @@ pub async fn summary(
         busiest_hours: c.busiest_hours.iter().map(|d| d.to_vec()).collect(),
         agents: c.agents,
         backlog: c.backlog,
+        feedback_by_kind: c.feedback_by_kind,
+        feedback_by_tag: c.feedback_by_tag,
         current: c.current,
         previous: c.previous,
     }))

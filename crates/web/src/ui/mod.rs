@@ -16,6 +16,7 @@ pub mod automation_form;
 pub mod conditions_form;
 pub mod conversation;
 pub mod customers;
+pub mod feedback;
 pub mod form;
 pub mod inbox;
 pub mod live;
@@ -53,6 +54,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(nps_survey::page).post(nps_survey::answer),
         )
         .route("/nps/{token}/opt-out", post(nps_survey::opt_out))
+        .route("/help/feedback", get(feedback::form).post(feedback::send))
+        .route("/feedback", get(feedback::list).post(feedback::save))
         .route("/inbox", get(inbox::inbox))
         .route(
             "/conversations/new",

@@ -85,6 +85,8 @@ struct ReportsPage {
     heat: Vec<Cell>,
     backlog: BacklogChart,
     schedules: Vec<ScheduleLine>,
+    feedback_by_kind: Vec<(String, i64)>,
+    feedback_by_tag: Vec<(String, i64)>,
     /// The filters shown, for the schedule form.
     filter_team: String,
     filter_agent: String,
@@ -320,6 +322,8 @@ pub async fn page(
         bars: bars(&c.current, &c.previous),
         heat: cells(&c.busiest_hours),
         backlog: backlog_chart(&c.backlog),
+        feedback_by_kind: c.feedback_by_kind.clone(),
+        feedback_by_tag: c.feedback_by_tag.clone(),
         schedules: s
             .engine
             .report_schedules(&agent.actor)

@@ -1,0 +1,231 @@
+//! Feedback pages. `/help/feedback` is public: anyone sends a suggestion, a problem or praise,
+//! with their email address if they want an answer (the item then joins their history); a
+//! hidden field catches form-filling robots, and each address may send 20 an hour. The
+//! portal and the chat widget will link here. `/feedback` is the agents' list: filter by
+//! kind, status and tag; tag items and move them along.
+
+use super::form::FormData;
+use super::render;
+use super::view::{Choice, Layout, word_choices};
+use crate::AppState;
+use crate::authz::Agent;
+use crate::error::{PageError, Problem};
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+use steward_domain::feedback::{Kind, Source, State as Status};
+use steward_engine::feedback::NewFeedback;
+use steward_store::feedback::Filter;
+
+#[derive(Template)]
+#[template(path = "feedback_form.html")]
+struct FormPage {
+    brand: String,
+    kinds: Vec<Choice>,
+    name: String,
+    email: String,
+    body: String,
+    error: String,
+    sent: bool,
+}
+
+fn kinds(picked: &str) -> Vec<Choice> {
+    [
+        ("suggestion", "An idea or suggestion"),
+        ("problem", "Something doesn't work"),
+        ("praise", "Something we did well"),
+        ("other", "Something else"),
+    ]
+    .iter()
+    .map(|(v, l)| Choice::new(v, l, *v == picked))
+    .collect()
+}
+
+pub async fn form(State(s): State<AppState>) -> Response {
+    render(&FormPage {
+        brand: s.brand.clone(),
+        kinds: kinds("suggestion"),
+        name: String::new(),
+        email: String::new(),
+        body: String::new(),
+        error: String::new(),
+        sent: false,
+    })
+}
+
+pub async fn send(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let page = |error: &str, sent: bool| FormPage {
+        brand: s.brand.clone(),
+        kinds: kinds(form.get("kind")),
+        name: if sent {
+            String::new()
+        } else {
+            form.get("name").to_string()
+        },
+        email: if sent {
+            String::new()
+        } else {
+            form.get("email").to_string()
+        },
+        body: if sent {
+            String::new()
+        } else {
+            form.get("body").to_string()
+        },
+        error: error.to_string(),
+        sent,
+    };
+    // Robots fill every field; people never see this one.
+    if !form.get("website").is_empty() {
+        return Ok(render(&page("", true)));
+    }
+    let key = format!("ip:{}", addr.ip());
+    if !s.feedback_limiter.allowed(&key) {
+        let mut res = render(&page(
+            "You have sent a lot of feedback in the last hour. Please try again later.",
+            false,
+        ));
+        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(res);
+    }
+    let sent = s
+        .engine
+        .submit_feedback(NewFeedback {
+            name: form.get("name").to_string(),
+            email: form.opt("email").map(str::to_string),
+            kind: Kind::parse(form.get("kind"))?,
+            body: form.get("body").to_string(),
+            source: Source::Web,
+        })
+        .await;
+    match sent {
+        Ok(_) => {
+            s.feedback_limiter.fail(&key);
+            Ok(render(&page("", true)))
+        }
+        Err(e) => {
+            let problem = Problem::from(e);
+            let mut res = render(&page(&problem.detail, false));
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
+}
+
+pub struct ItemLine {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub statuses: Vec<Choice>,
+    pub from: String,
+    pub customer_id: Option<i64>,
+    pub body: String,
+    pub tags: String,
+    pub when: String,
+    pub source: String,
+}
+
+#[derive(Template)]
+#[template(path = "feedback_list.html")]
+struct ListPage {
+    layout: Layout,
+    items: Vec<ItemLine>,
+    kinds: Vec<Choice>,
+    statuses: Vec<Choice>,
+    tag: String,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, v)| n == k && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let kind = get("kind").map(|k| Kind::parse(&k)).transpose()?;
+    let status = get("status").map(|k| Status::parse(&k)).transpose()?;
+    let f = Filter {
+        kind: kind.map(|k| k.as_str().into()),
+        status: status.map(|k| k.as_str().into()),
+        tag: get("tag"),
+        customer_id: None,
+    };
+    let now = steward_store::now_ms();
+    let status_words: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+    let kind_words: Vec<&str> = Kind::ALL.iter().map(|s| s.as_str()).collect();
+    let items = s
+        .engine
+        .feedback_items(&agent.actor, &f, None, 200)
+        .await?
+        .into_iter()
+        .map(|f| ItemLine {
+            id: f.item.id,
+            statuses: status_words
+                .iter()
+                .map(|w| Choice::new(w, w, *w == f.item.status))
+                .collect(),
+            kind: f.item.kind,
+            status: f.item.status,
+            from: match (&f.item.name, &f.item.email) {
+                (n, Some(e)) if !n.is_empty() => format!("{n} <{e}>"),
+                (_, Some(e)) => e.clone(),
+                (n, None) if !n.is_empty() => n.clone(),
+                _ => "anonymous".into(),
+            },
+            customer_id: f.item.customer_id,
+            body: f.item.body,
+            tags: f.tags.join(" "),
+            when: crate::fmt::ago(f.item.created_at, now),
+            source: f.item.source,
+        })
+        .collect();
+    Ok(render(&ListPage {
+        layout: Layout::new(&agent, &s.brand, "feedback"),
+        items,
+        kinds: word_choices(&kind_words, kind.map_or("", |k| k.as_str()), "any kind"),
+        statuses: word_choices(
+            &status_words,
+            status.map_or("", |k| k.as_str()),
+            "any status",
+        ),
+        tag: get("tag").unwrap_or_default(),
+    }))
+}
+
+/// Saves an item's status and tags from its line on the list.
+pub async fn save(
+    State(s): State<AppState>,
+    agent: Agent,
+    form: FormData,
+) -> Result<Response, PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    let id: i64 = form
+        .get("id")
+        .parse()
+        .map_err(|_| PageError(Problem::invalid("id", "must be a feedback item")))?;
+    let tags: Vec<String> = form
+        .get("tags")
+        .split([' ', ','])
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    s.engine
+        .update_feedback(
+            &agent.actor,
+            id,
+            Some(Status::parse(form.get("status"))?),
+            Some(tags),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/feedback#item-{id}")).into_response())
+}
