@@ -480,5 +480,103 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
             println!("  {} conversations…", n + 1);
         }
     }
+    seed_feedback(engine, &admin_actor, &customers).await
+}
+
+/// A dozen feedback items, some from known customers, some tagged and moved along.
+async fn seed_feedback(engine: &Engine, admin: &Actor, customers: &[i64]) -> anyhow::Result<()> {
+    use steward_domain::feedback::{Kind, Source, State};
+    let e = |e: steward_engine::EngineError| anyhow::anyhow!("{e}");
+    let items = [
+        (
+            Kind::Suggestion,
+            "A dark mode for the order page would be easier on the eyes.",
+            &["ui"][..],
+            State::Planned,
+        ),
+        (
+            Kind::Suggestion,
+            "Please let me pause my subscription for a month instead of cancelling.",
+            &["billing"][..],
+            State::Reviewed,
+        ),
+        (
+            Kind::Problem,
+            "The tracking link in the shipping mail opens an empty page on my phone.",
+            &["shipping", "mobile"][..],
+            State::New,
+        ),
+        (
+            Kind::Praise,
+            "Rita sorted out my refund in ten minutes. Thank you!",
+            &[][..],
+            State::Reviewed,
+        ),
+        (
+            Kind::Suggestion,
+            "Could invoices show the VAT number of my company?",
+            &["billing"][..],
+            State::New,
+        ),
+        (
+            Kind::Problem,
+            "Password reset mails arrive after half an hour.",
+            &["accounts"][..],
+            State::Planned,
+        ),
+        (
+            Kind::Praise,
+            "The setup guide for the grinder was really clear.",
+            &[][..],
+            State::New,
+        ),
+        (
+            Kind::Other,
+            "Do you ship to the Canary Islands?",
+            &["shipping"][..],
+            State::Done,
+        ),
+        (
+            Kind::Suggestion,
+            "An app for tracking my orders would be great.",
+            &["mobile"][..],
+            State::New,
+        ),
+        (
+            Kind::Problem,
+            "The checkout forgets my address every time.",
+            &["ui"][..],
+            State::New,
+        ),
+    ];
+    for (i, (kind, body, tags, state)) in items.iter().enumerate() {
+        let email = if i % 3 == 2 {
+            None
+        } else {
+            let id = customers[(i * 17) % customers.len()];
+            engine.customer(id).await.map_err(e)?.0.email
+        };
+        let item = engine
+            .submit_feedback(steward_engine::feedback::NewFeedback {
+                name: String::new(),
+                email,
+                kind: *kind,
+                body: body.to_string(),
+                source: Source::Web,
+            })
+            .await
+            .map_err(e)?;
+        if !tags.is_empty() || *state != State::New {
+            engine
+                .update_feedback(
+                    admin,
+                    item.item.id,
+                    Some(*state),
+                    Some(tags.iter().map(|t| t.to_string()).collect()),
+                )
+                .await
+                .map_err(e)?;
+        }
+    }
     Ok(())
 }

@@ -66,8 +66,9 @@ pub async fn facts(conn: &mut Conn, f: &ReportFilter, from: i64, to: i64) -> Res
     let mut q = Sql::new(
         "SELECT c.customer_id, c.assignee_id, c.created_at, c.first_response_at, c.solved_at, \
          c.agent_replies, c.reopen_count AS reopened, c.sla_policy_id, c.sla_breached_at, \
-         CASE WHEN c.id IN (SELECT ct.conversation_id FROM conversation_tags ct \
-            JOIN tags tg ON tg.id = ct.tag_id WHERE tg.name = 'complaint') THEN 1 ELSE 0 END AS complaint \
+         CAST(CASE WHEN c.id IN (SELECT ct.conversation_id FROM conversation_tags ct \
+            JOIN tags tg ON tg.id = ct.tag_id WHERE tg.name = 'complaint') THEN 1 ELSE 0 END AS BIGINT) \
+            AS complaint \
          FROM conversations c WHERE c.merged_into IS NULL AND ((c.created_at >= ",
     );
     q.bind(from).push(" AND c.created_at < ").bind(to);
