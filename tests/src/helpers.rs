@@ -318,6 +318,25 @@ impl TestApp {
         self.running = Some(running);
     }
 
+    /// Another node on the same database (and data folder), sharing nothing in memory with
+    /// this one, as a second `steward serve` would. Stop it before this one.
+    pub async fn second_node(&self) -> TestApp {
+        let store = app::open_store(&self.config).await.expect("store opens");
+        let running = app::start(&self.config, store).await.expect("node starts");
+        TestApp {
+            base: format!("http://{}", running.addr),
+            client: self.client.clone(),
+            token: self.token.clone(),
+            admin_id: self.admin_id,
+            engine: running.engine.clone(),
+            // Nothing of its own to remove when it stops.
+            data: std::env::temp_dir().join(unique("steward-node")),
+            config: self.config.clone(),
+            running: Some(running),
+            pg: None,
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await.expect("clean shutdown");

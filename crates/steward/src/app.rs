@@ -127,6 +127,10 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
         engine.clone(),
         stop.clone(),
     ));
+    tokio::spawn(steward_engine::live::run_live_bridge(
+        engine.clone(),
+        stop.clone(),
+    ));
     Ok(Running {
         addr,
         smtp_addr,

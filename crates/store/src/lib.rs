@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod macros;
 pub mod messages;
 pub mod models;
+pub mod notify;
 pub mod nps;
 pub mod report_schedules;
 pub mod reports;
@@ -64,6 +65,8 @@ pub struct Store {
     reader: AnyPool,
     writer: WritePath,
     backend: Backend,
+    /// The database URL, for the connection that listens for notifications.
+    url: std::sync::Arc<str>,
     pub blobs: blobs::BlobStore,
 }
 
@@ -146,6 +149,7 @@ impl Store {
             reader,
             writer,
             backend,
+            url: url.into(),
             blobs,
         })
     }
