@@ -217,6 +217,29 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
         "{csv}"
     );
 
+    // Renaming the tag changes what counts as a complaint, and renaming it back restores it.
+    let (_, tags) = app.get("/api/v1/tags").await;
+    let complaint_tag = tags
+        .as_array()
+        .expect("tags")
+        .iter()
+        .find(|t| t["name"] == "complaint")
+        .expect("the complaint tag")["id"]
+        .clone();
+    for (name, complaints) in [("grievance", 0), ("complaint", 1)] {
+        let (s, t) = app
+            .patch(
+                &format!("/api/v1/tags/{complaint_tag}"),
+                json!({"name": name}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        let (_, r) = app
+            .get("/api/v1/reports/summary?from=2026-10-01&to=2026-10-10")
+            .await;
+        assert_eq!(r["current"]["complaints"], complaints, "tag named {name}");
+    }
+
     // The backlog at each day's end: C counts as open on the 4th, as its latest solve was on
     // the 5th; E stays open from the 6th.
     let backlog: Vec<i64> = r["backlog"]

@@ -518,6 +518,14 @@ async fn finish(store: &Store) -> anyhow::Result<()> {
                 .await?;
         }
     }
+    // Conversations tagged `complaint` say so on their row, as tagging them would.
+    Sql::new(
+        "UPDATE conversations SET complaint = 1 WHERE id IN (SELECT ct.conversation_id \
+         FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = 'complaint')",
+    )
+    .query()
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     // Fresh statistics, so the planner knows the tables are large.
     Sql::new("ANALYZE").query().execute(store.pool()).await?;

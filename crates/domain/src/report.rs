@@ -217,14 +217,20 @@ pub fn by_agent(
         .collect();
     agents.sort_unstable();
     agents.dedup();
+    // Each agent's conversations, gathered in one pass.
+    let mut by_agent: std::collections::HashMap<i64, Vec<ConversationFacts>> =
+        std::collections::HashMap::new();
+    for f in facts {
+        if let Some(a) = f.assignee_id
+            && agents.binary_search(&a).is_ok()
+        {
+            by_agent.entry(a).or_default().push(f.clone());
+        }
+    }
     agents
         .into_iter()
         .map(|agent| {
-            let theirs: Vec<ConversationFacts> = facts
-                .iter()
-                .filter(|f| f.assignee_id == Some(agent))
-                .cloned()
-                .collect();
+            let theirs = by_agent.remove(&agent).unwrap_or_default();
             let rated: Vec<(Scale, i64)> = answers
                 .iter()
                 .filter(|(a, _, _)| *a == Some(agent))

@@ -78,30 +78,41 @@ impl Engine {
             ));
         }
         let before = from - (to - from);
+        // The two periods are read side by side, each on a connection of its own that it
+        // gives back when done (so concurrent reports cannot hold the pool between them).
+        let read = |a: i64, b: i64| async move {
+            let mut c = self.store.pool().acquire().await?;
+            Ok::<_, EngineError>(store::facts(&mut c, self.store.backend(), f, a, b).await?)
+        };
+        let (now_rows, before_rows) = tokio::try_join!(read(from, to), read(before, from))?;
         let mut conn = self.store.pool().acquire().await?;
-        // One read covers both periods: each figure keeps to its own.
-        let facts: Vec<ConversationFacts> = store::facts(&mut conn, f, before, to)
-            .await?
-            .into_iter()
-            .map(|r| ConversationFacts {
-                customer_id: r.customer_id,
-                assignee_id: r.assignee_id,
-                created_at: r.created_at,
-                first_response_at: r.first_response_at,
-                solved_at: r.solved_at,
-                agent_replies: r.agent_replies,
-                reopened: r.reopened > 0,
-                under_sla: r.sla_policy_id.is_some(),
-                sla_breached: r.sla_breached_at.is_some(),
-                complaint: r.complaint > 0,
-            })
-            .collect();
+        let facts_of = |rows: Vec<store::FactsRow>| -> Vec<ConversationFacts> {
+            rows.into_iter()
+                .map(|r| ConversationFacts {
+                    customer_id: r.customer_id,
+                    assignee_id: r.assignee_id,
+                    created_at: r.created_at,
+                    first_response_at: r.first_response_at,
+                    solved_at: r.solved_at,
+                    agent_replies: r.agent_replies,
+                    reopened: r.reopened > 0,
+                    under_sla: r.sla_policy_id.is_some(),
+                    sla_breached: r.sla_breached_at.is_some(),
+                    complaint: r.complaint > 0,
+                })
+                .collect()
+        };
+        let facts = facts_of(now_rows);
+        let before_facts = facts_of(before_rows);
         let at_start = store::backlog_at(&mut conn, f, from).await?;
         let now_answers = answers(&mut conn, f, from, to).await?;
         let before_answers = answers(&mut conn, f, before, from).await?;
         let mut current = report::summarize(&facts, &ratings(&now_answers), from, to);
-        current.retention_pct = report::retention(&facts, before, from, to);
-        let mut previous = report::summarize(&facts, &ratings(&before_answers), before, from);
+        let both: Vec<ConversationFacts> = before_facts.iter().chain(&facts).cloned().collect();
+        current.retention_pct = report::retention(&both, before, from, to);
+        drop(both);
+        let mut previous =
+            report::summarize(&before_facts, &ratings(&before_answers), before, from);
         for (s, a, b) in [(&mut current, from, to), (&mut previous, before, from)] {
             let n = steward_domain::nps::figures(
                 steward_store::nps::scores_between(&mut conn, None, a, b).await?,

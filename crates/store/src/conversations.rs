@@ -195,6 +195,11 @@ pub async fn tags_of(conn: &mut Conn, ids: &[i64]) -> Result<Vec<(i64, String)>>
     Ok(rows)
 }
 
+/// Whether a conversation is tagged `complaint`, as kept on its row for reports.
+pub(crate) const COMPLAINT: &str = "complaint = CASE WHEN EXISTS (SELECT 1 FROM conversation_tags ct \
+    JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = conversations.id \
+    AND t.name = 'complaint') THEN 1 ELSE 0 END";
+
 pub async fn set_tags(tx: &mut Conn, id: i64, tag_ids: &[i64]) -> Result<()> {
     sqlx::query("DELETE FROM conversation_tags WHERE conversation_id = $1")
         .bind(id)
@@ -207,6 +212,12 @@ pub async fn set_tags(tx: &mut Conn, id: i64, tag_ids: &[i64]) -> Result<()> {
             .execute(&mut *tx)
             .await?;
     }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE conversations SET {COMPLAINT} WHERE id = $1"
+    )))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

@@ -621,6 +621,24 @@ CREATE TABLE feedback_tags (
 CREATE INDEX feedback_tags_tag ON feedback_tags (tag_id);
 "#;
 
+/// Reports read a period's conversations from the index alone: every column they need is in
+/// these two (by creation, by solve), so a month of a million conversations is a range of one
+/// index rather than a page read per row. They replace migration 17's two. Whether a
+/// conversation is tagged `complaint` is kept on its row for them (filled for the earlier ones).
+const V22: &str = r#"
+ALTER TABLE conversations ADD COLUMN complaint BIGINT NOT NULL DEFAULT 0;
+UPDATE conversations SET complaint = 1 WHERE id IN (SELECT ct.conversation_id
+    FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = 'complaint');
+DROP INDEX conversations_created;
+DROP INDEX conversations_solved;
+CREATE INDEX conversations_report_created ON conversations (created_at, solved_at, merged_into,
+    customer_id, assignee_id, first_response_at, agent_replies, reopen_count, complaint,
+    sla_policy_id, sla_breached_at, team_id, channel, priority);
+CREATE INDEX conversations_report_solved ON conversations (solved_at, created_at, merged_into,
+    customer_id, assignee_id, first_response_at, agent_replies, reopen_count, complaint,
+    sla_policy_id, sla_breached_at, team_id, channel, priority);
+"#;
+
 /// Every migration in order: (version, SQL).
 fn migrations(backend: Backend) -> Vec<(i64, String)> {
     vec![
@@ -648,6 +666,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (19, backend.render(V19)),
         (20, backend.render(V20)),
         (21, backend.render(V21)),
+        (22, backend.render(V22)),
     ]
 }
 

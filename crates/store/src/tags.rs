@@ -52,17 +52,44 @@ pub async fn update(tx: &mut Conn, id: i64, name: &str, color: &str) -> Result<(
         .bind(name.to_string())
         .bind(color.to_string())
         .bind(id)
-        .execute(tx)
+        .execute(&mut *tx)
         .await?;
+    // A tag renamed to or from `complaint` changes what its conversations count as.
+    recount_complaints(tx, id).await
+}
+
+async fn recount_complaints(tx: &mut Conn, tag_id: i64) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE conversations SET {} WHERE id IN \
+         (SELECT conversation_id FROM conversation_tags WHERE tag_id = $1)",
+        crate::conversations::COMPLAINT
+    )))
+    .bind(tag_id)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
 /// Removes a tag from every conversation and feedback item, and from the list.
 pub async fn delete(tx: &mut Conn, id: i64) -> Result<()> {
+    let tagged: Vec<i64> =
+        sqlx::query_scalar("SELECT conversation_id FROM conversation_tags WHERE tag_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
     sqlx::query("DELETE FROM conversation_tags WHERE tag_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    for c in tagged {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE conversations SET {} WHERE id = $1",
+            crate::conversations::COMPLAINT
+        )))
+        .bind(c)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query("DELETE FROM feedback_tags WHERE tag_id = $1")
         .bind(id)
         .execute(&mut *tx)
