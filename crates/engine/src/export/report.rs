@@ -116,7 +116,8 @@ impl Part {
     }
 }
 
-const WEEKDAYS: [&str; 7] = [
+/// Weekdays, Monday first, as reports name them.
+pub const WEEKDAYS: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",

@@ -146,12 +146,8 @@ pub async fn list(
     agent: Agent,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, v)| n == k && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_string())
-    };
+    // Form fields, an empty one meaning "any".
+    let get = |k: &str| super::form::query_value(&pairs, k);
     let kind = get("kind").map(|k| Kind::parse(&k)).transpose()?;
     let status = get("status").map(|k| Status::parse(&k)).transpose()?;
     let f = Filter {

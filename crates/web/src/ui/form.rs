@@ -67,3 +67,12 @@ impl FormData {
             .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|k| (k, v.as_str())))
     }
 }
+
+/// A query parameter's trimmed value from a page's query pairs; `None` when absent or empty
+/// (a filter left at "any").
+pub fn query_value(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
+}

@@ -136,18 +136,12 @@ pub struct ScheduleLine {
 fn schedule_line(v: steward_engine::report_schedules::ScheduleView) -> ScheduleLine {
     use steward_domain::report_schedule::Frequency;
     let s = &v.schedule;
-    const DAYS: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
     let day = match s.frequency {
         Frequency::Daily => "every day".to_string(),
-        Frequency::Weekly => format!("every {}", DAYS[(s.weekday.clamp(1, 7) - 1) as usize]),
+        Frequency::Weekly => format!(
+            "every {}",
+            steward_engine::export::report::WEEKDAYS[(s.weekday.clamp(1, 7) - 1) as usize]
+        ),
         Frequency::Monthly => format!("on day {} of each month", s.day_of_month),
     };
     ScheduleLine {
@@ -233,12 +227,7 @@ pub async fn page(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     // Form fields, an empty one meaning "any".
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(name, v)| name == k && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_string())
-    };
+    let get = |k: &str| super::form::query_value(&pairs, k);
     let id = |k: &str| -> Result<Option<i64>, PageError> {
         get(k)
             .map(|v| {
