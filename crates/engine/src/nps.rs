@@ -232,13 +232,24 @@ impl Engine {
             .as_i64()
             .ok_or_else(|| EngineError::invalid("payload", "no campaign_id"))?;
         let at = now_ms();
+        // Who to ask is worked out on a read connection, so the search never holds the writer.
+        let (v, recipients) = {
+            let mut conn = self.store.pool().acquire().await?;
+            let v = store::campaign(&mut conn, id).await?.map(view);
+            let recipients = match &v {
+                Some(v) if v.campaign.active && self.email.has_inboxes() => {
+                    store::audience(&mut conn, &audience_query(&v.campaign, at), BATCH).await?
+                }
+                _ => Vec::new(),
+            };
+            (v, recipients)
+        };
         let mut tx = self.store.write().await?;
         self.finish_job(&mut tx, job).await?;
-        let Some(row) = store::campaign(&mut tx, id).await? else {
+        let Some(v) = v else {
             tx.commit().await?;
             return Ok(());
         };
-        let v = view(row);
         if !v.campaign.active || !self.email.has_inboxes() {
             // Paused, or nothing to send from: look again tomorrow.
             if v.campaign.active {
@@ -248,18 +259,15 @@ impl Engine {
             return Ok(());
         }
         let c = &v.campaign;
-        let a = &c.audience;
-        let query = AudienceQuery {
-            contacted_since: (a.contacted_within_days > 0)
-                .then(|| at - a.contacted_within_days * DAY_MS),
-            min_conversations: a.min_conversations,
-            email_domains: a.email_domains.clone(),
-            organization_ids: a.organization_ids.clone(),
-            not_asked_since: at - c.interval_days * DAY_MS,
-        };
-        let recipients = store::audience(&mut tx, &query, BATCH).await?;
         let company = self.company(c.inbox.as_deref());
+        let since = at - c.interval_days * DAY_MS;
+        let mut asked = 0;
         for r in &recipients {
+            // Another campaign may have asked them since the search.
+            if store::asked_since(&mut tx, r.id, since).await? {
+                continue;
+            }
+            asked += 1;
             let token = crate::accounts::new_secret("n_");
             let response_id = store::insert_response(
                 &mut tx,
@@ -294,12 +302,8 @@ impl Engine {
         };
         self.nps_again(&mut tx, id, next).await?;
         tx.commit().await?;
-        if !recipients.is_empty() {
-            tracing::info!(
-                campaign = id,
-                sent = recipients.len(),
-                "NPS questions queued"
-            );
+        if asked > 0 {
+            tracing::info!(campaign = id, sent = asked, "NPS questions queued");
             self.email.outbox_wake.notify_one();
         }
         Ok(())
@@ -504,6 +508,19 @@ impl Engine {
         let page = self.nps_page(&mut tx, token).await?;
         tx.commit().await?;
         Ok(page)
+    }
+}
+
+/// The store's form of a campaign's rules, as they stand at `at`.
+fn audience_query(c: &Campaign, at: i64) -> AudienceQuery {
+    let a = &c.audience;
+    AudienceQuery {
+        contacted_since: (a.contacted_within_days > 0)
+            .then(|| at - a.contacted_within_days * DAY_MS),
+        min_conversations: a.min_conversations,
+        email_domains: a.email_domains.clone(),
+        organization_ids: a.organization_ids.clone(),
+        not_asked_since: at - c.interval_days * DAY_MS,
     }
 }
 

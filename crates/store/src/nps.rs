@@ -157,6 +157,18 @@ pub async fn audience(conn: &mut Conn, a: &AudienceQuery, limit: i64) -> Result<
     Ok(q.query_as().fetch_all(conn).await?)
 }
 
+/// Whether the customer was asked (by any campaign) at or after `since`.
+pub async fn asked_since(conn: &mut Conn, customer_id: i64, since: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM nps_responses WHERE customer_id = $1 AND sent_at >= $2",
+    )
+    .bind(customer_id)
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Response {
     pub id: i64,
