@@ -250,6 +250,15 @@ async fn a_hand_counted_month_gives_the_hand_counted_figures_beside_the_previous
         .collect();
     assert_eq!(backlog, [0, 0, 0, 1, 0, 1, 1, 1, 1, 1], "{r}");
     assert_eq!(r["backlog"][0]["date"], "2026-10-01");
+    // Only A is tagged complaint.
+    let (_, tagged) = app
+        .get("/api/v1/reports/summary?from=2026-10-01&to=2026-10-10&tag=complaint")
+        .await;
+    assert_eq!(
+        (&tagged["current"]["created"], &tagged["current"]["solved"]),
+        (&json!(1), &json!(1)),
+        "{tagged}"
+    );
     // None of these came through an inbox.
     let (_, by_inbox) = app
         .get("/api/v1/reports/summary?from=2026-10-01&to=2026-10-10&inbox=help@acme.test")
