@@ -23,6 +23,7 @@ mod feedback;
 mod helpers;
 mod inboxes;
 mod lifecycle;
+mod live_nodes;
 mod macros;
 mod nps;
 mod reports;

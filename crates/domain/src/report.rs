@@ -180,11 +180,18 @@ pub fn costs(s: &mut Summary, monthly_cost: Option<f64>, days: f64) {
 }
 
 /// The share of customers who opened a conversation in `[before_from, from)` and opened one
-/// in `[from, to)` too.
-pub fn retention(facts: &[ConversationFacts], before_from: i64, from: i64, to: i64) -> Option<f64> {
+/// in `[from, to)` too, from the facts of both periods (`earlier`, `later`).
+pub fn retention(
+    earlier: &[ConversationFacts],
+    later: &[ConversationFacts],
+    before_from: i64,
+    from: i64,
+    to: i64,
+) -> Option<f64> {
     let customers = |a: i64, b: i64| {
-        let mut v: Vec<i64> = facts
+        let mut v: Vec<i64> = earlier
             .iter()
+            .chain(later)
             .filter(|f| f.created_at >= a && f.created_at < b)
             .map(|f| f.customer_id)
             .collect();
@@ -355,7 +362,7 @@ mod tests {
             f(4, Some(8), 130 * MIN, None),
         ];
         // Of customers 1, 2, 3 before, only 1 came back.
-        assert_eq!(retention(&facts, before, from, to), Some(100.0 / 3.0));
+        assert_eq!(retention(&facts, &[], before, from, to), Some(100.0 / 3.0));
         // Three conversations from customers 1 and 4.
         let s = summarize(&facts, &[], from, to);
         assert_eq!(s.contacts_per_customer, Some(1.5));

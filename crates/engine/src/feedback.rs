@@ -175,19 +175,4 @@ impl Engine {
         tx.commit().await?;
         Ok(FeedbackItem { item, tags })
     }
-
-    /// Items received in `[from, to)` by kind and by tag (supervisors).
-    pub async fn feedback_counts(
-        &self,
-        by: &Actor,
-        from: i64,
-        to: i64,
-    ) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
-        by.may_supervise()?;
-        let mut conn = self.store.pool().acquire().await?;
-        Ok((
-            store::count_by_kind(&mut conn, from, to).await?,
-            store::count_by_tag(&mut conn, from, to).await?,
-        ))
-    }
 }

@@ -8,7 +8,7 @@
 //! `nps.answered` event on the customer (and webhook).
 
 use crate::directory::log;
-use crate::email::{StandaloneMail, html_escape};
+use crate::email::{AutomaticMail, html_escape};
 use crate::{Engine, EngineError, Result, scheduler};
 use serde_json::json;
 use steward_domain::nps::{self, Campaign, Group};
@@ -283,9 +283,12 @@ impl Engine {
             let link = format!("{}/nps/{token}", self.email.workspace_url);
             let question = fill(&c.question, &r.name, &company);
             let (text, html) = nps_mail(&question, &link);
-            let mail = StandaloneMail {
+            let mail = AutomaticMail {
                 inbox: c.inbox.as_deref(),
+                from_suffix: "",
                 to: std::slice::from_ref(&r.email),
+                to_name: None,
+                conversation_id: None,
                 subject: question.chars().take(120).collect(),
                 text,
                 html: Some(html),
@@ -293,7 +296,7 @@ impl Engine {
                 kind: "nps",
                 what: format!("nps.{response_id}"),
             };
-            self.queue_standalone_mail(&mut tx, mail, at).await?;
+            self.queue_automatic_mail(&mut tx, mail, at).await?;
         }
         let next = if recipients.len() as i64 == BATCH {
             at + 60_000

@@ -5,7 +5,7 @@
 //! without moving the regular time.
 
 use crate::directory::log;
-use crate::email::StandaloneMail;
+use crate::email::AutomaticMail;
 use crate::export::{self, report};
 use crate::{Engine, EngineError, Result, scheduler};
 use serde_json::json;
@@ -253,9 +253,12 @@ impl Engine {
             Some(maker) => {
                 let (attachment, text, subject) = self.scheduled_report(&maker, s, at).await?;
                 tx = self.store.write().await?;
-                let mail = StandaloneMail {
+                let mail = AutomaticMail {
                     inbox: s.filter.inbox.as_deref(),
+                    from_suffix: "",
                     to: &s.recipients,
+                    to_name: None,
+                    conversation_id: None,
                     subject,
                     text,
                     html: None,
@@ -263,7 +266,7 @@ impl Engine {
                     kind: "report",
                     what: format!("report.{id}"),
                 };
-                self.queue_standalone_mail(&mut tx, mail, at).await?
+                self.queue_automatic_mail(&mut tx, mail, at).await?
             }
         };
         self.finish_job(&mut tx, job).await?;

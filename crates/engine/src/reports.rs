@@ -108,9 +108,7 @@ impl Engine {
         let now_answers = answers(&mut conn, f, from, to).await?;
         let before_answers = answers(&mut conn, f, before, from).await?;
         let mut current = report::summarize(&facts, &ratings(&now_answers), from, to);
-        let both: Vec<ConversationFacts> = before_facts.iter().chain(&facts).cloned().collect();
-        current.retention_pct = report::retention(&both, before, from, to);
-        drop(both);
+        current.retention_pct = report::retention(&before_facts, &facts, before, from, to);
         let mut previous =
             report::summarize(&before_facts, &ratings(&before_answers), before, from);
         for (s, a, b) in [(&mut current, from, to), (&mut previous, before, from)] {
@@ -119,13 +117,14 @@ impl Engine {
             );
             s.nps = n.nps;
             s.nps_answers = n.answers;
-            s.feedback = steward_store::feedback::count_by_kind(&mut conn, a, b)
-                .await?
-                .iter()
-                .map(|(_, n)| n)
-                .sum();
         }
         let feedback_by_kind = steward_store::feedback::count_by_kind(&mut conn, from, to).await?;
+        current.feedback = feedback_by_kind.iter().map(|(_, n)| n).sum();
+        previous.feedback = steward_store::feedback::count_by_kind(&mut conn, before, from)
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
         let feedback_by_tag = steward_store::feedback::count_by_tag(&mut conn, from, to).await?;
         let monthly = costs_of(&mut conn).await?.monthly_cost;
         let days = (to - from) as f64 / 86_400_000.0;

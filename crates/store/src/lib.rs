@@ -31,6 +31,7 @@ pub mod report_schedules;
 pub mod reports;
 pub mod routing;
 pub mod schema;
+mod schema_measurement;
 pub mod search;
 pub mod sessions;
 pub mod settings;

@@ -3,6 +3,7 @@
 //! durable outbox that sends agents' replies and acknowledgements through the relay
 //! (`outbox`). Parsing, threading clues and SMTP itself live in `steward_channels`.
 
+mod automatic;
 mod copies;
 mod imap;
 mod inboxes;
@@ -11,10 +12,9 @@ mod notify;
 mod outbox;
 mod overview;
 mod smtp;
-mod standalone;
 mod survey;
 
-pub(crate) use standalone::StandaloneMail;
+pub(crate) use automatic::AutomaticMail;
 pub(crate) use survey::{SurveyMail, html_escape};
 
 pub use imap::{ImapMailbox, run_imap};

@@ -6,12 +6,10 @@
 
 use super::Inbox;
 use crate::directory::log;
-use crate::{Engine, EngineError, Result};
+use crate::{Engine, Result};
 use serde_json::json;
-use steward_channels::email::outbound::{OutboundEmail, compose};
-use steward_channels::email::parse::Mailbox;
 use steward_domain::Actor;
-use steward_store::email::{self, NewOutbound};
+use steward_store::email;
 use steward_store::models::{Conversation, User};
 use steward_store::{Conn, now_ms, users};
 
@@ -231,37 +229,20 @@ impl Engine {
         let Some(inbox) = self.sending_inbox(tx, c.id).await? else {
             return Ok(());
         };
-        let rfc_id = self.message_id(&format!("notify.{}", agent.id));
-        let mail = OutboundEmail {
-            from: Some(Mailbox {
-                name: Some(format!("{} (Steward)", inbox.name)),
-                address: inbox.address.clone(),
-            }),
-            to: vec![Mailbox {
-                name: Some(agent.name.clone()),
-                address: agent.email.clone(),
-            }],
+        let mail = super::AutomaticMail {
+            inbox: Some(&inbox.address),
+            from_suffix: " (Steward)",
+            to: std::slice::from_ref(&agent.email),
+            to_name: Some(&agent.name),
+            conversation_id: Some(c.id),
             subject,
-            message_id: rfc_id.clone(),
             text,
-            automatic: true,
-            ..OutboundEmail::default()
+            html: None,
+            attachments: Vec::new(),
+            kind: "notification",
+            what: format!("notify.{}", agent.id),
         };
-        let raw = compose(&mail).map_err(|e| EngineError::invalid("email", e.to_string()))?;
-        email::enqueue(
-            tx,
-            &NewOutbound {
-                kind: "notification",
-                conversation_id: Some(c.id),
-                message_id: None,
-                rfc_message_id: &rfc_id,
-                sender: &inbox.address,
-                recipients: std::slice::from_ref(&agent.email),
-                raw: &raw,
-            },
-            at,
-        )
-        .await?;
+        self.queue_automatic_mail(tx, mail, at).await?;
         Ok(())
     }
 }

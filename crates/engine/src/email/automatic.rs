@@ -1,5 +1,6 @@
-//! Mail that belongs to no conversation (an NPS question, a scheduled report): sent from a
-//! chosen inbox, or the first one, through the outbox like any automatic mail.
+//! Automatic mail that is not a reply in a conversation's thread: agents' notifications, NPS
+//! questions, scheduled reports. Sent from a chosen inbox, or the first one, through the
+//! outbox.
 
 use crate::{Engine, EngineError, Result};
 use steward_channels::email::outbound::{OutboundEmail, compose};
@@ -8,10 +9,16 @@ use steward_store::Conn;
 use steward_store::email::{self, NewOutbound};
 
 /// What to send, to whom.
-pub(crate) struct StandaloneMail<'a> {
+pub(crate) struct AutomaticMail<'a> {
     /// The inbox address to send from; the first inbox when `None` or not found.
     pub inbox: Option<&'a str>,
+    /// Shown as the sender's name after the inbox's own (" (Steward)" on notifications).
+    pub from_suffix: &'static str,
     pub to: &'a [String],
+    /// The recipient's name, with one recipient.
+    pub to_name: Option<&'a str>,
+    /// The conversation it is about, if any.
+    pub conversation_id: Option<i64>,
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
@@ -24,10 +31,10 @@ pub(crate) struct StandaloneMail<'a> {
 
 impl Engine {
     /// Queues `m`; false when no inbox is set up to send it from.
-    pub(crate) async fn queue_standalone_mail(
+    pub(crate) async fn queue_automatic_mail(
         &self,
         tx: &mut Conn,
-        m: StandaloneMail<'_>,
+        m: AutomaticMail<'_>,
         at: i64,
     ) -> Result<bool> {
         let inbox = m
@@ -40,14 +47,14 @@ impl Engine {
         let rfc_id = self.message_id(&m.what);
         let mail = OutboundEmail {
             from: Some(Mailbox {
-                name: Some(inbox.name.clone()),
+                name: Some(format!("{}{}", inbox.name, m.from_suffix)),
                 address: inbox.address.clone(),
             }),
             to: m
                 .to
                 .iter()
                 .map(|a| Mailbox {
-                    name: None,
+                    name: m.to_name.map(str::to_string),
                     address: a.clone(),
                 })
                 .collect(),
@@ -64,7 +71,7 @@ impl Engine {
             tx,
             &NewOutbound {
                 kind: m.kind,
-                conversation_id: None,
+                conversation_id: m.conversation_id,
                 message_id: None,
                 rfc_message_id: &rfc_id,
                 sender: &inbox.address,
