@@ -11,6 +11,7 @@ mod api_errors;
 mod automations;
 mod browser;
 mod calendars;
+mod chat;
 mod cli;
 mod dns;
 mod email;

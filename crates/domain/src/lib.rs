@@ -9,6 +9,7 @@
 pub mod address;
 pub mod automation;
 pub mod calendar;
+pub mod chat;
 pub mod csat;
 pub mod custom_field;
 pub mod error;

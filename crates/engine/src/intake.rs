@@ -93,11 +93,24 @@ pub async fn identify(tx: &mut Tx, r: &CustomerRef, doer: Doer, at: i64) -> Resu
             .unwrap_or("Customer")
             .to_string(),
     };
-    let id = customers::insert(tx, &name, None, at).await?;
-    if let Some(e) = &email {
+    create(tx, &name, email.as_deref(), phone.as_deref(), doer, at).await
+}
+
+/// A new customer with these identities (checked by the caller), its search entry and its
+/// `customer.created` event.
+pub(crate) async fn create(
+    tx: &mut Tx,
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    doer: Doer,
+    at: i64,
+) -> Result<i64> {
+    let id = customers::insert(tx, name, None, at).await?;
+    if let Some(e) = email {
         customers::add_identity(tx, id, "email", e, at).await?;
     }
-    if let Some(p) = &phone {
+    if let Some(p) = phone {
         customers::add_identity(tx, id, "phone", p, at).await?;
     }
     let text = search_text(tx, id).await?;

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod automations;
 pub mod calendars;
+pub mod chat;
 pub mod conversation;
 pub mod csat;
 pub mod directory;
@@ -63,6 +64,8 @@ pub struct Engine {
     webhook_client: reqwest::Client,
     /// Parsed SLA policies and calendars, while their version stands.
     sla_cache: std::sync::Arc<sla::Cache>,
+    /// The automated chat responder, once installed.
+    chat_responder: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn chat::ChatResponder>>>,
 }
 
 impl Engine {
@@ -76,6 +79,7 @@ impl Engine {
             webhook_client: webhooks::client(&webhooks::WebhookSettings::default()),
             webhook_settings: Default::default(),
             sla_cache: Default::default(),
+            chat_responder: Default::default(),
         }
     }
 

@@ -66,6 +66,7 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     let mut state = AppState::new(engine.clone());
     state.brand = config.brand.clone();
     state.secure_cookies = config.secure_cookies;
+    state.demo_site = config.demo_site;
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;

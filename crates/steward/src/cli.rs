@@ -108,10 +108,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => {
             let mut config = config;
             demo::turn_on_email(&mut config);
+            config.demo_site = true;
             config.check()?;
             let store = app::open_store(&config).await?;
             let engine = app::engine(store.clone(), &config)?;
             let login = demo::ensure_seeded(&engine).await?;
+            demo::ensure_chat_inbox(&engine).await?;
             serve(&config, store, Some(login)).await
         }
         Command::Serve => {
@@ -206,6 +208,7 @@ async fn serve(
     }
     if let Some(l) = login {
         println!("Sign in as {} with password {}", l.email, l.password);
+        println!("Try the chat widget on the example shop at {url}/demo/site");
     }
     tracing::info!(backend = running.engine.store.backend().name(), "serving");
     app::shutdown_signal().await;

@@ -36,6 +36,9 @@ pub struct Config {
     /// How webhooks are sent.
     #[serde(default)]
     pub webhooks: WebhooksConfig,
+    /// Serve the example shop page with the chat widget at `/demo/site` (`demo` sets it).
+    #[serde(default)]
+    pub demo_site: bool,
 }
 
 /// `[webhooks]`.
@@ -146,6 +149,7 @@ impl Default for Config {
             offline_after_seconds: default_offline_after(),
             email: Default::default(),
             webhooks: Default::default(),
+            demo_site: false,
         }
     }
 }

@@ -483,6 +483,50 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
     seed_feedback(engine, &admin_actor, &customers).await
 }
 
+/// The demo shop's chat inbox (key `shop`, the Support team), made once.
+pub async fn ensure_chat_inbox(engine: &Engine) -> anyhow::Result<()> {
+    let e = |e: steward_engine::EngineError| anyhow::anyhow!("{e}");
+    if !engine.chat_inboxes().await.map_err(e)?.is_empty() {
+        return Ok(());
+    }
+    let admin = engine
+        .agents()
+        .await
+        .map_err(e)?
+        .into_iter()
+        .find(|u| u.email == ADMIN_EMAIL)
+        .context("the demo admin is missing")?;
+    let actor = engine
+        .actor(admin.id)
+        .await
+        .map_err(e)?
+        .context("the demo admin is missing")?;
+    let team_id = engine
+        .teams()
+        .await
+        .map_err(e)?
+        .into_iter()
+        .find(|t| t.name == "Support")
+        .map(|t| t.id);
+    let input = steward_engine::chat::ChatInboxInput {
+        key: "shop".into(),
+        name: "Acme Outdoor".into(),
+        colour: "#2d4a2b".into(),
+        greeting: "Hi! Ask us anything about your order or our gear.".into(),
+        team_id,
+        email_inbox: None,
+        calendar_id: None,
+        prechat: "optional".into(),
+        topics: vec!["Orders".into(), "Returns".into(), "Products".into()],
+        enabled: true,
+    };
+    engine
+        .save_chat_inbox(&actor, None, &input)
+        .await
+        .map_err(e)?;
+    Ok(())
+}
+
 /// A dozen feedback items, some from known customers, some tagged and moved along.
 async fn seed_feedback(engine: &Engine, admin: &Actor, customers: &[i64]) -> anyhow::Result<()> {
     use steward_domain::feedback::{Kind, Source, State};

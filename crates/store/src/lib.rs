@@ -9,6 +9,7 @@
 pub mod automations;
 pub mod blobs;
 pub mod calendars;
+pub mod chat;
 pub mod conversations;
 pub mod customers;
 pub mod dialect;
@@ -31,6 +32,7 @@ pub mod report_schedules;
 pub mod reports;
 pub mod routing;
 pub mod schema;
+mod schema_chat;
 mod schema_measurement;
 pub mod search;
 pub mod sessions;

@@ -6,7 +6,7 @@ use crate::sql::Sql;
 use crate::{Conn, Result};
 use steward_domain::{AuthorKind, Channel, Visibility};
 
-const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_kind, m.author_user_id, m.author_customer_id, \
+pub(crate) const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_kind, m.author_user_id, m.author_customer_id, \
     COALESCE(u.name, cu.name) AS author_name, m.visibility, m.channel, m.body_text, m.body_html, m.created_at \
     FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN customers cu ON cu.id = m.author_customer_id";
 
@@ -20,13 +20,16 @@ pub struct NewMessage<'a> {
     pub body_text: &'a str,
     pub body_html: Option<&'a str>,
     pub at: i64,
+    /// What the sending client called it (`v{visitor}:{seq}` for chat), so a resend is a
+    /// duplicate: unique across all messages.
+    pub client_key: Option<&'a str>,
 }
 
 pub async fn insert(tx: &mut Conn, m: &NewMessage<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, author_kind, author_user_id, author_customer_id, \
-         visibility, channel, body_text, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         RETURNING id",
+         visibility, channel, body_text, body_html, created_at, client_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(m.conversation_id)
     .bind(m.author_kind.as_str())
@@ -37,6 +40,7 @@ pub async fn insert(tx: &mut Conn, m: &NewMessage<'_>) -> Result<i64> {
     .bind(m.body_text.to_string())
     .bind(m.body_html.map(str::to_string))
     .bind(m.at)
+    .bind(m.client_key.map(str::to_string))
     .fetch_one(tx)
     .await?)
 }

@@ -5,6 +5,7 @@
 //! in one transaction with its row in `schema_migrations`, so a failed start leaves nothing
 //! half-made.
 
+use crate::schema_chat as chat;
 use crate::schema_measurement as measurement;
 use crate::{Backend, Result, Store};
 
@@ -529,6 +530,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (20, backend.render(measurement::V20)),
         (21, backend.render(measurement::V21)),
         (22, backend.render(measurement::V22)),
+        (23, backend.render(chat::V23)),
     ]
 }
 

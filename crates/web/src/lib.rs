@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod chat;
 pub mod error;
 pub mod extract;
 pub mod fmt;
@@ -35,6 +36,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The product name shown in the workspace.
     pub brand: String,
+    /// Routes live events to visitors' chat sockets.
+    pub chat_hub: Arc<chat::ChatHub>,
+    /// Serve the example shop page with the chat widget at `/demo/site` (the demo does).
+    pub demo_site: bool,
     /// Cancelled when the server stops, so long-lived streams end and shutdown can finish.
     pub stopping: tokio_util::sync::CancellationToken,
 }
@@ -55,6 +60,8 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             secure_cookies: false,
             brand: "Steward".into(),
+            chat_hub: Default::default(),
+            demo_site: false,
             stopping: tokio_util::sync::CancellationToken::new(),
         }
     }
@@ -66,6 +73,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes(&state, body_limit))
         .merge(ui::routes(body_limit))
+        .merge(chat::routes(body_limit))
         .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -16,9 +16,21 @@ type RequestTable = BTreeMap<(String, String, u16), (u64, f64)>;
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<RequestTable>,
+    chat_sockets: std::sync::atomic::AtomicI64,
 }
 
 impl Metrics {
+    /// A visitor socket opened (+1) or closed (-1).
+    pub fn chat_connected(&self, delta: i64) {
+        self.chat_sockets
+            .fetch_add(delta, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Visitor sockets open now.
+    pub fn chat_sockets(&self) -> i64 {
+        self.chat_sockets.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut map) = self.requests.lock() {
             let e = map

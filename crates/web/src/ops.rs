@@ -48,6 +48,11 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             state.engine.bus.receivers() as f64,
         ),
         (
+            "steward_chat_sockets",
+            "Open visitor chat sockets.",
+            state.metrics.chat_sockets() as f64,
+        ),
+        (
             "process_resident_memory_bytes",
             "Resident memory of the process.",
             rss,

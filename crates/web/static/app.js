@@ -45,12 +45,55 @@
     p.className = others.some(function (v) { return v.state === "replying"; }) ? "presence replying" : "presence";
   }
 
-  if (window.EventSource && (conv || inbox)) {
+  var isChat = conv && conv.dataset.channel === "chat";
+  var signal = document.getElementById("chat-signal");
+  function say(text, ms) {
+    if (!signal) return;
+    signal.textContent = text;
+    if (ms) later("signal", function () { signal.textContent = ""; }, ms);
+  }
+  function notice(ev) {
+    var box = document.createElement("div");
+    box.className = "toast";
+    box.setAttribute("role", "alert");
+    var a = document.createElement("a");
+    a.href = "/conversations/" + ev.conversation_id;
+    a.textContent = "New chat: " + ((ev.detail && ev.detail.text) || "").slice(0, 80);
+    box.appendChild(a);
+    document.body.appendChild(box);
+    setTimeout(function () { box.remove(); }, 15000);
+    if (window.Notification && Notification.permission === "granted" && document.hidden) {
+      new Notification("New chat", { body: a.textContent });
+    }
+  }
+  if (window.Notification && Notification.permission === "default") {
+    document.addEventListener("click", function ask() {
+      document.removeEventListener("click", ask);
+      Notification.requestPermission();
+    });
+  }
+
+  if (window.EventSource && me) {
     var es = new EventSource("/live");
     es.addEventListener("conversation", function (e) {
       var ev = JSON.parse(e.data);
-      if (conv && ev.conversation_id === convId) later("timeline", refreshTimeline, 100);
+      if (conv && ev.conversation_id === convId) {
+        later("timeline", refreshTimeline, 100);
+        // Looking at the chat: what the visitor wrote counts as seen.
+        if (isChat && !document.hidden) later("seen", function () { report(state); }, 300);
+      }
       if (inbox) later("inbox", refreshInbox, 300);
+    });
+    es.addEventListener("typing", function (e) {
+      var ev = JSON.parse(e.data);
+      if (conv && ev.conversation_id === convId) say(ev.detail.on ? "The customer is typing…" : "", 6000);
+    });
+    es.addEventListener("chat", function (e) {
+      var ev = JSON.parse(e.data);
+      if (ev.kind === "started") { notice(ev); if (inbox) later("inbox", refreshInbox, 300); }
+      if (!conv || ev.conversation_id !== convId) return;
+      if (ev.kind === "visitor_read") say("Seen by the customer", 0);
+      if (ev.kind === "handoff") say("The customer asked for a person", 0);
     });
     es.addEventListener("presence", function (e) {
       var ev = JSON.parse(e.data);
@@ -64,9 +107,10 @@
     es.onerror = function () { if (status) status.textContent = "Reconnecting…"; };
   }
 
+  var state = "viewing";
+  var report = function () {};
   if (conv) {
-    var state = "viewing";
-    var report = function (s) {
+    report = function (s) {
       state = s;
       var body = new URLSearchParams({ state: s, _csrf: csrf });
       return fetch("/conversations/" + convId + "/presence", {
@@ -80,7 +124,8 @@
     if (body) {
       body.addEventListener("input", function () {
         if (state !== "replying") report("replying");
-        later("idle", function () { report("viewing"); }, 8000);
+        // Chats show "is typing" to the visitor, so they go idle sooner.
+        later("idle", function () { report("viewing"); }, isChat ? 3000 : 8000);
       });
     }
     window.addEventListener("pagehide", function () { report("left"); });

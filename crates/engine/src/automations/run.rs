@@ -296,6 +296,7 @@ impl Engine {
                             body_text: &text,
                             body_html: None,
                             at,
+                            client_key: None,
                         },
                     )
                     .await?;

@@ -40,6 +40,18 @@ pub struct NewConversationCmd {
     pub email: Option<steward_store::email::EmailRecord>,
     /// The inbox it arrives through; the mail's inbox when `None`.
     pub inbox: Option<String>,
+    /// What the sending client called the first message, so a resend is a duplicate.
+    pub client_key: Option<String>,
+    /// The chat this conversation is, written in the same transaction.
+    pub chat: Option<ChatLink>,
+}
+
+/// A chat's row, written with its conversation, and the visitor joined to its customer.
+#[derive(Debug, Clone)]
+pub struct ChatLink {
+    pub visitor_id: i64,
+    pub chat_inbox_id: i64,
+    pub topic: Option<String>,
 }
 
 impl NewConversationCmd {
@@ -66,6 +78,8 @@ impl NewConversationCmd {
             at: None,
             email: None,
             inbox: None,
+            client_key: None,
+            chat: None,
         }
     }
 }
@@ -182,10 +196,24 @@ impl Engine {
                 body_text: &text,
                 body_html: html.as_deref(),
                 at,
+                client_key: cmd.client_key.as_deref(),
             },
         )
         .await?;
         attachments::link(&mut tx, message_id, &files, at).await?;
+        if let Some(link) = &cmd.chat {
+            steward_store::chat::insert_chat(
+                &mut tx,
+                id,
+                link.visitor_id,
+                link.chat_inbox_id,
+                link.topic.as_deref(),
+                at,
+            )
+            .await?;
+            steward_store::chat::set_visitor_customer(&mut tx, link.visitor_id, customer_id)
+                .await?;
+        }
         if let Some(mail) = &cmd.email {
             self.store_mail(&mut tx, id, message_id, mail, at).await?;
         }

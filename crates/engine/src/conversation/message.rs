@@ -33,6 +33,8 @@ pub struct NewMessageCmd {
     pub at: Option<i64>,
     /// The mail this message arrived as (channels only).
     pub email: Option<EmailRecord>,
+    /// What the sending client called it, so a resend is a duplicate (chat).
+    pub client_key: Option<String>,
 }
 
 impl NewMessageCmd {
@@ -47,6 +49,7 @@ impl NewMessageCmd {
             attachments: Vec::new(),
             at: None,
             email: None,
+            client_key: None,
         }
     }
 }
@@ -104,6 +107,20 @@ impl Engine {
         self.insert_message(None, Some(sender), id, cmd).await
     }
 
+    /// Adds a public message of the bot or the system to conversation `id` (chat answers).
+    pub(crate) async fn automated_message(
+        &self,
+        id: i64,
+        author: AuthorKind,
+        text: &str,
+    ) -> Result<(Conversation, Message)> {
+        let cmd = NewMessageCmd {
+            author,
+            ..NewMessageCmd::reply(text)
+        };
+        self.insert_message(None, None, id, cmd).await
+    }
+
     async fn insert_message(
         &self,
         by: Option<&Actor>,
@@ -115,8 +132,12 @@ impl Engine {
         if text.is_empty() && cmd.attachments.is_empty() {
             return Err(EngineError::invalid("body", "must not be empty"));
         }
-        if !matches!(cmd.author, AuthorKind::Agent | AuthorKind::Customer) {
-            return Err(EngineError::invalid("author", "must be agent or customer"));
+        let automated = matches!(cmd.author, AuthorKind::Bot | AuthorKind::System);
+        if automated && (by.is_some() || sender.is_some() || cmd.visibility != Visibility::Public) {
+            return Err(EngineError::invalid(
+                "author",
+                "only the engine writes public bot and system messages",
+            ));
         }
         if cmd.author == AuthorKind::Customer && cmd.visibility == Visibility::Internal {
             return Err(EngineError::invalid(
@@ -164,7 +185,9 @@ impl Engine {
                     ),
                 }
             }
-            _ => {
+            // An automated answer changes nothing about the conversation's status.
+            AuthorKind::Bot | AuthorKind::System => (c.id, None, None, Doer::System),
+            AuthorKind::Agent => {
                 let Some(by) = by else {
                     return Err(EngineError::invalid(
                         "author",
@@ -207,6 +230,7 @@ impl Engine {
                 body_text: &text,
                 body_html: html.as_deref(),
                 at,
+                client_key: cmd.client_key.as_deref(),
             },
         )
         .await?;

@@ -10,7 +10,7 @@ mod read;
 mod update;
 
 pub use attachments::Upload;
-pub use create::NewConversationCmd;
+pub use create::{ChatLink, NewConversationCmd};
 pub use message::NewMessageCmd;
 pub(crate) use message::{record_status, status_changes};
 pub use read::{Detail, MailByMessage};

@@ -171,6 +171,7 @@ impl Engine {
                     attachments: uploads,
                     at: None,
                     email: Some(record.clone()),
+                    client_key: None,
                 };
                 self.receive_message(conversation_id, &customer, cmd)
                     .await

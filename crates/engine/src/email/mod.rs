@@ -3,7 +3,7 @@
 //! durable outbox that sends agents' replies and acknowledgements through the relay
 //! (`outbox`). Parsing, threading clues and SMTP itself live in `steward_channels`.
 
-mod automatic;
+pub(crate) mod automatic;
 mod copies;
 mod imap;
 mod inboxes;

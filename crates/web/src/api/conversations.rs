@@ -189,6 +189,8 @@ pub async fn create_conversation(
         at: None,
         email: None,
         inbox: body.inbox,
+        client_key: None,
+        chat: None,
     };
     let c = s.engine.create_conversation(Some(&actor), cmd).await?;
     let tags = s.engine.conversation_tags(c.id).await?;
@@ -291,6 +293,7 @@ pub async fn create_message(
         attachments: decode_attachments(body.attachments, s.engine.limits.max_attachment_bytes)?,
         at: None,
         email: None,
+        client_key: None,
     };
     let (_, m) = s.engine.add_message(&actor, id, cmd).await?;
     let atts = s.engine.message_attachments(m.id).await?;

@@ -3,6 +3,7 @@
 
 use super::automations as au;
 use super::calendars as cal;
+use super::chat as ch;
 use super::conversations as c;
 use super::directory as d;
 use super::dto::*;
@@ -58,7 +59,7 @@ impl Modify for BearerAuth {
         sla::reorder_policies, sla::conversation_sla,
         t::transfer, t::conversation_tasks, t::add_task, t::my_tasks, t::update_task,
         r::get_team_routing, r::put_team_routing, r::team_queue, r::get_agent_routing, r::put_agent_routing,
-        r::put_availability, r::list_skill_rules, r::create_skill_rule, r::update_skill_rule, r::delete_skill_rule, r::get_inbox_settings, r::put_inbox_settings, sat::get_settings, sat::put_settings, sat::conversation_survey, sat::customer_surveys, rep::summary, rep::summary_csv, rep::summary_xlsx, ex::export, rep::live, fb::create, fb::list, fb::update,
+        r::put_availability, r::list_skill_rules, r::create_skill_rule, r::update_skill_rule, r::delete_skill_rule, r::get_inbox_settings, r::put_inbox_settings, sat::get_settings, sat::put_settings, sat::conversation_survey, sat::customer_surveys, rep::summary, rep::summary_csv, rep::summary_xlsx, ex::export, rep::live, fb::create, fb::list, fb::update, ch::list_inboxes, ch::create_inbox, ch::update_inbox, ch::delete_inbox, ch::waiting,
         sch::list, sch::get_one, sch::create, sch::update, sch::delete, sch::send_now,
         nps::list, nps::get_one, nps::create, nps::update, nps::delete, nps::responses, nps::customer, rep::get_costs, rep::put_costs,
         au::list, au::create, au::update, au::delete, au::dry_run, au::reorder,
@@ -74,7 +75,7 @@ impl Modify for BearerAuth {
         sla::SlaPolicyIn, sla::SlaPolicyOut, sla::ConditionsIo, sla::TargetsIo, sla::EscalationIo,
         sla::ReorderIn, sla::SlaClockOut, sla::ConversationSlaOut, SlaBrief,
         t::TransferIn, t::TaskIn, t::TaskPatch, t::TaskOut,
-        r::TeamRoutingIo, r::AgentRoutingOut, r::AgentRoutingIn, r::AvailabilityIn, r::QueueEntryOut, r::SkillRuleIo, r::InboxSettingsIo, sat::SurveyOut, rep::ReportOut, rep::LiveOut, nps::CampaignOut, nps::ResponseOut, sch::ScheduleOut, fb::FeedbackOut, fb::FeedbackIn, fb::FeedbackPatch,
+        r::TeamRoutingIo, r::AgentRoutingOut, r::AgentRoutingIn, r::AvailabilityIn, r::QueueEntryOut, r::SkillRuleIo, r::InboxSettingsIo, sat::SurveyOut, rep::ReportOut, rep::LiveOut, nps::CampaignOut, nps::ResponseOut, sch::ScheduleOut, fb::FeedbackOut, fb::FeedbackIn, fb::FeedbackPatch, ch::ChatInboxOut, ch::ChatInboxIn, ch::WaitingChatOut, ch::WaitingOut,
         au::AutomationIn, au::AutomationOut, au::DryRunIn))
 )]
 pub struct ApiDoc;

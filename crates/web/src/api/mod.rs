@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod calendars;
+pub mod chat;
 pub mod conversations;
 pub mod directory;
 pub mod docs;
@@ -198,6 +199,15 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         .route("/reports/summary.xlsx", get(reports::summary_xlsx))
         .route("/exports/{file}", get(exports::export))
         .route("/feedback", get(feedback::list).post(feedback::create))
+        .route(
+            "/chat/inboxes",
+            get(chat::list_inboxes).post(chat::create_inbox),
+        )
+        .route(
+            "/chat/inboxes/{id}",
+            axum::routing::put(chat::update_inbox).delete(chat::delete_inbox),
+        )
+        .route("/chat/waiting", get(chat::waiting))
         .route("/feedback/{id}", patch(feedback::update))
         .route(
             "/reports/schedules",

@@ -290,7 +290,7 @@ pub async fn timeline_fragment(
 }
 
 /// Reads the composer's multipart form: text fields and files.
-async fn read_multipart(
+pub(crate) async fn read_multipart(
     mut mp: Multipart,
     max: usize,
 ) -> Result<(HashMap<String, String>, Vec<Upload>), PageError> {
@@ -368,6 +368,7 @@ pub async fn reply(
         attachments: files,
         at: None,
         email: None,
+        client_key: None,
     };
     let (c, _) = s.engine.add_message(&agent.actor, id, cmd).await?;
     Ok(Redirect::to(&format!("/conversations/{}#composer", c.id)).into_response())

@@ -100,5 +100,25 @@ pub async fn report_presence(
             followers: Vec::new(),
         });
     }
+    // An agent with a chat open has seen what the visitor wrote: the visitor sees "Seen".
+    if state != "left" && c.channel == steward_domain::Channel::Chat {
+        s.engine.chat_seen_by_agent(id).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An agent ends a chat: solved, the visitor told, the transcript mailed.
+pub async fn end_chat(
+    State(s): State<AppState>,
+    agent: Agent,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<axum::response::Redirect, PageError> {
+    agent.check_csrf(form.get("_csrf"))?;
+    s.engine
+        .end_chat(steward_engine::chat::Ender::Agent(&agent.actor), id)
+        .await?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/conversations/{id}"
+    )))
 }

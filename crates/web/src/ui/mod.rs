@@ -69,6 +69,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/conversations/{id}/reply", post(conversation::reply))
         .route("/conversations/{id}/update", post(conversation::update))
         .route("/conversations/{id}/merge", post(conversation::merge))
+        .route("/conversations/{id}/chat/end", post(live::end_chat))
         .route("/conversations/{id}/transfer", post(transfer::transfer))
         .route("/conversations/{id}/tasks", post(transfer::add_task))
         .route("/tasks/{id}/done", post(transfer::done))
