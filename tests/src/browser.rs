@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     base: String,
     http: reqwest::Client,
@@ -21,7 +21,7 @@ impl Drop for Driver {
     }
 }
 
-fn chromedriver() -> Option<String> {
+pub(crate) fn chromedriver() -> Option<String> {
     std::env::var("CHROMEDRIVER").ok().or_else(|| {
         ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
             .iter()
@@ -31,7 +31,7 @@ fn chromedriver() -> Option<String> {
 }
 
 impl Driver {
-    async fn start(path: &str) -> Driver {
+    pub(crate) async fn start(path: &str) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -61,7 +61,12 @@ impl Driver {
         panic!("chromedriver did not answer");
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             req = req.json(&b);
@@ -78,15 +83,112 @@ impl Driver {
 }
 
 /// The W3C WebDriver key under which an element reference is returned.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub(crate) const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct Session<'a> {
-    d: &'a Driver,
-    id: String,
+pub(crate) struct Session<'a> {
+    pub d: &'a Driver,
+    pub id: String,
 }
 
-impl Session<'_> {
-    async fn go(&self, url: &str) {
+impl<'a> Session<'a> {
+    /// A new browser session (its own profile, so its own cookies and storage).
+    pub(crate) async fn open(d: &'a Driver, profile: &std::path::Path) -> Session<'a> {
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let v = d.call(reqwest::Method::POST, "/session", Some(caps)).await;
+        let id = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Session { d, id }
+    }
+
+    pub(crate) async fn close(&self) {
+        self.d
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/session/{}", self.id),
+                None,
+            )
+            .await;
+    }
+
+    /// Runs `js` in the page and returns what it returns.
+    pub(crate) async fn script(&self, js: &str) -> Value {
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/execute/sync", self.id),
+                Some(json!({"script": js, "args": []})),
+            )
+            .await
+    }
+
+    /// An element inside the shadow root of the element `host` finds.
+    pub(crate) async fn find_in_shadow(&self, host: &str, css: &str) -> String {
+        for _ in 0..50 {
+            let h = self.find(host).await;
+            let root = self
+                .d
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/session/{}/element/{h}/shadow", self.id),
+                    None,
+                )
+                .await;
+            if let Some(r) = root
+                .as_object()
+                .and_then(|o| o.get("shadow-6066-11e4-a52e-4f735466cecf"))
+                .and_then(Value::as_str)
+            {
+                let v = self
+                    .d
+                    .call(
+                        reqwest::Method::POST,
+                        &format!("/session/{}/shadow/{r}/element", self.id),
+                        Some(json!({"using": "css selector", "value": css})),
+                    )
+                    .await;
+                if let Some(id) = v
+                    .as_object()
+                    .and_then(|o| o.get(ELEMENT_KEY))
+                    .and_then(Value::as_str)
+                {
+                    return id.to_string();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {css} inside {host}'s shadow root");
+    }
+
+    /// Types into, or clicks, an element found by id.
+    pub(crate) async fn type_into_element(&self, el: &str, text: &str) {
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/element/{el}/value", self.id),
+                Some(json!({"text": text})),
+            )
+            .await;
+    }
+
+    pub(crate) async fn click_element(&self, el: &str) {
+        let v = self
+            .d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/element/{el}/click", self.id),
+                Some(json!({})),
+            )
+            .await;
+        assert!(v.is_null(), "click failed: {v}");
+    }
+
+    pub(crate) async fn go(&self, url: &str) {
         self.d
             .call(
                 reqwest::Method::POST,
@@ -96,7 +198,7 @@ impl Session<'_> {
             .await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         for _ in 0..50 {
             let v = self
                 .d
@@ -136,7 +238,7 @@ impl Session<'_> {
         panic!("no element {css} on {url}:\n{source}");
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.d
             .call(
@@ -147,7 +249,7 @@ impl Session<'_> {
             .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.d
             .call(
@@ -158,7 +260,7 @@ impl Session<'_> {
             .await;
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
         self.d
             .call(
@@ -193,22 +295,8 @@ async fn an_agent_signs_in_opens_a_conversation_replies_and_sees_the_reply_in_a_
         .await;
     let driver = Driver::start(&path).await;
     let profile = std::env::temp_dir().join(format!("steward-chrome-{}", std::process::id()));
-    let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-        "binary": std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", format!("--user-data-dir={}", profile.display())]
-    }}}});
-    let v = driver
-        .call(reqwest::Method::POST, "/session", Some(caps))
-        .await;
-    let id = v["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no session: {v}"))
-        .to_string();
-    let s = Session {
-        d: &driver,
-        id: id.clone(),
-    };
+    let s = Session::open(&driver, &profile).await;
+    let id = s.id.clone();
 
     s.go(&format!("{}/conversations/{}", app.base, c["id"]))
         .await;

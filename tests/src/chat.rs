@@ -127,7 +127,7 @@ async fn a_visitor_starts_a_chat_and_an_agents_answer_reaches_them_at_once() {
     assert!(
         list[0]["snippet"]
             .as_str()
-            .unwrap()
+            .expect("present")
             .contains("data-inbox=\"shop\"")
     );
 
@@ -182,9 +182,9 @@ async fn a_visitor_starts_a_chat_and_an_agents_answer_reaches_them_at_once() {
     assert_eq!(again.welcome["known"], true);
     let texts: Vec<&str> = again.welcome["messages"]
         .as_array()
-        .unwrap()
+        .expect("present")
         .iter()
-        .map(|m| m["text"].as_str().unwrap())
+        .map(|m| m["text"].as_str().expect("present"))
         .collect();
     assert_eq!(texts, ["Where is my tent?", "It ships tomorrow."]);
 
@@ -199,10 +199,10 @@ async fn after_a_dropped_connection_the_chat_resumes_with_nothing_lost_or_shown_
     v.send(json!({"type": "message", "cseq": 1, "text": "first"}))
         .await;
     let ack = v.next("ack").await;
-    let chat = ack["chat"].as_i64().unwrap();
+    let chat = ack["chat"].as_i64().expect("present");
     let first = v.next("message").await;
     assert_eq!(first["text"], "first");
-    let last_seq = first["seq"].as_i64().unwrap();
+    let last_seq = first["seq"].as_i64().expect("present");
     let token = v.token.clone();
     // The connection drops without a goodbye.
     drop(v);
@@ -221,9 +221,9 @@ async fn after_a_dropped_connection_the_chat_resumes_with_nothing_lost_or_shown_
     let mut v = Visitor::connect(&app, &key, Some(&token), last_seq).await;
     let missed: Vec<&str> = v.welcome["messages"]
         .as_array()
-        .unwrap()
+        .expect("present")
         .iter()
-        .map(|m| m["text"].as_str().unwrap())
+        .map(|m| m["text"].as_str().expect("present"))
         .collect();
     assert_eq!(missed, ["while you were away 1", "while you were away 2"]);
     assert_eq!(v.welcome["chat"], chat);
@@ -241,9 +241,9 @@ async fn after_a_dropped_connection_the_chat_resumes_with_nothing_lost_or_shown_
         .await;
     let texts: Vec<&str> = msgs
         .as_array()
-        .unwrap()
+        .expect("present")
         .iter()
-        .map(|m| m["body"].as_str().unwrap())
+        .map(|m| m["body"].as_str().expect("present"))
         .collect();
     assert_eq!(
         texts,
@@ -257,7 +257,7 @@ async fn after_a_dropped_connection_the_chat_resumes_with_nothing_lost_or_shown_
     // No frame repeats a sequence number already shown.
     let frames = v.drain(500).await;
     for f in frames.iter().filter(|f| f["type"] == "message") {
-        assert!(f["seq"].as_i64().unwrap() > last_seq, "{f}");
+        assert!(f["seq"].as_i64().expect("present") > last_seq, "{f}");
         assert_ne!(f["text"], "while you were away 1", "not twice");
     }
     app.stop().await;
@@ -273,7 +273,7 @@ async fn bad_and_flooding_frames_get_errors_and_a_close_while_others_chat_on() {
     bad.ws
         .send(Message::Text("{not json".into()))
         .await
-        .unwrap();
+        .expect("present");
     let e = bad.next("error").await;
     assert_eq!(e["code"], "bad_frame");
     bad.send(json!({"type": "shout"})).await;
@@ -286,18 +286,23 @@ async fn bad_and_flooding_frames_get_errors_and_a_close_while_others_chat_on() {
     let refused = bad.next("error").await;
     assert_eq!(refused["cseq"], 1);
     assert!(
-        refused["message"].as_str().unwrap().contains("4000"),
+        refused["message"]
+            .as_str()
+            .expect("present")
+            .contains("4000"),
         "{refused}"
     );
     // Unknown inboxes are refused with a reason.
     let url = format!("{}/chat/ws", app.base.replace("http://", "ws://"));
-    let (mut nowhere, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut nowhere, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("present");
     nowhere
         .send(Message::Text(
             json!({"type": "hello", "inbox": "nope"}).to_string().into(),
         ))
         .await
-        .unwrap();
+        .expect("present");
     let mut nowhere = Visitor {
         ws: nowhere,
         token: String::new(),
@@ -352,7 +357,7 @@ async fn each_waiting_visitor_sees_their_place_and_a_supervisor_sees_the_queue()
     first
         .send(json!({"type": "message", "cseq": 1, "text": "one"}))
         .await;
-    let chat1 = first.next("ack").await["chat"].as_i64().unwrap();
+    let chat1 = first.next("ack").await["chat"].as_i64().expect("present");
     assert_eq!(first.next("status").await["position"], 1);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let mut second = Visitor::connect(&app, &key, None, 0).await;
@@ -371,9 +376,9 @@ async fn each_waiting_visitor_sees_their_place_and_a_supervisor_sees_the_queue()
 
     let (s, w) = app.get("/api/v1/chat/waiting").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(w["chats"].as_array().unwrap().len(), 2);
+    assert_eq!(w["chats"].as_array().expect("present").len(), 2);
     assert_eq!(w["chats"][0]["conversation_id"], chat1, "longest first");
-    assert!(w["longest_wait_seconds"].as_i64().unwrap() >= 0);
+    assert!(w["longest_wait_seconds"].as_i64().expect("present") >= 0);
 
     // The first is taken by an agent: they are told who, and the second moves up.
     let (s, _) = app
@@ -408,7 +413,7 @@ async fn ending_a_chat_tells_the_visitor_and_mails_the_transcript() {
                   "profile": {"name": "Rita", "email": "rita@example.com"}}),
     )
     .await;
-    let chat = v.next("ack").await["chat"].as_i64().unwrap();
+    let chat = v.next("ack").await["chat"].as_i64().expect("present");
     app.post(
         &format!("/api/v1/conversations/{chat}/messages"),
         json!({"body": "Yes, within 30 days."}),
@@ -441,7 +446,7 @@ async fn ending_a_chat_tells_the_visitor_and_mails_the_transcript() {
     assert!(
         events
             .as_array()
-            .unwrap()
+            .expect("present")
             .iter()
             .any(|e| e["kind"] == "chat.ended"),
         "{events}"
@@ -449,7 +454,7 @@ async fn ending_a_chat_tells_the_visitor_and_mails_the_transcript() {
     // A new message starts a new chat.
     v.send(json!({"type": "message", "cseq": 2, "text": "One more thing"}))
         .await;
-    let next = v.next("ack").await["chat"].as_i64().unwrap();
+    let next = v.next("ack").await["chat"].as_i64().expect("present");
     assert_ne!(next, chat);
     app.stop().await;
 }
@@ -484,7 +489,7 @@ async fn an_automated_responder_answers_first_as_a_bot_and_stops_when_a_person_i
     let mut v = Visitor::connect(&app, &key, None, 0).await;
     v.send(json!({"type": "message", "cseq": 1, "text": "hello"}))
         .await;
-    let chat = v.next("ack").await["chat"].as_i64().unwrap();
+    let chat = v.next("ack").await["chat"].as_i64().expect("present");
     let mut bot = None;
     for _ in 0..3 {
         let m = v.next("message").await;
@@ -509,9 +514,9 @@ async fn an_automated_responder_answers_first_as_a_bot_and_stops_when_a_person_i
         .await;
     let kinds: Vec<&str> = msgs
         .as_array()
-        .unwrap()
+        .expect("present")
         .iter()
-        .map(|m| m["author_kind"].as_str().unwrap())
+        .map(|m| m["author_kind"].as_str().expect("present"))
         .collect();
     assert_eq!(kinds, ["customer", "bot", "customer"]);
     app.stop().await;
@@ -542,11 +547,14 @@ async fn outside_business_hours_a_message_needs_an_address_and_becomes_an_email_
         .await;
     let e = v.next("error").await;
     assert_eq!(e["cseq"], 1);
-    assert!(e["message"].as_str().unwrap().contains("email"), "{e}");
+    assert!(
+        e["message"].as_str().expect("present").contains("email"),
+        "{e}"
+    );
     v.send(json!({"type": "message", "cseq": 2, "text": "Hello?",
                   "profile": {"email": "night@example.com"}}))
         .await;
-    let chat = v.next("ack").await["chat"].as_i64().unwrap();
+    let chat = v.next("ack").await["chat"].as_i64().expect("present");
     assert_eq!(v.next("status").await["state"], "offline");
     let (_, c) = app.get(&format!("/api/v1/conversations/{chat}")).await;
     assert_eq!(c["channel"], "email");
@@ -562,7 +570,7 @@ async fn typing_and_read_marks_go_both_ways_between_the_agents_page_and_the_visi
     v.send(json!({"type": "message", "cseq": 1, "text": "Hi there"}))
         .await;
     let ack = v.next("ack").await;
-    let chat = ack["chat"].as_i64().unwrap();
+    let chat = ack["chat"].as_i64().expect("present");
     let ada = sign_in(&app, "admin@test.example", "correct horse battery").await;
     let mut live = ada
         .get(format!("{}/live", app.base))
@@ -592,16 +600,16 @@ async fn typing_and_read_marks_go_both_ways_between_the_agents_page_and_the_visi
             .send()
     };
     assert_eq!(
-        report("viewing").await.unwrap().status(),
+        report("viewing").await.expect("present").status(),
         StatusCode::NO_CONTENT
     );
     let read = v.next("read").await;
     assert_eq!(read["seq"], ack["seq"]);
-    report("replying").await.unwrap();
+    report("replying").await.expect("present");
     let t = v.next("typing").await;
     assert_eq!(t["on"], true);
     assert_eq!(t["name"], "Ada Admin");
-    report("viewing").await.unwrap();
+    report("viewing").await.expect("present");
     assert_eq!(v.next("typing").await["on"], false);
 
     // "End chat" on the page solves it and tells the visitor.
@@ -610,7 +618,7 @@ async fn typing_and_read_marks_go_both_ways_between_the_agents_page_and_the_visi
         .form(&[("_csrf", csrf.as_str())])
         .send()
         .await
-        .unwrap();
+        .expect("present");
     assert!(res.status().is_success() || res.status().is_redirection());
     let mut ended = false;
     for _ in 0..4 {

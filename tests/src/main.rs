@@ -10,6 +10,7 @@ mod api_directory;
 mod api_errors;
 mod automations;
 mod browser;
+mod browser_chat;
 mod calendars;
 mod chat;
 mod cli;

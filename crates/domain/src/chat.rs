@@ -275,7 +275,8 @@ mod tests {
 
     #[test]
     fn a_hello_frame_parses_with_defaults() {
-        let f: ClientFrame = serde_json::from_str(r#"{"type":"hello","inbox":"shop"}"#).unwrap();
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"hello","inbox":"shop"}"#).expect("valid");
         assert_eq!(
             f,
             ClientFrame::Hello {
@@ -299,7 +300,7 @@ mod tests {
             seq: 41,
             chat: 7,
         })
-        .unwrap();
+        .expect("valid");
         assert_eq!(s, r#"{"type":"ack","cseq":3,"seq":41,"chat":7}"#);
         let m = serde_json::to_value(ServerFrame::Message(MessageFrame {
             seq: 1,
@@ -311,7 +312,7 @@ mod tests {
             files: vec![],
             cseq: None,
         }))
-        .unwrap();
+        .expect("valid");
         assert_eq!(m["type"], "message");
         assert_eq!(m["author"], "bot");
     }
@@ -344,7 +345,7 @@ mod tests {
             "optional",
             &["Orders".into()],
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!(ok.key, "shop");
         assert_eq!(ok.colour, "#1f6feb");
         let bad = |k: &str, c: &str, p: &str| InboxSettings::check(k, "n", c, "", p, &[]).is_err();

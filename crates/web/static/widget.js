@@ -31,18 +31,18 @@
   var css = ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}" +
     ".launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483000;font-size:24px}" +
     ".launch:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
-    ".panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;color:#1b1b1b;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden;z-index:2147483000}" +
-    ".panel[hidden]{display:none}header{color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}header h2{flex:1;margin:0;font-size:16px;font-weight:600}" +
+    ".panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;color:#1b1b1b;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow-y:auto;z-index:2147483000}" +
+    ".panel[hidden]{display:none}header{flex:none;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}header h2{flex:1;margin:0;font-size:16px;font-weight:600}" +
     "header button{background:transparent;border:0;color:#fff;cursor:pointer;font-size:13px;padding:4px 6px;border-radius:4px}" +
     ".note{padding:6px 14px;background:#f3f4f6;font-size:13px;color:#333}.note:empty{display:none}" +
-    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;margin:0;list-style:none}" +
+    ".log{flex:1 0 140px;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;margin:0;list-style:none}" +
     ".m{max-width:80%;padding:8px 10px;border-radius:10px;background:#f0f0f0;white-space:pre-wrap;word-wrap:break-word}" +
     ".m.me{align-self:flex-end;color:#fff}.m .who{display:block;font-size:12px;font-weight:600;margin-bottom:2px}" +
     ".m.pending{opacity:.6}.badge{display:inline-block;font-size:11px;padding:0 5px;border-radius:4px;background:#6b4fbb;color:#fff;margin-left:4px}" +
     ".m a{color:inherit}.m img{max-width:100%;border-radius:6px;display:block;margin-top:4px}.seen{align-self:flex-end;font-size:11px;color:#666}" +
     ".typing{padding:0 14px;font-size:12px;color:#555;min-height:18px}" +
-    "form{border-top:1px solid #e5e5e5;padding:8px;display:flex;flex-direction:column;gap:6px}" +
-    ".pre{display:flex;flex-direction:column;gap:6px}.pre[hidden]{display:none}label{font-size:12px;color:#333}" +
+    "form{flex:none;border-top:1px solid #e5e5e5;padding:8px;display:flex;flex-direction:column;gap:6px}" +
+    ".pre{display:grid;grid-template-columns:auto 1fr;gap:4px 8px;align-items:center}.pre[hidden]{display:none}label{font-size:12px;color:#333}" +
     "input,select,textarea{width:100%;border:1px solid #bbb;border-radius:6px;padding:6px 8px;background:#fff;color:#1b1b1b}" +
     "textarea{resize:none;height:56px}.row{display:flex;gap:6px;align-items:center}.row .grow{flex:1}" +
     ".send{border:0;color:#fff;border-radius:6px;padding:8px 14px;cursor:pointer}.file{border:1px solid #bbb;background:#fff;border-radius:6px;padding:7px 10px;cursor:pointer}" +
