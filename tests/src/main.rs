@@ -13,6 +13,7 @@ mod browser;
 mod browser_chat;
 mod calendars;
 mod chat;
+mod chat_nodes;
 mod cli;
 mod dns;
 mod email;

@@ -17,9 +17,9 @@ pub fn browser() -> Client {
 }
 
 /// Opens the sign-in page (which sets its CSRF cookie) and returns the form's token.
-pub async fn login_csrf(client: &Client, app: &TestApp) -> String {
+pub async fn login_csrf_at(client: &Client, base: &str) -> String {
     let html = client
-        .get(format!("{}/login", app.base))
+        .get(format!("{base}/login"))
         .send()
         .await
         .expect("sent")
@@ -41,9 +41,20 @@ pub async fn post_login(
     password: &str,
     next: &str,
 ) -> reqwest::Response {
-    let csrf = login_csrf(client, app).await;
+    post_login_at(client, &app.base, email, password, next).await
+}
+
+/// `post_login` for a server at `base`.
+pub async fn post_login_at(
+    client: &Client,
+    base: &str,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::Response {
+    let csrf = login_csrf_at(client, base).await;
     client
-        .post(format!("{}/login", app.base))
+        .post(format!("{base}/login"))
         .form(&[
             ("email", email),
             ("password", password),
@@ -56,8 +67,13 @@ pub async fn post_login(
 }
 
 pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Client {
+    sign_in_at(&app.base, email, password).await
+}
+
+/// `sign_in` for a server at `base`.
+pub async fn sign_in_at(base: &str, email: &str, password: &str) -> Client {
     let client = browser();
-    let res = post_login(&client, app, email, password, "/inbox").await;
+    let res = post_login_at(&client, base, email, password, "/inbox").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in works");
     client
 }

@@ -7,6 +7,7 @@
 //! ```
 
 mod ceiling;
+mod chat;
 mod imap;
 mod load;
 mod report;
@@ -142,6 +143,27 @@ enum Cmd {
         /// Seconds to watch the worker run them.
         #[arg(long, default_value_t = 60)]
         watch: u64,
+    },
+    /// Live chat: many visitor sockets on one node (memory), then visitor-to-agent delivery
+    /// at a total message rate. Seeds a small database first if the folder has none.
+    Chat {
+        #[command(flatten)]
+        db: Db,
+        /// Visitor sockets held open.
+        #[arg(long, default_value_t = 10_000)]
+        visitors: usize,
+        /// Of those, how many chat during the timed part.
+        #[arg(long, default_value_t = 200)]
+        active: usize,
+        /// Messages per second from all active visitors together.
+        #[arg(long, default_value_t = 2_000)]
+        rate: u64,
+        /// Seconds of chatting.
+        #[arg(long, default_value_t = 20.0)]
+        duration: f64,
+        /// The steward binary [default: next to this one].
+        #[arg(long)]
+        steward: Option<PathBuf>,
     },
     /// An empty HTTP server, the reference ceiling (started by `run`).
     #[command(hide = true)]
@@ -293,6 +315,55 @@ async fn do_imap(
     Ok(())
 }
 
+async fn do_chat(
+    db: &Db,
+    visitors: usize,
+    active: usize,
+    rate: u64,
+    duration: f64,
+    steward: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    if !seeded_file(db).exists() {
+        do_seed(
+            db,
+            &SeedArgs {
+                conversations: 1_000,
+                batch: 1_000,
+            },
+        )
+        .await?;
+    }
+    let seeded: seed::Seeded = serde_json::from_slice(&std::fs::read(seeded_file(db))?)?;
+    let bin = steward.unwrap_or_else(server::sibling_binary);
+    let r = chat::run(chat::Options {
+        bin: &bin,
+        data: &db.data,
+        database_url: db.database_url.as_deref(),
+        token: &seeded.token,
+        visitors,
+        active,
+        rate,
+        duration: Duration::from_secs_f64(duration.max(1.0)),
+    })
+    .await?;
+    println!(
+        "Chat: {} visitor sockets connected in {:.1} s; server RSS {:.1} MB idle, {:.1} MB with          them all, {:.1} MB while chatting. {} messages sent at {:.0}/s, {} reached the agent's          page: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        r.visitors,
+        r.connect_s,
+        r.idle_rss_mb,
+        r.connected_rss_mb,
+        r.busy_rss_mb,
+        r.sent,
+        r.achieved_rate,
+        r.delivered,
+        r.p50_ms,
+        r.p90_ms,
+        r.p99_ms,
+        r.max_ms
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -339,6 +410,14 @@ async fn main() -> std::process::ExitCode {
             let _ = std::fs::remove_dir_all(&dir);
             result
         }
+        Cmd::Chat {
+            db,
+            visitors,
+            active,
+            rate,
+            duration,
+            steward,
+        } => do_chat(&db, visitors, active, rate, duration, steward).await,
         Cmd::EmptyServer { bind } => ceiling::empty_server(&bind).await,
     };
     match result {

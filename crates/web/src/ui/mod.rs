@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_automations;
 pub mod admin_calendars;
+pub mod admin_chat;
 pub mod admin_inboxes;
 pub mod admin_nps;
 pub mod admin_routing;
@@ -146,6 +147,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(admin_webhooks::page).post(admin_webhooks::save),
         )
         .route("/admin/webhooks/delete", post(admin_webhooks::delete))
+        .route("/admin/chat", get(admin_chat::page).post(admin_chat::save))
+        .route("/admin/chat/delete", post(admin_chat::delete))
         .route("/admin/webhooks/ping", post(admin_webhooks::ping))
         .route("/admin/webhooks/redeliver", post(admin_webhooks::redeliver))
         .route("/static/{file}", get(assets::asset))

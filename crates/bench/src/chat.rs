@@ -1,0 +1,270 @@
+//! The chat scenario: many visitors' WebSockets held open on one node (its memory with them
+//! all connected), then some of them chatting at a set total rate while an agent's workspace
+//! page listens to the live stream, and the time from a visitor sending a message to the
+//! agent's page hearing of it (visitor-to-agent delivery).
+
+use crate::server::{self, Server};
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+pub struct Options<'a> {
+    pub bin: &'a Path,
+    pub data: &'a Path,
+    pub database_url: Option<&'a str>,
+    pub token: &'a str,
+    pub visitors: usize,
+    /// Visitors who chat during the timed part.
+    pub active: usize,
+    /// Messages per second, all active visitors together.
+    pub rate: u64,
+    pub duration: Duration,
+}
+
+pub struct ChatResult {
+    pub visitors: usize,
+    pub connect_s: f64,
+    pub idle_rss_mb: f64,
+    pub connected_rss_mb: f64,
+    pub sent: u64,
+    pub delivered: u64,
+    pub achieved_rate: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub busy_rss_mb: f64,
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn hello(url: &str) -> anyhow::Result<Ws> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
+    ws.send(Message::Text(
+        json!({"type": "hello", "inbox": "bench"})
+            .to_string()
+            .into(),
+    ))
+    .await?;
+    while let Some(m) = ws.next().await {
+        if let Message::Text(t) = m?
+            && t.contains("\"welcome\"")
+        {
+            return Ok(ws);
+        }
+    }
+    bail!("no welcome")
+}
+
+/// When each chat's messages were sent, oldest first, for matching the agent's events.
+type Pending = Arc<Mutex<HashMap<i64, VecDeque<Instant>>>>;
+
+pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
+    let server = Server::start(o.bin, o.data, o.database_url, server::free_port()?, "").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (idle_rss_mb, _) = server::rss_mb(server.pid());
+    let api = reqwest::Client::new();
+    let res = api
+        .post(format!("{}/api/v1/chat/inboxes", server.base))
+        .bearer_auth(o.token)
+        .json(&json!({"key": "bench", "name": "Bench", "colour": "#336699", "prechat": "none"}))
+        .send()
+        .await?;
+    if !res.status().is_success() && res.status() != reqwest::StatusCode::CONFLICT {
+        bail!("chat inbox not made: {}", res.text().await?);
+    }
+    let url = format!("{}/chat/ws", server.base.replace("http://", "ws://"));
+
+    // Every visitor connects and says hello, 200 at a time.
+    let t0 = Instant::now();
+    let mut sockets: Vec<Ws> = Vec::with_capacity(o.visitors);
+    while sockets.len() < o.visitors {
+        let n = (o.visitors - sockets.len()).min(200);
+        let batch = futures_util::future::join_all((0..n).map(|_| hello(&url))).await;
+        for s in batch {
+            sockets.push(s.context("a visitor could not connect")?);
+        }
+    }
+    let connect_s = t0.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (connected_rss_mb, _) = server::rss_mb(server.pid());
+    eprintln!(
+        "{} visitors connected in {connect_s:.1} s; server RSS {connected_rss_mb:.1} MB",
+        sockets.len()
+    );
+
+    // The agent's page: signed in, listening to the live stream.
+    let agent = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let login = agent
+        .get(format!("{}/login", server.base))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = login
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("")
+        .to_string();
+    agent
+        .post(format!("{}/login", server.base))
+        .form(&[
+            ("email", crate::seed::BENCH_EMAIL),
+            ("password", crate::seed::BENCH_PASSWORD),
+            ("next", "/inbox"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await?;
+    let mut live = agent
+        .get(format!("{}/live", server.base))
+        .send()
+        .await?
+        .bytes_stream();
+
+    // The active visitors start their chats (untimed).
+    let active = o.active.min(sockets.len()).max(1);
+    let mut chats: Vec<(i64, Ws)> = Vec::with_capacity(active);
+    for (i, mut ws) in sockets.drain(..active).enumerate() {
+        ws.send(Message::Text(
+            json!({"type": "message", "cseq": 1, "text": format!("hello from visitor {i}")})
+                .to_string()
+                .into(),
+        ))
+        .await?;
+        let chat = loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t)?;
+                    if v["type"] == "ack" {
+                        break v["chat"].as_i64().unwrap_or(0);
+                    }
+                    if v["type"] == "error" {
+                        bail!("refused: {v}");
+                    }
+                }
+                Some(Ok(_)) => {}
+                other => bail!("socket ended: {other:?}"),
+            }
+        };
+        chats.push((chat, ws));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Listen: each "message" event for a chat matches the oldest message sent to it.
+    let pending: Pending = Arc::default();
+    let hist = Arc::new(Mutex::new(Histogram::<u64>::new(3)?));
+    let delivered = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let listener = {
+        let (pending, hist, delivered) = (pending.clone(), hist.clone(), delivered.clone());
+        tokio::spawn(async move {
+            let mut buf = String::new();
+            while let Some(Ok(chunk)) = live.next().await {
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buf.find("\n\n") {
+                    let event: String = buf.drain(..end + 2).collect();
+                    let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) else {
+                        continue;
+                    };
+                    let Ok(v) = serde_json::from_str::<Value>(data.trim()) else {
+                        continue;
+                    };
+                    if v["kind"] != "message" || v["topic"] != "conversation" {
+                        continue;
+                    }
+                    let id = v["conversation_id"].as_i64().unwrap_or(0);
+                    let sent = pending
+                        .lock()
+                        .ok()
+                        .and_then(|mut p| p.get_mut(&id).and_then(VecDeque::pop_front));
+                    if let Some(at) = sent {
+                        let us = at.elapsed().as_micros() as u64;
+                        if let Ok(mut h) = hist.lock() {
+                            let _ = h.record(us.max(1));
+                        }
+                        delivered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+        })
+    };
+
+    // Open loop: the next visitor sends at each tick; each socket's frames are read and
+    // dropped by its own task so the server never waits on us.
+    let mut senders = Vec::with_capacity(chats.len());
+    for (chat, ws) in chats {
+        let (mut tx, mut rx) = ws.split();
+        tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
+        let (send_tx, mut send_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+        let pending = pending.clone();
+        tokio::spawn(async move {
+            while let Some(cseq) = send_rx.recv().await {
+                if let Ok(mut p) = pending.lock() {
+                    p.entry(chat).or_default().push_back(Instant::now());
+                }
+                let frame =
+                    json!({"type": "message", "cseq": cseq, "text": "a message for the agent"});
+                if tx
+                    .send(Message::Text(frame.to_string().into()))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        senders.push(send_tx);
+    }
+    let (busy_rss_mb, sent, elapsed) = {
+        let every = Duration::from_secs_f64(1.0 / o.rate.max(1) as f64);
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let start = Instant::now();
+        let mut sent = 0u64;
+        let mut cseqs = vec![1i64; senders.len()];
+        while start.elapsed() < o.duration {
+            tick.tick().await;
+            let i = (sent as usize) % senders.len();
+            cseqs[i] += 1;
+            let _ = senders[i].send(cseqs[i]);
+            sent += 1;
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        let rss = server::rss_mb(server.pid()).0;
+        (rss, sent, elapsed)
+    };
+    // Let the last deliveries arrive.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    listener.abort();
+    drop(sockets);
+    let h = hist
+        .lock()
+        .map(|h| h.clone())
+        .map_err(|_| anyhow::anyhow!("histogram lock"))?;
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    Ok(ChatResult {
+        visitors: o.visitors,
+        connect_s,
+        idle_rss_mb,
+        connected_rss_mb,
+        sent,
+        delivered: delivered.load(std::sync::atomic::Ordering::Relaxed),
+        achieved_rate: sent as f64 / elapsed,
+        p50_ms: ms(0.5),
+        p90_ms: ms(0.9),
+        p99_ms: ms(0.99),
+        max_ms: h.max() as f64 / 1000.0,
+        busy_rss_mb,
+    })
+}
