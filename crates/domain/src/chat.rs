@@ -62,6 +62,12 @@ pub enum ClientFrame {
     Handoff,
     /// The visitor ends the chat.
     End,
+    /// The visitor rates the chat that ended (the scale of its `survey` frame).
+    Rate {
+        rating: i64,
+        #[serde(default)]
+        comment: Option<String>,
+    },
     Ping,
 }
 
@@ -141,6 +147,17 @@ pub enum ServerFrame {
         position: Option<i64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         wait_seconds: Option<i64>,
+    },
+    /// After a chat ends, when satisfaction surveys are on for chat: how to rate it, and the
+    /// rating given so far.
+    Survey {
+        chat: i64,
+        question: String,
+        /// The choices, as (rating, label), worst first.
+        choices: Vec<(i64, String)>,
+        rating: Option<i64>,
+        /// Whether a rating may still be given or changed.
+        open: bool,
     },
     Error {
         code: String,

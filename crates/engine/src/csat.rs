@@ -206,27 +206,34 @@ impl Engine {
         let survey = surveys::by_token(conn, &crate::accounts::digest(token.trim()))
             .await?
             .ok_or_else(|| EngineError::not_found("survey"))?;
-        let s = settings_of(conn).await?;
-        let c = conversations::get(conn, survey.conversation_id)
-            .await?
-            .ok_or_else(|| EngineError::not_found("survey"))?;
-        let opted_out = customers::get(conn, survey.customer_id)
-            .await?
-            .is_some_and(|cu| cu.surveys_opt_out != 0);
-        let open = survey
-            .first_rated_at
-            .is_none_or(|first| now_ms() < first + s.changeable_days * DAY_MS);
-        Ok(SurveyPage {
-            scale: scale_of(&survey),
-            question: fill_question(&s.question, &c),
-            number: c.number,
-            subject: c.subject,
-            open,
-            opted_out,
-            survey,
-        })
+        page_of(conn, survey).await
     }
+}
 
+/// What the customer is shown of `survey`.
+pub(crate) async fn page_of(conn: &mut Conn, survey: Survey) -> Result<SurveyPage> {
+    let s = settings_of(conn).await?;
+    let c = conversations::get(conn, survey.conversation_id)
+        .await?
+        .ok_or_else(|| EngineError::not_found("survey"))?;
+    let opted_out = customers::get(conn, survey.customer_id)
+        .await?
+        .is_some_and(|cu| cu.surveys_opt_out != 0);
+    let open = survey
+        .first_rated_at
+        .is_none_or(|first| now_ms() < first + s.changeable_days * DAY_MS);
+    Ok(SurveyPage {
+        scale: scale_of(&survey),
+        question: fill_question(&s.question, &c),
+        number: c.number,
+        subject: c.subject,
+        open,
+        opted_out,
+        survey,
+    })
+}
+
+impl Engine {
     /// The survey behind a link's token (public: the token is the credential).
     pub async fn survey_by_token(&self, token: &str) -> Result<SurveyPage> {
         let mut conn = self.store.pool().acquire().await?;
@@ -240,6 +247,19 @@ impl Engine {
         rating: i64,
         comment: Option<&str>,
     ) -> Result<SurveyPage> {
+        let mut tx = self.store.write().await?;
+        let page = self.survey_page(&mut tx, token).await?;
+        self.record_answer(tx, page, rating, comment).await
+    }
+
+    /// Records the answer to `page`'s survey in `tx` and commits; returns the page after.
+    pub(crate) async fn record_answer(
+        &self,
+        mut tx: steward_store::Tx,
+        page: SurveyPage,
+        rating: i64,
+        comment: Option<&str>,
+    ) -> Result<SurveyPage> {
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.chars().count() > 5000) {
             return Err(EngineError::invalid(
@@ -248,8 +268,6 @@ impl Engine {
             ));
         }
         let at = now_ms();
-        let mut tx = self.store.write().await?;
-        let page = self.survey_page(&mut tx, token).await?;
         let rating = page.scale.check(rating)?;
         if !page.open {
             return Err(EngineError::conflict(
@@ -274,7 +292,10 @@ impl Engine {
             at,
         )
         .await?;
-        let page = self.survey_page(&mut tx, token).await?;
+        let survey = surveys::of_conversation(&mut tx, page.survey.conversation_id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("survey"))?;
+        let page = page_of(&mut tx, survey).await?;
         tx.commit().await?;
         if let Some(c) = self.conversation_row(page.survey.conversation_id).await? {
             self.announce(&c, None, "updated", None).await;

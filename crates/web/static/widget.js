@@ -33,7 +33,7 @@
     ".launch:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
     ".panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;color:#1b1b1b;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow-y:auto;z-index:2147483000}" +
     ".panel[hidden]{display:none}header{flex:none;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}header h2{flex:1;margin:0;font-size:16px;font-weight:600}" +
-    "header button{background:transparent;border:0;color:#fff;cursor:pointer;font-size:13px;padding:4px 6px;border-radius:4px}" +
+    "header .fb{color:#fff;font-size:13px}header button{background:transparent;border:0;color:#fff;cursor:pointer;font-size:13px;padding:4px 6px;border-radius:4px}" +
     ".note{padding:6px 14px;background:#f3f4f6;font-size:13px;color:#333}.note:empty{display:none}" +
     ".log{flex:1 0 140px;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;margin:0;list-style:none}" +
     ".m{max-width:80%;padding:8px 10px;border-radius:10px;background:#f0f0f0;white-space:pre-wrap;word-wrap:break-word}" +
@@ -47,6 +47,8 @@
     "textarea{resize:none;height:56px}.row{display:flex;gap:6px;align-items:center}.row .grow{flex:1}" +
     ".send{border:0;color:#fff;border-radius:6px;padding:8px 14px;cursor:pointer}.file{border:1px solid #bbb;background:#fff;border-radius:6px;padding:7px 10px;cursor:pointer}" +
     ".err{color:#b00020;font-size:12px}.err:empty{display:none}.human{border:1px solid #6b4fbb;color:#6b4fbb;background:#fff;border-radius:6px;padding:4px 8px;cursor:pointer;align-self:flex-start}" +
+    ".rate{align-self:stretch;border:1px solid #ddd;border-radius:10px;padding:8px;display:flex;flex-direction:column;gap:6px}.rate p{margin:0}" +
+    ".choices{display:flex;flex-wrap:wrap;gap:4px}.choices button{border:1px solid #bbb;background:#fff;border-radius:6px;padding:4px 8px;cursor:pointer}.choices button[aria-pressed=true]{background:#e8f0fe;border-color:#1f6feb}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}";
   function el(tag, attrs, text) {
@@ -61,8 +63,9 @@
   var head = el("header");
   var title = el("h2", {}, "Chat");
   var endBtn = el("button", { type: "button" }, "End chat");
+  var fbLink = el("a", { href: HTTP + "/help/feedback?source=widget", target: "_blank", rel: "noopener", "class": "fb" }, "Feedback");
   var closeBtn = el("button", { type: "button", "aria-label": "Close chat" }, "\u2715");
-  head.appendChild(title); head.appendChild(endBtn); head.appendChild(closeBtn);
+  head.appendChild(title); head.appendChild(fbLink); head.appendChild(endBtn); head.appendChild(closeBtn);
   var note = el("div", { "class": "note", role: "status", "aria-live": "polite" });
   var log = el("ol", { "class": "log", "aria-live": "polite", "aria-label": "Messages" });
   var typing = el("div", { "class": "typing", "aria-live": "polite" });
@@ -182,6 +185,40 @@
     scroll();
   }
 
+  // ---- rating an ended chat ----
+  var rateBox = null;
+  function survey(f) {
+    if (rateBox) rateBox.remove();
+    rateBox = el("li", { "class": "rate", role: "group", "aria-label": "Rate this chat" });
+    rateBox.appendChild(el("p", {}, f.question));
+    var chosen = f.rating;
+    var row2 = el("div", { "class": "choices" });
+    f.choices.forEach(function (c) {
+      var b = el("button", { type: "button", "aria-pressed": String(c[0] === chosen) }, c[1]);
+      b.disabled = !f.open;
+      b.addEventListener("click", function () {
+        chosen = c[0];
+        var all = row2.querySelectorAll("button");
+        for (var i = 0; i < all.length; i++) all[i].setAttribute("aria-pressed", String(all[i] === b));
+      });
+      row2.appendChild(b);
+    });
+    rateBox.appendChild(row2);
+    if (f.open) {
+      var note2 = el("textarea", { "aria-label": "Comment (optional)", placeholder: "Anything to add? (optional)", maxlength: "5000" });
+      var go = el("button", { type: "button", "class": "send" }, f.rating == null ? "Send rating" : "Change rating");
+      go.style.background = info ? info.colour : "#1f6feb";
+      go.addEventListener("click", function () {
+        if (chosen == null) { err.textContent = "Choose a rating first."; return; }
+        frame({ type: "rate", rating: chosen, comment: note2.value.trim() || undefined });
+      });
+      rateBox.appendChild(note2); rateBox.appendChild(go);
+    }
+    if (f.rating != null) rateBox.appendChild(el("p", { role: "status" }, "Thank you for your rating!"));
+    log.appendChild(rateBox);
+    scroll();
+  }
+
   // ---- status ----
   function minutes(s) { var m = Math.max(1, Math.round(s / 60)); return m + (m === 1 ? " minute" : " minutes"); }
   function status(f) {
@@ -229,6 +266,7 @@
         if (li) { li.classList.remove("pending"); delete pending[f.cseq]; seen[f.seq] = true; lastSeq = Math.max(lastSeq, f.seq); }
         dropOutbox(f.cseq); prechat();
       } else if (f.type === "status") status(f);
+      else if (f.type === "survey") survey(f);
       else if (f.type === "typing") typing.textContent = f.on ? (f.name || "Someone") + " is typing…" : "";
       else if (f.type === "read") { agentRead = Math.max(agentRead, f.seq); seenMark(); }
       else if (f.type === "error") {

@@ -70,6 +70,7 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::not_found("chat"))?;
         let mailed = self.queue_transcript(&mut tx, &row, &c, at).await?;
+        self.offer_chat_survey(&mut tx, &c, at).await?;
         let event_doer = doer.map_or(Doer::Customer(c.customer_id), Doer::User);
         record(
             &mut tx,

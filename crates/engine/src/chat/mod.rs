@@ -1,11 +1,12 @@
 //! Live chat. `mod.rs` keeps the chat inboxes admins set up (a widget names one by its key:
 //! name, colour, greeting, team, business hours, pre-chat form, topics); `visitor.rs` is
 //! what a visitor's socket does (send, history, status, queue); `end.rs` ends a chat and mails
-//! the transcript; `responder.rs` is the step where an automated responder may answer before a
+//! the transcript; `survey.rs` asks the visitor to rate an ended chat; `responder.rs` is the step where an automated responder may answer before a
 //! person.
 
 mod end;
 mod responder;
+mod survey;
 mod visitor;
 
 pub use end::Ender;

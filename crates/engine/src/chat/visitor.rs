@@ -448,7 +448,11 @@ impl Engine {
     }
 
     /// The chat `chat_id` if it is this visitor's.
-    async fn visitor_chat(&self, s: &VisitorSession, chat_id: i64) -> Result<chat::Chat> {
+    pub(crate) async fn visitor_chat(
+        &self,
+        s: &VisitorSession,
+        chat_id: i64,
+    ) -> Result<chat::Chat> {
         let mut conn = self.store.pool().acquire().await?;
         chat::chat(&mut conn, chat_id)
             .await?

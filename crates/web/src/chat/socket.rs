@@ -328,6 +328,13 @@ impl Connection {
                     Err(err) => self.send(&refused(err, None)).await,
                 }
             }
+            ClientFrame::Rate { rating, comment } => {
+                let Some(c) = self.chat else { return Ok(()) };
+                match e.chat_rate(session, c, rating, comment.as_deref()).await {
+                    Ok(frame) => self.send(&frame).await,
+                    Err(err) => self.send(&refused(err, None)).await,
+                }
+            }
             ClientFrame::End => {
                 let (Some(c), Some(v)) = (self.chat, session.visitor.as_ref().map(|v| v.id)) else {
                     return Ok(());
@@ -408,8 +415,17 @@ impl Connection {
             }
         };
         if self.last_status.as_ref() != Some(&frame) {
+            let ended = matches!(&frame, ServerFrame::Status { state, .. } if state == "ended");
             self.send(&frame).await?;
             self.last_status = Some(frame);
+            // An ended chat may ask for a rating.
+            if ended {
+                match self.s.engine.chat_survey(c).await {
+                    Ok(Some(survey)) => self.send(&survey).await?,
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "chat: survey not read"),
+                }
+            }
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Feedback pages. `/help/feedback` is public: anyone sends a suggestion, a problem or praise,
 //! with their email address if they want an answer (the item then joins their history); a
 //! hidden field catches form-filling robots, and each address may send 20 an hour. The
-//! portal and the chat widget will link here. `/feedback` is the agents' list: filter by
+//! chat widget links here (`?source=widget`, kept on the item); the portal will too. `/feedback` is the agents' list: filter by
 //! kind, status and tag; tag items and move them along.
 
 use super::form::FormData;
@@ -29,6 +29,22 @@ struct FormPage {
     body: String,
     error: String,
     sent: bool,
+    /// `widget` when opened from the chat widget, else `web`.
+    source: String,
+}
+
+/// Where an item came from: the chat widget says so; everything else is the web form.
+fn source_of(v: &str) -> Source {
+    match Source::parse(v) {
+        Ok(Source::Widget) => Source::Widget,
+        _ => Source::Web,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct FormQuery {
+    #[serde(default)]
+    source: String,
 }
 
 fn kinds(picked: &str) -> Vec<Choice> {
@@ -43,7 +59,7 @@ fn kinds(picked: &str) -> Vec<Choice> {
     .collect()
 }
 
-pub async fn form(State(s): State<AppState>) -> Response {
+pub async fn form(State(s): State<AppState>, Query(q): Query<FormQuery>) -> Response {
     render(&FormPage {
         brand: s.brand.clone(),
         kinds: kinds("suggestion"),
@@ -52,6 +68,7 @@ pub async fn form(State(s): State<AppState>) -> Response {
         body: String::new(),
         error: String::new(),
         sent: false,
+        source: source_of(&q.source).to_string(),
     })
 }
 
@@ -80,6 +97,7 @@ pub async fn send(
         },
         error: error.to_string(),
         sent,
+        source: source_of(form.get("source")).to_string(),
     };
     // Robots fill every field; people never see this one.
     if !form.get("website").is_empty() {
@@ -101,7 +119,7 @@ pub async fn send(
             email: form.opt("email").map(str::to_string),
             kind: Kind::parse(form.get("kind"))?,
             body: form.get("body").to_string(),
-            source: Source::Web,
+            source: source_of(form.get("source")),
         })
         .await;
     match sent {
