@@ -82,6 +82,15 @@ impl Driver {
     }
 }
 
+/// The element id in a WebDriver answer (`{"element-6066-…": id}`); `None` for an error
+/// (`{"error": …}`), which while waiting means "not yet".
+fn element_of(v: &Value) -> Option<String> {
+    v.as_object()
+        .and_then(|o| o.get(ELEMENT_KEY))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 /// The W3C WebDriver key under which an element reference is returned.
 pub(crate) const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -152,12 +161,8 @@ impl<'a> Session<'a> {
                         Some(json!({"using": "css selector", "value": css})),
                     )
                     .await;
-                if let Some(id) = v
-                    .as_object()
-                    .and_then(|o| o.get(ELEMENT_KEY))
-                    .and_then(Value::as_str)
-                {
-                    return id.to_string();
+                if let Some(id) = element_of(&v) {
+                    return id;
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -188,6 +193,26 @@ impl<'a> Session<'a> {
         assert!(v.is_null(), "click failed: {v}");
     }
 
+    /// Opens `path` signed out, signs in as the test admin, and waits until `#timeline`
+    /// shows `expect`; returns the timeline's text.
+    pub(crate) async fn sign_in_to(&self, base: &str, path: &str, expect: &str) -> String {
+        self.go(&format!("{base}{path}")).await;
+        self.type_into("input[name=email]", "admin@test.example")
+            .await;
+        self.type_into("input[name=password]", "correct horse battery")
+            .await;
+        self.click("button[type=submit]").await;
+        let mut timeline = String::new();
+        for _ in 0..50 {
+            timeline = self.text("#timeline").await;
+            if timeline.contains(expect) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        timeline
+    }
+
     pub(crate) async fn go(&self, url: &str) {
         self.d
             .call(
@@ -208,14 +233,8 @@ impl<'a> Session<'a> {
                     Some(json!({"using": "css selector", "value": css})),
                 )
                 .await;
-            // A found element is `{"element-6066-…": id}`; an error is
-            // `{"error": …, "message": …}` and means "not yet".
-            if let Some(id) = v
-                .as_object()
-                .and_then(|o| o.get(ELEMENT_KEY))
-                .and_then(Value::as_str)
-            {
-                return id.to_string();
+            if let Some(id) = element_of(&v) {
+                return id;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -298,20 +317,13 @@ async fn an_agent_signs_in_opens_a_conversation_replies_and_sees_the_reply_in_a_
     let s = Session::open(&driver, &profile).await;
     let id = s.id.clone();
 
-    s.go(&format!("{}/conversations/{}", app.base, c["id"]))
+    let timeline = s
+        .sign_in_to(
+            &app.base,
+            &format!("/conversations/{}", c["id"]),
+            "Hello from the customer",
+        )
         .await;
-    s.type_into("input[name=email]", "admin@test.example").await;
-    s.type_into("input[name=password]", "correct horse battery")
-        .await;
-    s.click("button[type=submit]").await;
-    let mut timeline = String::new();
-    for _ in 0..50 {
-        timeline = s.text("#timeline").await;
-        if timeline.contains("Hello from the customer") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert!(
         timeline.contains("Hello from the customer"),
         "signed in and back on the conversation: {timeline}"

@@ -96,24 +96,13 @@ async fn a_visitor_on_the_demo_shop_chats_with_an_agent_in_another_browser_and_r
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let chat_id = chat["id"].as_i64().expect("the chat is a conversation");
-    agent
-        .go(&format!("{}/conversations/{chat_id}", app.base))
+    let timeline = agent
+        .sign_in_to(
+            &app.base,
+            &format!("/conversations/{chat_id}"),
+            "Is the tent waterproof?",
+        )
         .await;
-    agent
-        .type_into("input[name=email]", "admin@test.example")
-        .await;
-    agent
-        .type_into("input[name=password]", "correct horse battery")
-        .await;
-    agent.click("button[type=submit]").await;
-    let mut timeline = String::new();
-    for _ in 0..50 {
-        timeline = agent.text("#timeline").await;
-        if timeline.contains("Is the tent waterproof?") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert!(
         timeline.contains("<script>window.pwned=2</script>Is the tent waterproof?"),
         "the agent sees the message as text: {timeline}"

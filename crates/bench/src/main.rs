@@ -279,12 +279,8 @@ async fn do_run(db: &Db, r: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn do_imap(
-    db: &Db,
-    mailboxes: usize,
-    messages: u64,
-    steward: Option<PathBuf>,
-) -> anyhow::Result<()> {
+/// What the folder was seeded with, after seeding 1,000 conversations if it was empty.
+async fn small_seed(db: &Db) -> anyhow::Result<seed::Seeded> {
     if !seeded_file(db).exists() {
         do_seed(
             db,
@@ -295,7 +291,16 @@ async fn do_imap(
         )
         .await?;
     }
-    let seeded: seed::Seeded = serde_json::from_slice(&std::fs::read(seeded_file(db))?)?;
+    Ok(serde_json::from_slice(&std::fs::read(seeded_file(db))?)?)
+}
+
+async fn do_imap(
+    db: &Db,
+    mailboxes: usize,
+    messages: u64,
+    steward: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let seeded = small_seed(db).await?;
     let bin = steward.unwrap_or_else(server::sibling_binary);
     eprintln!("starting Dovecot with {mailboxes} mailboxes and Steward reading them all…");
     let r = imap::run(&bin, &db.data, &seeded.token, mailboxes, messages).await?;
@@ -323,17 +328,7 @@ async fn do_chat(
     duration: f64,
     steward: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    if !seeded_file(db).exists() {
-        do_seed(
-            db,
-            &SeedArgs {
-                conversations: 1_000,
-                batch: 1_000,
-            },
-        )
-        .await?;
-    }
-    let seeded: seed::Seeded = serde_json::from_slice(&std::fs::read(seeded_file(db))?)?;
+    let seeded = small_seed(db).await?;
     let bin = steward.unwrap_or_else(server::sibling_binary);
     let r = chat::run(chat::Options {
         bin: &bin,
