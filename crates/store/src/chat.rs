@@ -305,6 +305,25 @@ pub enum Reader {
     Agent,
 }
 
+/// A chat message with what the visitor's side needs besides: the client's key and whether
+/// it has files.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChatMessage {
+    #[sqlx(flatten)]
+    pub message: Message,
+    pub client_key: Option<String>,
+    pub files: i64,
+}
+
+fn chat_select() -> String {
+    crate::messages::SELECT.replacen(
+        " FROM messages m",
+        ", m.client_key, (SELECT COUNT(*) FROM attachments a WHERE a.message_id = m.id) AS files \
+         FROM messages m",
+        1,
+    )
+}
+
 /// The public messages of every chat of `visitor_id` after sequence number `after` (message
 /// ids, which grow with each message), oldest first, at most `limit`.
 pub async fn messages_after(
@@ -312,8 +331,8 @@ pub async fn messages_after(
     visitor_id: i64,
     after: i64,
     limit: i64,
-) -> Result<Vec<Message>> {
-    let mut q = Sql::new(crate::messages::SELECT);
+) -> Result<Vec<ChatMessage>> {
+    let mut q = Sql::new(&chat_select());
     q.push(" WHERE m.conversation_id IN (SELECT conversation_id FROM chats WHERE visitor_id = ")
         .bind(visitor_id)
         .push(") AND m.visibility = 'public' AND m.id > ")
@@ -325,13 +344,17 @@ pub async fn messages_after(
 
 /// The newest `limit` public messages of `visitor_id`'s chats, oldest first (a new page's
 /// history).
-pub async fn last_messages(conn: &mut Conn, visitor_id: i64, limit: i64) -> Result<Vec<Message>> {
-    let mut q = Sql::new(crate::messages::SELECT);
+pub async fn last_messages(
+    conn: &mut Conn,
+    visitor_id: i64,
+    limit: i64,
+) -> Result<Vec<ChatMessage>> {
+    let mut q = Sql::new(&chat_select());
     q.push(" WHERE m.conversation_id IN (SELECT conversation_id FROM chats WHERE visitor_id = ")
         .bind(visitor_id)
         .push(") AND m.visibility = 'public' ORDER BY m.id DESC LIMIT ")
         .bind(limit);
-    let mut rows: Vec<Message> = q.query_as().fetch_all(conn).await?;
+    let mut rows: Vec<ChatMessage> = q.query_as().fetch_all(conn).await?;
     rows.reverse();
     Ok(rows)
 }
@@ -422,12 +445,4 @@ pub async fn recent_waits(
     q.push(" ORDER BY ch.started_at DESC LIMIT ").bind(limit);
     let rows: Vec<(i64,)> = q.query_as().fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(w,)| w).collect())
-}
-
-/// The client keys of these messages, for those that have one.
-pub async fn client_keys(conn: &mut Conn, ids: &[i64]) -> Result<Vec<(i64, String)>> {
-    let mut q =
-        Sql::new("SELECT id, client_key FROM messages WHERE client_key IS NOT NULL AND id IN ");
-    q.bind_list(ids);
-    Ok(q.query_as().fetch_all(conn).await?)
 }

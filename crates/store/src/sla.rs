@@ -183,68 +183,18 @@ pub async fn facts(
         .await?)
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct FactOrEvent {
-    part: i64,
-    at: Option<i64>,
-    kind: Option<String>,
-    data: Option<String>,
-    organization_id: Option<i64>,
-    tier: Option<String>,
-    calendar_id: Option<i64>,
-    version: Option<i64>,
-    tags: Option<String>,
-}
-
-/// `facts` and `timeline` in one statement (one round trip on the writer's connection): the
-/// facts row first, then the events.
-pub async fn facts_and_timeline(
-    conn: &mut Conn,
-    backend: crate::Backend,
-    id: i64,
-) -> Result<Option<(ConversationFacts, Vec<TimelineRow>)>> {
-    let sql = format!(
-        "SELECT CAST(0 AS BIGINT) AS part, CAST(NULL AS BIGINT) AS at, CAST(0 AS BIGINT) AS id, \
-         CAST(NULL AS TEXT) AS kind, CAST(NULL AS TEXT) AS data, \
-         cu.organization_id, cu.tier, COALESCE(t.calendar_id, (SELECT ist.calendar_id FROM inbox_settings ist \
-         WHERE ist.address = c.inbox)) AS calendar_id, \
-         (SELECT value FROM counters WHERE name = 'sla_version') AS version, \
-         (SELECT {} FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
-          WHERE ct.conversation_id = c.id) AS tags \
-         FROM conversations c JOIN customers cu ON cu.id = c.customer_id \
-         LEFT JOIN teams t ON t.id = c.team_id WHERE c.id = $1 \
-         UNION ALL \
-         SELECT CAST(1 AS BIGINT), e.at, e.id, e.kind, e.data, CAST(NULL AS BIGINT), \
-         CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT) \
-         FROM events e WHERE e.conversation_id = $1 AND e.kind IN \
+/// The events an SLA is worked out from (opened, messages, status changes, warnings and
+/// breaches already recorded), oldest first. Read only when a policy applies: it grows with the
+/// conversation.
+pub async fn timeline(conn: &mut Conn, id: i64) -> Result<Vec<TimelineRow>> {
+    Ok(sqlx::query_as(
+        "SELECT e.at, e.kind, e.data FROM events e WHERE e.conversation_id = $1 AND e.kind IN \
          ('conversation.created', 'message.created', 'status.changed', 'sla.warning', \
-         'sla.breached') \
-         ORDER BY 1, 2, 3",
-        backend.join_text("tg.name")
-    );
-    let rows: Vec<FactOrEvent> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_all(conn)
-        .await?;
-    let mut rows = rows.into_iter();
-    let Some(first) = rows.next().filter(|r| r.part == 0) else {
-        return Ok(None);
-    };
-    let facts = ConversationFacts {
-        organization_id: first.organization_id,
-        tier: first.tier,
-        calendar_id: first.calendar_id,
-        version: first.version.unwrap_or(0),
-        tags: first.tags,
-    };
-    let timeline = rows
-        .map(|r| TimelineRow {
-            at: r.at.unwrap_or(0),
-            kind: r.kind.unwrap_or_default(),
-            data: r.data.unwrap_or_default(),
-        })
-        .collect();
-    Ok(Some((facts, timeline)))
+         'sla.breached') ORDER BY e.at, e.id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// A conversation's SLA at a glance.

@@ -105,10 +105,8 @@ impl Engine {
             return Err(EngineError::invalid("cseq", "must be 1 or more"));
         }
         let visitor = self.ensure_visitor(s).await?;
+        // A resend fails on the unique client key and is then found below: no read first.
         let key = format!("v{}:{cseq}", visitor.id);
-        if let Some(sent) = self.sent_before(&key).await? {
-            return Ok(sent);
-        }
         let mut conn = self.store.pool().acquire().await?;
         let current = chat::current_chat(&mut conn, visitor.id).await?;
         drop(conn);
@@ -345,37 +343,46 @@ impl Engine {
             Some(a) => chat::messages_after(&mut conn, v.id, a, rules::HISTORY).await?,
             None => chat::last_messages(&mut conn, v.id, rules::HISTORY).await?,
         };
-        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-        let files = steward_store::messages::attachments_of(&mut conn, &ids).await?;
-        let keys = chat::client_keys(&mut conn, &ids).await?;
+        // Files are read only for the messages that have some.
+        let with_files: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.files > 0)
+            .map(|r| r.message.id)
+            .collect();
+        let files = if with_files.is_empty() {
+            Vec::new()
+        } else {
+            steward_store::messages::attachments_of(&mut conn, &with_files).await?
+        };
         // A key is `v{visitor}:{cseq}`; only this visitor's own keys name their numbers.
         let prefix = format!("v{}:", v.id);
-        let cseq_of = |id: i64| {
-            keys.iter()
-                .find(|(m, _)| *m == id)
-                .and_then(|(_, k)| k.strip_prefix(&prefix))
-                .and_then(|n| n.parse().ok())
-        };
         Ok(rows
             .iter()
-            .map(|m| MessageFrame {
-                seq: m.id,
-                chat: m.conversation_id,
-                author: m.author_kind.to_string(),
-                name: author_name(m, &s.inbox),
-                text: m.body_text.clone(),
-                at: m.created_at,
-                files: files
-                    .iter()
-                    .filter(|a| a.message_id == m.id)
-                    .map(|a| rules::FileRef {
-                        name: a.filename.clone(),
-                        url: format!("/chat/files/{}", a.id),
-                        content_type: a.content_type.clone(),
-                        size: a.size,
-                    })
-                    .collect(),
-                cseq: cseq_of(m.id),
+            .map(|r| {
+                let m = &r.message;
+                MessageFrame {
+                    seq: m.id,
+                    chat: m.conversation_id,
+                    author: m.author_kind.to_string(),
+                    name: author_name(m, &s.inbox),
+                    text: m.body_text.clone(),
+                    at: m.created_at,
+                    files: files
+                        .iter()
+                        .filter(|a| a.message_id == m.id)
+                        .map(|a| rules::FileRef {
+                            name: a.filename.clone(),
+                            url: format!("/chat/files/{}", a.id),
+                            content_type: a.content_type.clone(),
+                            size: a.size,
+                        })
+                        .collect(),
+                    cseq: r
+                        .client_key
+                        .as_deref()
+                        .and_then(|k| k.strip_prefix(&prefix))
+                        .and_then(|n| n.parse().ok()),
+                }
             })
             .collect())
     }

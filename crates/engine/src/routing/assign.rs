@@ -205,12 +205,12 @@ impl Engine {
         trigger: Trigger,
     ) -> Result<()> {
         let backend = self.store.backend();
-        let Some(known) = steward_store::sla::facts_and_timeline(tx, backend, c.id).await? else {
+        let Some(known) = steward_store::sla::facts(tx, backend, c.id).await? else {
             return Ok(());
         };
-        let changed = self.run_automations(tx, c, trigger, &known.0).await?;
+        let changed = self.run_automations(tx, c, trigger, &known).await?;
         // The facts read above still hold unless a rule changed the conversation.
-        self.route(tx, c, (!changed).then_some(&known.0)).await?;
+        self.route(tx, c, (!changed).then_some(&known)).await?;
         self.work_out_sla(tx, c, false, (!changed).then_some(known))
             .await
     }

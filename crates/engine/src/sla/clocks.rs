@@ -33,9 +33,8 @@ pub struct SlaView {
     pub summary: Summary,
 }
 
-/// A conversation's facts and SLA timeline as the transaction has them, when the caller read
-/// them already.
-pub(crate) type Known = (ConversationFacts, Vec<TimelineRow>);
+/// A conversation's facts as the transaction has them, when the caller read them already.
+pub(crate) type Known = ConversationFacts;
 
 /// A warning or breach recorded in the event log: its kind, the clock's metric and start.
 type Recorded = (String, Metric, i64);
@@ -103,9 +102,9 @@ async fn evaluate(
     if c.merged_into.is_some() {
         return Ok(None);
     }
-    let (facts, timeline) = match known {
+    let facts = match known {
         Some(k) => k,
-        None => match steward_store::sla::facts_and_timeline(conn, backend, c.id).await? {
+        None => match steward_store::sla::facts(conn, backend, c.id).await? {
             Some(k) => k,
             None => return Ok(None),
         },
@@ -139,6 +138,7 @@ async fn evaluate(
             cache.calendar(conn, version, id).await?
         }
     };
+    let timeline = steward_store::sla::timeline(conn, c.id).await?;
     let (marks, recorded) = read_timeline(&timeline);
     let rules = Rules {
         targets: policy.input.targets,

@@ -97,6 +97,11 @@ impl Hub {
             return;
         }
         match (e.topic.as_str(), e.kind.as_str()) {
+            // A message from the visitor's side (no agent behind it) changes nothing the
+            // visitor's status shows; anything else may.
+            ("conversation", "message") if e.user_id.is_none() => {
+                slots.iter().for_each(|s| s.raise(MESSAGES))
+            }
             ("conversation", _) => slots.iter().for_each(|s| s.raise(MESSAGES | STATUS)),
             ("presence", _) => {
                 // Any agent replying means "typing"; the page reports replying while its
