@@ -29,7 +29,7 @@
   host.id = "steward-chat";
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   var css = ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}" +
-    ".launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483000;font-size:24px}" +
+    ".launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483000;font-size:24px}" +
     ".launch:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
     ".panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;color:#1b1b1b;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow-y:auto;z-index:2147483000}" +
     ".panel[hidden]{display:none}header{flex:none;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}header h2{flex:1;margin:0;font-size:16px;font-weight:600}" +
@@ -45,7 +45,7 @@
     ".pre{display:grid;grid-template-columns:auto 1fr;gap:4px 8px;align-items:center}.pre[hidden]{display:none}label{font-size:12px;color:#333}" +
     "input,select,textarea{width:100%;border:1px solid #bbb;border-radius:6px;padding:6px 8px;background:#fff;color:#1b1b1b}" +
     "textarea{resize:none;height:56px}.row{display:flex;gap:6px;align-items:center}.row .grow{flex:1}" +
-    ".send{border:0;color:#fff;border-radius:6px;padding:8px 14px;cursor:pointer}.file{border:1px solid #bbb;background:#fff;border-radius:6px;padding:7px 10px;cursor:pointer}" +
+    ".send{border:0;color:#fff;border-radius:6px;padding:8px 14px;cursor:pointer}.file{border:1px solid #bbb;background:#fff;color:#444;border-radius:6px;padding:4px 8px;cursor:pointer;display:flex}" +
     ".err{color:#b00020;font-size:12px}.err:empty{display:none}.human{border:1px solid #6b4fbb;color:#6b4fbb;background:#fff;border-radius:6px;padding:4px 8px;cursor:pointer;align-self:flex-start}" +
     ".rate{align-self:stretch;border:1px solid #ddd;border-radius:10px;padding:8px;display:flex;flex-direction:column;gap:6px}.rate p{margin:0}" +
     ".choices{display:flex;flex-wrap:wrap;gap:4px}.choices button{border:1px solid #bbb;background:#fff;border-radius:6px;padding:4px 8px;cursor:pointer}.choices button[aria-pressed=true]{background:#e8f0fe;border-color:#1f6feb}" +
@@ -57,8 +57,19 @@
     if (text != null) e.textContent = text;
     return e;
   }
+  // Icons drawn inline (no emoji font needed).
+  function icon(d) {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), path = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "24"); svg.setAttribute("height", "24");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false");
+    path.setAttribute("d", d); path.setAttribute("fill", "none"); path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2"); path.setAttribute("stroke-linecap", "round"); path.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(path);
+    return svg;
+  }
   var style = el("style", {}, css);
-  var launch = el("button", { "class": "launch", "aria-expanded": "false", "aria-controls": "sc-panel", "aria-label": "Open chat" }, "\u{1F4AC}");
+  var launch = el("button", { "class": "launch", "aria-expanded": "false", "aria-controls": "sc-panel", "aria-label": "Open chat" });
+  launch.appendChild(icon("M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"));
   var panel = el("section", { id: "sc-panel", "class": "panel", role: "dialog", "aria-label": "Chat", hidden: "" });
   var head = el("header");
   var title = el("h2", {}, "Chat");
@@ -82,7 +93,8 @@
   var text = el("textarea", { name: "text", "aria-label": "Message", placeholder: "Write a message…", maxlength: "4000" });
   var row = el("div", { "class": "row" });
   var fileIn = el("input", { type: "file", "class": "sr", id: "sc-file", "aria-label": "Attach a file" });
-  var fileBtn = el("label", { "class": "file", "for": "sc-file", tabindex: "0", role: "button" }, "\u{1F4CE}");
+  var fileBtn = el("label", { "class": "file", "for": "sc-file", tabindex: "0", role: "button" });
+  fileBtn.appendChild(icon("M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"));
   fileBtn.setAttribute("aria-label", "Attach a file");
   var err = el("div", { "class": "err", role: "alert" });
   var send = el("button", { type: "submit", "class": "send" }, "Send");
