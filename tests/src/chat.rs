@@ -360,59 +360,6 @@ async fn bad_and_flooding_frames_get_errors_and_a_close_while_others_chat_on() {
 }
 
 #[tokio::test]
-async fn each_waiting_visitor_sees_their_place_and_a_supervisor_sees_the_queue() {
-    let app = spawn_app().await;
-    let key = chat_inbox(&app, json!({"prechat": "none"})).await;
-    let mut first = Visitor::connect(&app, &key, None, 0).await;
-    first
-        .send(json!({"type": "message", "cseq": 1, "text": "one"}))
-        .await;
-    let chat1 = first.next("ack").await["chat"].as_i64().expect("present");
-    assert_eq!(first.next("status").await["position"], 1);
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let mut second = Visitor::connect(&app, &key, None, 0).await;
-    second
-        .send(json!({"type": "message", "cseq": 1, "text": "two"}))
-        .await;
-    second.next("ack").await;
-    let st = second.next("status").await;
-    assert_eq!(st["state"], "waiting");
-    assert_eq!(st["position"], 2);
-    assert_eq!(
-        st["wait_seconds"],
-        Value::Null,
-        "no answered chats to go by yet"
-    );
-
-    let (s, w) = app.get("/api/v1/chat/waiting").await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(w["chats"].as_array().expect("present").len(), 2);
-    assert_eq!(w["chats"][0]["conversation_id"], chat1, "longest first");
-    assert!(w["longest_wait_seconds"].as_i64().expect("present") >= 0);
-
-    // The first is taken by an agent: they are told who, and the second moves up.
-    let (s, _) = app
-        .patch(
-            &format!("/api/v1/conversations/{chat1}"),
-            json!({"assignee_id": app.admin_id}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    let st = first.next("status").await;
-    assert_eq!(st["state"], "assigned");
-    assert_eq!(st["agent"], "Ada Admin");
-    let mut moved = false;
-    for _ in 0..3 {
-        if second.next("status").await["position"] == 1 {
-            moved = true;
-            break;
-        }
-    }
-    assert!(moved, "the second visitor moves up to first place");
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn ending_a_chat_tells_the_visitor_and_mails_the_transcript() {
     let relay = TestRelay::start().await;
     let app = spawn_app_with(email_config(Some(relay.port))).await;

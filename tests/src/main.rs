@@ -16,6 +16,7 @@ mod chat;
 mod chat_files;
 mod chat_inboxes;
 mod chat_nodes;
+mod chat_queue;
 mod chat_satisfaction;
 mod cli;
 mod dns;

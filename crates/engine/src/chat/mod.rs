@@ -209,10 +209,17 @@ impl Engine {
 }
 
 impl Engine {
-    /// The chats waiting for an agent, longest first. Supervisors and admins.
+    /// The chats waiting for an agent, longest first: all of them for supervisors and
+    /// admins, those of their teams for agents.
     pub async fn waiting_chats(&self, by: &Actor) -> Result<Vec<chat::Waiting>> {
-        by.may_supervise()?;
         let mut conn = self.store.pool().acquire().await?;
-        Ok(chat::waiting(&mut conn).await?)
+        let all = chat::waiting(&mut conn).await?;
+        if by.may_supervise().is_ok() {
+            return Ok(all);
+        }
+        Ok(all
+            .into_iter()
+            .filter(|w| w.team_id.is_some_and(|t| by.team_ids.contains(&t)))
+            .collect())
     }
 }

@@ -1,5 +1,5 @@
 //! Live chat over the API: chat inboxes (admins; a widget names one by its key) and the chats
-//! waiting for an agent with the longest wait (supervisors).
+//! waiting for an agent with the longest wait (supervisors see all, agents their teams').
 
 use super::ApiResult;
 use crate::AppState;
@@ -167,7 +167,8 @@ pub struct WaitingOut {
     pub longest_wait_seconds: i64,
 }
 
-/// The chats waiting for an agent, longest first. Supervisors and admins.
+/// The chats waiting for an agent, longest first: all for supervisors and admins, their
+/// teams' for agents.
 #[utoipa::path(get, path = "/api/v1/chat/waiting", tag = "chat",
     responses((status = 200, body = WaitingOut), (status = 403)))]
 pub async fn waiting(

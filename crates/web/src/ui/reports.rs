@@ -350,6 +350,8 @@ struct WallPage {
     live: crate::api::reports::LiveOut,
     longest: String,
     teams: Vec<Choice>,
+    /// The chats waiting for an agent, longest first: (conversation, customer, where, wait).
+    chats: Vec<(i64, String, String, String)>,
 }
 
 /// The live wall: the service now, reloaded every two seconds (no script needed).
@@ -381,7 +383,25 @@ pub async fn wall(
             .into_iter()
             .map(|t| Choice::new(t.id, t.name, team_id == Some(t.id))),
     );
+    let chats = s
+        .engine
+        .waiting_chats(&agent.actor)
+        .await?
+        .into_iter()
+        .filter(|w| team_id.is_none() || w.team_id == team_id)
+        .map(|w| {
+            let place = match (&w.team_name, &w.topic) {
+                (Some(t), Some(topic)) => format!("{} · {t} · {topic}", w.chat_inbox),
+                (Some(t), None) => format!("{} · {t}", w.chat_inbox),
+                (None, Some(topic)) => format!("{} · {topic}", w.chat_inbox),
+                (None, None) => w.chat_inbox.clone(),
+            };
+            let wait = crate::fmt::duration((now - w.started_at).max(0));
+            (w.conversation_id, w.customer_name, place, wait)
+        })
+        .collect();
     Ok(render(&WallPage {
+        chats,
         layout: Layout::new(&agent, &s.brand, "reports"),
         longest: live
             .longest_wait_seconds
