@@ -29,6 +29,7 @@ mod email_outbound;
 mod feedback;
 mod helpers;
 mod inboxes;
+mod kb;
 mod lifecycle;
 mod live_nodes;
 mod macros;

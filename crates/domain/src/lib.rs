@@ -15,6 +15,7 @@ pub mod custom_field;
 pub mod error;
 pub mod feedback;
 pub mod ics;
+pub mod kb;
 pub mod kinds;
 pub mod lifecycle;
 pub mod nps;

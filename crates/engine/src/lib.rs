@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod feedback;
 pub mod intake;
+pub mod kb;
 pub mod live;
 pub mod macros;
 pub mod nps;

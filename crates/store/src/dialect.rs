@@ -67,7 +67,17 @@ impl Backend {
     /// Either way the SQL that writes and joins them is the same, and CJK text arrives one
     /// character per word (`text_index::words`).
     pub fn search_schema(self) -> String {
-        let table = |name: &str| match self {
+        format!(
+            "{}\n{}",
+            self.text_table("search_docs"),
+            self.text_table("people_docs")
+        )
+    }
+
+    /// A full-text table `name` (`rowid`, `body`): FTS5 without stored content on SQLite, a
+    /// generated `tsvector` with a GIN index on PostgreSQL.
+    pub fn text_table(self, name: &str) -> String {
+        match self {
             Backend::Sqlite => format!(
                 "CREATE VIRTUAL TABLE {name} USING fts5(body, tokenize = 'unicode61 remove_diacritics 2', content = '', contentless_delete = 1);"
             ),
@@ -76,8 +86,7 @@ impl Backend {
                  tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED); \
                  CREATE INDEX {name}_tsv ON {name} USING GIN (tsv);"
             ),
-        };
-        format!("{}\n{}", table("search_docs"), table("people_docs"))
+        }
     }
 
     /// A condition on text table `table` matching the query bound at `$n`.

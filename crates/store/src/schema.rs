@@ -6,6 +6,7 @@
 //! half-made.
 
 use crate::schema_chat as chat;
+use crate::schema_kb as kb;
 use crate::schema_measurement as measurement;
 use crate::{Backend, Result, Store};
 
@@ -531,6 +532,14 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (21, backend.render(measurement::V21)),
         (22, backend.render(measurement::V22)),
         (23, backend.render(chat::V23)),
+        (
+            24,
+            format!(
+                "{}\n{}",
+                backend.render(kb::V24),
+                backend.text_table("kb_docs")
+            ),
+        ),
     ]
 }
 

@@ -11,6 +11,7 @@ pub mod dto;
 pub mod exports;
 pub mod feedback;
 pub mod inboxes;
+pub mod kb;
 pub mod macros;
 pub mod notifications;
 pub mod nps;
@@ -208,6 +209,24 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             axum::routing::put(chat::update_inbox).delete(chat::delete_inbox),
         )
         .route("/chat/waiting", get(chat::waiting))
+        .route(
+            "/kb/categories",
+            get(kb::list_categories).post(kb::create_category),
+        )
+        .route(
+            "/kb/categories/{id}",
+            axum::routing::put(kb::update_category).delete(kb::delete_category),
+        )
+        .route(
+            "/kb/articles",
+            get(kb::list_articles).post(kb::create_article),
+        )
+        .route(
+            "/kb/articles/{id}",
+            get(kb::get_article)
+                .put(kb::update_article)
+                .delete(kb::delete_article),
+        )
         .route("/feedback/{id}", patch(feedback::update))
         .route(
             "/reports/schedules",

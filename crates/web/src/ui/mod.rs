@@ -19,6 +19,7 @@ pub mod conversation;
 pub mod customers;
 pub mod feedback;
 pub mod form;
+pub mod help;
 pub mod inbox;
 pub mod live;
 pub mod macros;
@@ -56,6 +57,12 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         )
         .route("/nps/{token}/opt-out", post(nps_survey::opt_out))
         .route("/help/feedback", get(feedback::form).post(feedback::send))
+        .route("/help", get(help::home))
+        .route("/help/search", get(help::search))
+        .route("/help/categories/{slug}", get(help::category))
+        .route("/help/articles/{id_slug}", get(help::article))
+        .route("/help/articles/{id}/helpful", post(help::helpful))
+        .route("/sitemap.xml", get(help::sitemap))
         .route("/feedback", get(feedback::list).post(feedback::save))
         .route("/inbox", get(inbox::inbox))
         .route(

@@ -1,0 +1,312 @@
+//! The knowledge base's rows: categories (`kb_categories`), articles (`kb_articles`) and their
+//! full-text entries (`kb_docs`, keyed by article id). Which articles a reader may see is a
+//! `Reach` every listing and search takes, so the public side can never ask for drafts or
+//! internal articles by mistake.
+
+use crate::sql::Sql;
+use crate::{Backend, Conn, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Category {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Article {
+    pub id: i64,
+    pub category_id: Option<i64>,
+    pub slug: String,
+    pub title: String,
+    pub body_md: String,
+    pub body_html: String,
+    /// `draft` or `published`.
+    pub state: String,
+    /// `public` or `internal`.
+    pub visibility: String,
+    pub locale: String,
+    /// JSON array of tag names.
+    pub tags: String,
+    pub author_id: Option<i64>,
+    pub views: i64,
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+    pub reviewed_at: i64,
+    pub published_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const CATEGORY: &str =
+    "SELECT id, slug, name, description, position, created_at, updated_at FROM kb_categories";
+const ARTICLE: &str = "SELECT a.id, a.category_id, a.slug, a.title, a.body_md, a.body_html, \
+    a.state, a.visibility, a.locale, a.tags, a.author_id, a.views, a.helpful_yes, a.helpful_no, \
+    a.reviewed_at, a.published_at, a.created_at, a.updated_at FROM kb_articles a";
+
+/// Which articles a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The public help center: published and public only.
+    Public,
+    /// Agents: published articles, public or internal.
+    Agents,
+    /// Editors: everything, drafts too.
+    Everything,
+}
+
+impl Reach {
+    fn push(self, q: &mut Sql) {
+        match self {
+            Reach::Public => q.push(" AND a.state = 'published' AND a.visibility = 'public'"),
+            Reach::Agents => q.push(" AND a.state = 'published'"),
+            Reach::Everything => q,
+        };
+    }
+}
+
+pub struct CategoryFields<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub position: i64,
+}
+
+pub async fn categories(conn: &mut Conn) -> Result<Vec<Category>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{CATEGORY} ORDER BY position, name, id"
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn category(conn: &mut Conn, id: i64) -> Result<Option<Category>> {
+    Ok(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{CATEGORY} WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn category_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Category>> {
+    Ok(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{CATEGORY} WHERE slug = $1")))
+            .bind(slug.to_string())
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn insert_category(tx: &mut Conn, f: &CategoryFields<'_>, at: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO kb_categories (slug, name, description, position, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(f.slug.to_string())
+    .bind(f.name.to_string())
+    .bind(f.description.to_string())
+    .bind(f.position)
+    .bind(at)
+    .fetch_one(tx)
+    .await?)
+}
+
+pub async fn update_category(
+    tx: &mut Conn,
+    id: i64,
+    f: &CategoryFields<'_>,
+    at: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE kb_categories SET slug = $1, name = $2, description = $3, position = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(f.slug.to_string())
+    .bind(f.name.to_string())
+    .bind(f.description.to_string())
+    .bind(f.position)
+    .bind(at)
+    .bind(id)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Deletes a category with no articles; `false` when it has some or does not exist.
+pub async fn delete_empty_category(tx: &mut Conn, id: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM kb_categories WHERE id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM kb_articles WHERE category_id = $1)",
+    )
+    .bind(id)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub struct ArticleFields<'a> {
+    pub category_id: Option<i64>,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub state: &'a str,
+    pub visibility: &'a str,
+    pub locale: &'a str,
+    pub tags: &'a str,
+}
+
+pub async fn insert_article(
+    tx: &mut Conn,
+    f: &ArticleFields<'_>,
+    author_id: Option<i64>,
+    at: i64,
+) -> Result<i64> {
+    let published = (f.state == "published").then_some(at);
+    Ok(sqlx::query_scalar(
+        "INSERT INTO kb_articles (category_id, slug, title, body_md, body_html, state, visibility, \
+         locale, tags, author_id, reviewed_at, published_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11) RETURNING id",
+    )
+    .bind(f.category_id)
+    .bind(f.slug.to_string())
+    .bind(f.title.to_string())
+    .bind(f.body_md.to_string())
+    .bind(f.body_html.to_string())
+    .bind(f.state.to_string())
+    .bind(f.visibility.to_string())
+    .bind(f.locale.to_string())
+    .bind(f.tags.to_string())
+    .bind(author_id)
+    .bind(at)
+    .bind(published)
+    .fetch_one(tx)
+    .await?)
+}
+
+/// Changes an article; an edit counts as a review. The first publication sets `published_at`.
+pub async fn update_article(
+    tx: &mut Conn,
+    id: i64,
+    f: &ArticleFields<'_>,
+    at: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE kb_articles SET category_id = $1, slug = $2, title = $3, body_md = $4, \
+         body_html = $5, state = $6, visibility = $7, locale = $8, tags = $9, reviewed_at = $10, \
+         updated_at = $10, published_at = CASE WHEN $6 = 'published' \
+         THEN COALESCE(published_at, $10) ELSE published_at END WHERE id = $11",
+    )
+    .bind(f.category_id)
+    .bind(f.slug.to_string())
+    .bind(f.title.to_string())
+    .bind(f.body_md.to_string())
+    .bind(f.body_html.to_string())
+    .bind(f.state.to_string())
+    .bind(f.visibility.to_string())
+    .bind(f.locale.to_string())
+    .bind(f.tags.to_string())
+    .bind(at)
+    .bind(id)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn delete_article(tx: &mut Conn, id: i64) -> Result<bool> {
+    sqlx::query("DELETE FROM kb_docs WHERE rowid = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let done = sqlx::query("DELETE FROM kb_articles WHERE id = $1")
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Puts an article's words into the full-text table (title and text), replacing earlier ones.
+pub async fn reindex(tx: &mut Conn, id: i64, text: &str) -> Result<()> {
+    sqlx::query("DELETE FROM kb_docs WHERE rowid = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO kb_docs (rowid, body) VALUES ($1, $2)")
+        .bind(id)
+        .bind(crate::text_index::words(text))
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Article `id` if `reach` lets the reader see it.
+pub async fn article(conn: &mut Conn, id: i64, reach: Reach) -> Result<Option<Article>> {
+    let mut q = Sql::new(ARTICLE);
+    q.push(" WHERE a.id = ").bind(id);
+    reach.push(&mut q);
+    Ok(q.query_as().fetch_optional(conn).await?)
+}
+
+/// The articles `reach` lets the reader see, in a category or all, newest change first.
+pub async fn articles(
+    conn: &mut Conn,
+    reach: Reach,
+    category_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Article>> {
+    let mut q = Sql::new(ARTICLE);
+    q.push(" WHERE 1 = 1");
+    reach.push(&mut q);
+    if let Some(c) = category_id {
+        q.push(" AND a.category_id = ").bind(c);
+    }
+    q.push(" ORDER BY a.updated_at DESC, a.id DESC LIMIT ")
+        .bind(limit);
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
+/// The articles matching the full-text query `query` (already in the backend's syntax) that
+/// `reach` lets the reader see, most viewed first.
+pub async fn search(
+    conn: &mut Conn,
+    backend: Backend,
+    query: &str,
+    reach: Reach,
+    limit: i64,
+) -> Result<Vec<Article>> {
+    let mut q = Sql::new(ARTICLE);
+    q.push(" WHERE a.id IN (SELECT rowid FROM kb_docs WHERE ");
+    let n = q.next_index();
+    q.push(&backend.search_match("kb_docs", n));
+    q.bind_placeholder_value(query.to_string(), n);
+    q.push(")");
+    reach.push(&mut q);
+    q.push(" ORDER BY a.views DESC, a.id DESC LIMIT ")
+        .bind(limit);
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
+/// Counts a view of a published public article.
+pub async fn count_view(conn: &mut Conn, id: i64) -> Result<()> {
+    sqlx::query("UPDATE kb_articles SET views = views + 1 WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts a "Was this helpful?" answer.
+pub async fn count_helpful(conn: &mut Conn, id: i64, yes: bool) -> Result<()> {
+    let sql = if yes {
+        "UPDATE kb_articles SET helpful_yes = helpful_yes + 1 WHERE id = $1"
+    } else {
+        "UPDATE kb_articles SET helpful_no = helpful_no + 1 WHERE id = $1"
+    };
+    sqlx::query(sql).bind(id).execute(conn).await?;
+    Ok(())
+}

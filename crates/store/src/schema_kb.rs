@@ -1,0 +1,37 @@
+//! Migration 24, for self-service: knowledge-base categories and articles (Markdown kept as
+//! written, its sanitized HTML, draft or published, public or internal, a locale, tags, view
+//! and "was this helpful?" counts) and the full-text table `kb_docs` keyed by article id.
+//! `schema` runs it in order with the rest.
+
+pub(crate) const V24: &str = r#"
+CREATE TABLE kb_categories (
+    id {pk},
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    position BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE kb_articles (
+    id {pk},
+    category_id BIGINT REFERENCES kb_categories (id),
+    slug TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body_md TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    state TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    author_id BIGINT REFERENCES users (id),
+    views BIGINT NOT NULL DEFAULT 0,
+    helpful_yes BIGINT NOT NULL DEFAULT 0,
+    helpful_no BIGINT NOT NULL DEFAULT 0,
+    reviewed_at BIGINT NOT NULL,
+    published_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX kb_articles_category ON kb_articles (category_id, state, visibility);
+"#;

@@ -1,0 +1,250 @@
+//! The public help center: categories and published public articles at clean addresses
+//! (`/help`, `/help/categories/{slug}`, `/help/articles/{id}-{slug}`), search with the
+//! matched words marked in a snippet, "Was this helpful?", and `/sitemap.xml`. No session:
+//! everything here reads through the public reach, so drafts and internal articles are never
+//! found or shown.
+
+use super::render;
+use crate::AppState;
+use crate::error::{PageError, Problem};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use steward_store::kb::{Article, Category};
+
+pub struct ArticleLink {
+    pub url: String,
+    pub title: String,
+    /// Runs of (text, is a match).
+    pub snippet: Vec<(String, bool)>,
+}
+
+fn link(a: &Article, query: &str) -> ArticleLink {
+    let text = steward_engine::sanitize::html_to_text(&a.body_html);
+    ArticleLink {
+        url: format!("/help/articles/{}-{}", a.id, a.slug),
+        title: a.title.clone(),
+        snippet: steward_domain::kb::snippet(&text, query, 180),
+    }
+}
+
+pub struct Section {
+    pub category: Category,
+    pub articles: Vec<ArticleLink>,
+}
+
+#[derive(Template)]
+#[template(path = "help_home.html")]
+struct HomePage {
+    brand: String,
+    title: String,
+    q: String,
+    sections: Vec<Section>,
+}
+
+#[derive(Template)]
+#[template(path = "help_search.html")]
+struct SearchPage {
+    brand: String,
+    title: String,
+    q: String,
+    results: Vec<ArticleLink>,
+}
+
+#[derive(Template)]
+#[template(path = "help_article.html")]
+struct ArticlePage {
+    brand: String,
+    title: String,
+    q: String,
+    id: i64,
+    html: String,
+    category: Option<Category>,
+    updated: String,
+    thanked: bool,
+}
+
+/// The help center's front page: each category with its articles.
+pub async fn home(State(s): State<AppState>) -> Result<Response, PageError> {
+    let articles = s.engine.kb_articles(None, None, 500).await?;
+    let sections = s
+        .engine
+        .kb_categories()
+        .await?
+        .into_iter()
+        .map(|c| Section {
+            articles: articles
+                .iter()
+                .filter(|a| a.category_id == Some(c.id))
+                .map(|a| link(a, ""))
+                .collect(),
+            category: c,
+        })
+        .filter(|sec| !sec.articles.is_empty())
+        .collect();
+    Ok(render(&HomePage {
+        title: format!("Help center · {}", s.brand),
+        brand: s.brand.clone(),
+        q: String::new(),
+        sections,
+    }))
+}
+
+pub async fn category(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let c = s.engine.kb_category_by_slug(&slug).await?;
+    let articles = s
+        .engine
+        .kb_articles(None, Some(c.id), 500)
+        .await?
+        .iter()
+        .map(|a| link(a, ""))
+        .collect();
+    Ok(render(&HomePage {
+        title: format!("{} · {}", c.name, s.brand),
+        brand: s.brand.clone(),
+        q: String::new(),
+        sections: vec![Section {
+            category: c,
+            articles,
+        }],
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn search(
+    State(s): State<AppState>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let text: String = q.q.chars().take(200).collect();
+    let results = s
+        .engine
+        .kb_search(None, &text, 20)
+        .await?
+        .iter()
+        .map(|a| link(a, &text))
+        .collect();
+    Ok(render(&SearchPage {
+        title: format!("Search · {}", s.brand),
+        brand: s.brand.clone(),
+        q: text,
+        results,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ArticleQuery {
+    #[serde(default)]
+    thanks: Option<String>,
+}
+
+/// An article at `/help/articles/{id}-{slug}`; other spellings of the slug redirect there.
+pub async fn article(
+    State(s): State<AppState>,
+    Path(id_slug): Path<String>,
+    Query(q): Query<ArticleQuery>,
+) -> Result<Response, PageError> {
+    let id: i64 = id_slug
+        .split('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| PageError(Problem::not_found("article")))?;
+    let a = s.engine.kb_article(None, id).await?;
+    let canonical = format!("{}-{}", a.id, a.slug);
+    if id_slug != canonical {
+        return Ok(Redirect::permanent(&format!("/help/articles/{canonical}")).into_response());
+    }
+    if q.thanks.is_none() {
+        s.engine.kb_viewed(a.id).await?;
+    }
+    let category = match a.category_id {
+        Some(c) => s
+            .engine
+            .kb_categories()
+            .await?
+            .into_iter()
+            .find(|x| x.id == c),
+        None => None,
+    };
+    Ok(render(&ArticlePage {
+        title: format!("{} · {}", a.title, s.brand),
+        brand: s.brand.clone(),
+        q: String::new(),
+        id: a.id,
+        html: a.body_html,
+        category,
+        updated: crate::fmt::datetime(a.updated_at),
+        thanked: q.thanks.is_some(),
+    }))
+}
+
+/// "Was this helpful?": counts the answer; a comment goes to the feedback list.
+pub async fn helpful(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    form: super::form::FormData,
+) -> Result<Response, PageError> {
+    let yes = match form.get("helpful") {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            return Err(PageError(Problem::bad_request("helpful must be yes or no")));
+        }
+    };
+    let a = s
+        .engine
+        .kb_helpful(id, yes, form.opt("comment").unwrap_or(""))
+        .await?;
+    Ok(Redirect::to(&format!("/help/articles/{}-{}?thanks=1", a.id, a.slug)).into_response())
+}
+
+/// `sitemap.xml`: the help center's pages, published public articles only.
+pub async fn sitemap(State(s): State<AppState>) -> Result<Response, PageError> {
+    let base = s
+        .engine
+        .email
+        .workspace_url
+        .trim_end_matches('/')
+        .to_string();
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    xml.push_str(&format!(
+        "<url><loc>{}</loc></url>\n",
+        esc(&format!("{base}/help"))
+    ));
+    for c in s.engine.kb_categories().await? {
+        xml.push_str(&format!(
+            "<url><loc>{}</loc></url>\n",
+            esc(&format!("{base}/help/categories/{}", c.slug))
+        ));
+    }
+    for a in s.engine.kb_articles(None, None, 50_000).await? {
+        xml.push_str(&format!(
+            "<url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
+            esc(&format!("{base}/help/articles/{}-{}", a.id, a.slug)),
+            crate::fmt::rfc3339(a.updated_at)
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}
