@@ -195,3 +195,70 @@ async fn agents_read_internal_articles_but_only_supervisors_write_or_see_drafts(
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn editors_preview_and_save_articles_in_the_workspace_and_agents_only_read() {
+    use crate::workspace::{csrf_of, page, sign_in};
+    let app = spawn_app().await;
+    let ada = sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let (s, html) = page(&ada, &app, "/kb/new").await;
+    assert_eq!(s, StatusCode::OK);
+    let csrf = csrf_of(&html);
+    let form = |action: &'static str, title: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("id", "0".to_string()),
+            ("title", title.to_string()),
+            ("category_id", "0".to_string()),
+            ("state", "published".to_string()),
+            ("visibility", "internal".to_string()),
+            ("locale", "en".to_string()),
+            ("tags", "billing".to_string()),
+            (
+                "body",
+                "**Refunds** over 200 need approval <script>x()</script>".to_string(),
+            ),
+            ("action", action.to_string()),
+        ]
+    };
+    let preview = ada
+        .post(format!("{}/kb", app.base))
+        .form(&form("preview", "Refund limits"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(preview.contains("<strong>Refunds</strong>"), "{preview}");
+    assert!(!preview.contains("<script>x()"), "{preview}");
+    // A refused save keeps what was typed and says why.
+    let refused = ada
+        .post(format!("{}/kb", app.base))
+        .form(&form("save", " "))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(refused.contains("title must not be empty"), "{refused}");
+    assert!(refused.contains("over 200 need approval"));
+    let res = ada
+        .post(format!("{}/kb", app.base))
+        .form(&form("save", "Refund limits"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    app.agent("bea@example.com", "agent", &[]).await;
+    let bea = sign_in(&app, "bea@example.com", "agent password 1").await;
+    let (s, list) = page(&bea, &app, "/kb?q=refund").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains("Refund limits"), "{list}");
+    assert!(!list.contains("New article"));
+    let (s, _) = page(&bea, &app, "/kb/new").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    app.stop().await;
+}

@@ -114,6 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = app::engine(store.clone(), &config)?;
             let login = demo::ensure_seeded(&engine).await?;
             demo::ensure_chat_inbox(&engine).await?;
+            demo::ensure_help_center(&engine).await?;
             serve(&config, store, Some(login)).await
         }
         Command::Serve => {
@@ -209,6 +210,7 @@ async fn serve(
     if let Some(l) = login {
         println!("Sign in as {} with password {}", l.email, l.password);
         println!("Try the chat widget on the example shop at {url}/demo/site");
+        println!("The help center is at {url}/help");
     }
     tracing::info!(backend = running.engine.store.backend().name(), "serving");
     app::shutdown_signal().await;

@@ -21,6 +21,7 @@ pub mod feedback;
 pub mod form;
 pub mod help;
 pub mod inbox;
+pub mod kb;
 pub mod live;
 pub mod macros;
 pub mod mail;
@@ -57,6 +58,10 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         )
         .route("/nps/{token}/opt-out", post(nps_survey::opt_out))
         .route("/help/feedback", get(feedback::form).post(feedback::send))
+        .route("/kb", get(kb::list).post(kb::save))
+        .route("/kb/new", get(kb::new))
+        .route("/kb/{id}", get(kb::view))
+        .route("/kb/{id}/edit", get(kb::edit))
         .route("/help", get(help::home))
         .route("/help/search", get(help::search))
         .route("/help/categories/{slug}", get(help::category))
