@@ -8,6 +8,7 @@
 
 mod ceiling;
 mod chat;
+mod help;
 mod imap;
 mod load;
 mod report;
@@ -162,6 +163,22 @@ enum Cmd {
         #[arg(long, default_value_t = 20.0)]
         duration: f64,
         /// The steward binary [default: next to this one].
+        #[arg(long)]
+        steward: Option<PathBuf>,
+    },
+    /// The public help center: N articles in a fresh database, then search and article pages
+    /// in closed loop.
+    Help {
+        /// A folder for the fresh database (emptied first).
+        #[arg(long, default_value = "/tmp/steward-bench-help")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        articles: u64,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Seconds per part.
+        #[arg(long, default_value_t = 10.0)]
+        duration: f64,
         #[arg(long)]
         steward: Option<PathBuf>,
     },
@@ -359,6 +376,35 @@ async fn do_chat(
     Ok(())
 }
 
+async fn do_help(
+    data: &std::path::Path,
+    articles: u64,
+    concurrency: usize,
+    duration: f64,
+    steward: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let _ = std::fs::remove_dir_all(data);
+    std::fs::create_dir_all(data)?;
+    let bin = steward.unwrap_or_else(server::sibling_binary);
+    let r = help::run(
+        &bin,
+        data,
+        articles,
+        concurrency.max(1),
+        Duration::from_secs_f64(duration.max(1.0)),
+    )
+    .await?;
+    for (name, s) in [("search", &r.search), ("article page", &r.page)] {
+        println!(
+            "Help center, {} articles (seeded in {:.1} s), {name}: {:.0} requests/s, p50 {:.2} ms, \
+             p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms, errors {:?}",
+            r.articles, r.seed_s, s.throughput, s.p50_ms, s.p90_ms, s.p99_ms, s.max_ms, s.errors
+        );
+    }
+    println!("server RSS {:.1} MB", r.rss_mb);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -413,6 +459,13 @@ async fn main() -> std::process::ExitCode {
             duration,
             steward,
         } => do_chat(&db, visitors, active, rate, duration, steward).await,
+        Cmd::Help {
+            data,
+            articles,
+            concurrency,
+            duration,
+            steward,
+        } => do_help(&data, articles, concurrency, duration, steward).await,
         Cmd::EmptyServer { bind } => ceiling::empty_server(&bind).await,
     };
     match result {
