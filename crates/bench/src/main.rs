@@ -168,7 +168,7 @@ enum Cmd {
     },
     /// The public help center: N articles in a fresh database, then search and article pages
     /// in closed loop.
-    Help {
+    HelpCenter {
         /// A folder for the fresh database (emptied first).
         #[arg(long, default_value = "/tmp/steward-bench-help")]
         data: PathBuf,
@@ -459,7 +459,7 @@ async fn main() -> std::process::ExitCode {
             duration,
             steward,
         } => do_chat(&db, visitors, active, rate, duration, steward).await,
-        Cmd::Help {
+        Cmd::HelpCenter {
             data,
             articles,
             concurrency,

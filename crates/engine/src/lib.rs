@@ -51,6 +51,12 @@ impl Default for Limits {
     }
 }
 
+/// Views per article waiting to be written, and when views were last written.
+type KbViews = (
+    std::collections::HashMap<i64, i64>,
+    Option<std::time::Instant>,
+);
+
 /// The engine: the store, the live bus and the limits, shared by every request.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -65,6 +71,8 @@ pub struct Engine {
     webhook_client: reqwest::Client,
     /// Parsed SLA policies and calendars, while their version stands.
     sla_cache: std::sync::Arc<sla::Cache>,
+    /// Help-center views not yet written, and when they last were.
+    kb_views: std::sync::Arc<std::sync::Mutex<KbViews>>,
     /// The automated chat responder, once installed.
     chat_responder: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn chat::ChatResponder>>>,
 }
@@ -81,6 +89,7 @@ impl Engine {
             webhook_settings: Default::default(),
             sla_cache: Default::default(),
             chat_responder: Default::default(),
+            kb_views: Default::default(),
         }
     }
 

@@ -97,6 +97,15 @@ impl Backend {
         }
     }
 
+    /// A score of rows of text table `table` for the query bound at `$n`, lower is more
+    /// relevant: FTS5's bm25 `rank`, PostgreSQL's `ts_rank` negated.
+    pub fn search_rank(self, table: &str, n: usize) -> String {
+        match self {
+            Backend::Sqlite => "rank".to_string(),
+            Backend::Postgres => format!("-ts_rank({table}.tsv, to_tsquery('simple', ${n}))"),
+        }
+    }
+
     /// Turns what a person typed into the backend's query syntax: every word must match; with
     /// `prefix`, the last one (three characters or more) also as the start of a longer word.
     /// A run of CJK characters must match as adjacent characters. `None` when nothing

@@ -271,7 +271,8 @@ pub async fn articles(
 }
 
 /// The articles matching the full-text query `query` (already in the backend's syntax) that
-/// `reach` lets the reader see, most viewed first.
+/// `reach` lets the reader see, most relevant first. The index ranks the matches and only the
+/// best few hundred are read as articles, so a common word costs about what a rare one does.
 pub async fn search(
     conn: &mut Conn,
     backend: Backend,
@@ -280,22 +281,26 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<Article>> {
     let mut q = Sql::new(ARTICLE);
-    q.push(" WHERE a.id IN (SELECT rowid FROM kb_docs WHERE ");
+    q.push(" JOIN (SELECT rowid AS doc, ");
     let n = q.next_index();
+    q.push(&backend.search_rank("kb_docs", n));
+    q.push(" AS score FROM kb_docs WHERE ");
     q.push(&backend.search_match("kb_docs", n));
     q.bind_placeholder_value(query.to_string(), n);
-    q.push(")");
+    // Drafts and internal articles may take some of the best places: look a little deeper.
+    q.push(" ORDER BY score LIMIT ").bind(limit * 5 + 50);
+    q.push(") m ON m.doc = a.id WHERE 1 = 1");
     reach.push(&mut q);
-    q.push(" ORDER BY a.views DESC, a.id DESC LIMIT ")
-        .bind(limit);
+    q.push(" ORDER BY m.score, a.id LIMIT ").bind(limit);
     Ok(q.query_as().fetch_all(conn).await?)
 }
 
-/// Counts a view of a published public article.
-pub async fn count_view(conn: &mut Conn, id: i64) -> Result<()> {
-    sqlx::query("UPDATE kb_articles SET views = views + 1 WHERE id = $1")
+/// Adds `n` views to article `id`.
+pub async fn add_views(tx: &mut Conn, id: i64, n: i64) -> Result<()> {
+    sqlx::query("UPDATE kb_articles SET views = views + $1 WHERE id = $2")
+        .bind(n)
         .bind(id)
-        .execute(conn)
+        .execute(tx)
         .await?;
     Ok(())
 }

@@ -167,12 +167,7 @@ pub async fn article(
         s.engine.kb_viewed(a.id).await?;
     }
     let category = match a.category_id {
-        Some(c) => s
-            .engine
-            .kb_categories()
-            .await?
-            .into_iter()
-            .find(|x| x.id == c),
+        Some(c) => s.engine.kb_category(c).await?,
         None => None,
     };
     Ok(render(&ArticlePage {
