@@ -483,12 +483,9 @@ async fn seed(engine: &Engine) -> anyhow::Result<()> {
     seed_feedback(engine, &admin_actor, &customers).await
 }
 
-/// The demo shop's chat inbox (key `shop`, the Support team), made once.
-pub async fn ensure_chat_inbox(engine: &Engine) -> anyhow::Result<()> {
+/// The demo admin, as an actor.
+async fn demo_admin(engine: &Engine) -> anyhow::Result<steward_domain::Actor> {
     let e = |e: steward_engine::EngineError| anyhow::anyhow!("{e}");
-    if !engine.chat_inboxes().await.map_err(e)?.is_empty() {
-        return Ok(());
-    }
     let admin = engine
         .agents()
         .await
@@ -496,11 +493,20 @@ pub async fn ensure_chat_inbox(engine: &Engine) -> anyhow::Result<()> {
         .into_iter()
         .find(|u| u.email == ADMIN_EMAIL)
         .context("the demo admin is missing")?;
-    let actor = engine
+    engine
         .actor(admin.id)
         .await
         .map_err(e)?
-        .context("the demo admin is missing")?;
+        .context("the demo admin is missing")
+}
+
+/// The demo shop's chat inbox (key `shop`, the Support team), made once.
+pub async fn ensure_chat_inbox(engine: &Engine) -> anyhow::Result<()> {
+    let e = |e: steward_engine::EngineError| anyhow::anyhow!("{e}");
+    if !engine.chat_inboxes().await.map_err(e)?.is_empty() {
+        return Ok(());
+    }
+    let actor = demo_admin(engine).await?;
     let team_id = engine
         .teams()
         .await
@@ -540,18 +546,7 @@ pub async fn ensure_help_center(engine: &Engine) -> anyhow::Result<()> {
     if !engine.kb_categories().await.map_err(e)?.is_empty() {
         return Ok(());
     }
-    let admin = engine
-        .agents()
-        .await
-        .map_err(e)?
-        .into_iter()
-        .find(|u| u.email == ADMIN_EMAIL)
-        .context("the demo admin is missing")?;
-    let actor = engine
-        .actor(admin.id)
-        .await
-        .map_err(e)?
-        .context("the demo admin is missing")?;
+    let actor = demo_admin(engine).await?;
     let articles: [SampleCategory; 3] = [
         (
             "Orders and shipping",
