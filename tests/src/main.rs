@@ -39,6 +39,7 @@ mod routing;
 mod satisfaction;
 mod search;
 mod security;
+mod signin;
 mod sla;
 mod transfers;
 mod webhooks;

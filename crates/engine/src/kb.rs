@@ -215,6 +215,16 @@ impl Engine {
         Ok(kb::articles(&mut conn, reach(by), category_id, limit.clamp(1, 500)).await?)
     }
 
+    /// The titles and addresses of every article `by` may see, in a category or all.
+    pub async fn kb_titles(
+        &self,
+        by: Option<&Actor>,
+        category_id: Option<i64>,
+    ) -> Result<Vec<kb::Title>> {
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(kb::titles(&mut conn, reach(by), category_id).await?)
+    }
+
     /// The articles matching `q` that `by` may see: every word, the last also as a prefix.
     pub async fn kb_search(&self, by: Option<&Actor>, q: &str, limit: i64) -> Result<Vec<Article>> {
         let backend = self.store.backend();

@@ -1,7 +1,7 @@
 //! The command line: `demo`, `serve`, `migrate`, `user create` and `token create`.
 
 use crate::config::Config;
-use crate::{app, demo};
+use crate::{app, demo, demo_site};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -113,8 +113,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = app::open_store(&config).await?;
             let engine = app::engine(store.clone(), &config)?;
             let login = demo::ensure_seeded(&engine).await?;
-            demo::ensure_chat_inbox(&engine).await?;
-            demo::ensure_help_center(&engine).await?;
+            demo_site::ensure_chat_inbox(&engine).await?;
+            demo_site::ensure_help_center(&engine).await?;
             serve(&config, store, Some(login)).await
         }
         Command::Serve => {

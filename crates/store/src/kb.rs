@@ -252,6 +252,30 @@ pub async fn article(conn: &mut Conn, id: i64, reach: Reach) -> Result<Option<Ar
     Ok(q.query_as().fetch_optional(conn).await?)
 }
 
+/// An article's address and title, for lists and the sitemap.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Title {
+    pub id: i64,
+    pub category_id: Option<i64>,
+    pub slug: String,
+    pub title: String,
+    pub updated_at: i64,
+}
+
+/// Every article `reach` lets the reader see (in a category, or all) by title, without
+/// bodies: the help center's lists and its sitemap, however many there are.
+pub async fn titles(conn: &mut Conn, reach: Reach, category_id: Option<i64>) -> Result<Vec<Title>> {
+    let mut q = Sql::new(
+        "SELECT a.id, a.category_id, a.slug, a.title, a.updated_at FROM kb_articles a WHERE 1 = 1",
+    );
+    reach.push(&mut q);
+    if let Some(c) = category_id {
+        q.push(" AND a.category_id = ").bind(c);
+    }
+    q.push(" ORDER BY a.title, a.id");
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
 /// The articles `reach` lets the reader see, in a category or all, newest change first.
 pub async fn articles(
     conn: &mut Conn,

@@ -6,7 +6,7 @@ use crate::conversation::{Patch, record};
 use crate::email::automatic::AutomaticMail;
 use crate::{Engine, EngineError, Result};
 use serde_json::json;
-use steward_domain::{Actor, AuthorKind, Status};
+use steward_domain::{Actor, Status};
 use steward_store::chat::{self, ChatInbox};
 use steward_store::events::Doer;
 use steward_store::models::Message;
@@ -26,11 +26,7 @@ fn transcript(inbox: &ChatInbox, rows: &[Message]) -> String {
         let when = jiff::Timestamp::from_millisecond(m.created_at)
             .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_default();
-        let who = match m.author_kind {
-            AuthorKind::Bot => format!("{} bot", inbox.name),
-            AuthorKind::System => inbox.name.clone(),
-            _ => m.author_name.clone().unwrap_or_default(),
-        };
+        let who = super::visitor::author_name(m, inbox);
         out.push_str(&format!("[{when}] {who}: {}\n", m.body_text));
     }
     out

@@ -49,8 +49,8 @@ fn plausible(token: &str) -> bool {
     token.len() == 48 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The name shown for a message's author.
-fn author_name(m: &Message, inbox: &ChatInbox) -> String {
+/// The name shown for a message's author: the bot and the system speak as the inbox.
+pub(super) fn author_name(m: &Message, inbox: &ChatInbox) -> String {
     match m.author_kind {
         AuthorKind::Bot => format!("{} bot", inbox.name),
         AuthorKind::System => inbox.name.clone(),

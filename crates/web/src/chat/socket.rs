@@ -63,6 +63,16 @@ enum End {
     Gone,
 }
 
+/// Sends one frame; a browser that does not take it within `PATIENCE` is closed.
+async fn send_frame(ws: &mut WebSocket, f: &ServerFrame) -> Result<(), End> {
+    let text = serde_json::to_string(f).map_err(|_| End::Gone)?;
+    match tokio::time::timeout(PATIENCE, ws.send(Message::Text(text.into()))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Gone),
+        Err(_) => Err(End::Close(POLICY, "too slow to take frames")),
+    }
+}
+
 fn refused(e: steward_engine::EngineError, cseq: Option<i64>) -> ServerFrame {
     let p = Problem::from(e);
     let message = match p.field {
@@ -114,12 +124,7 @@ impl Connection {
     }
 
     async fn send(&mut self, f: &ServerFrame) -> Result<(), End> {
-        let text = serde_json::to_string(f).map_err(|_| End::Gone)?;
-        match tokio::time::timeout(PATIENCE, self.ws.send(Message::Text(text.into()))).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(End::Gone),
-            Err(_) => Err(End::Close(POLICY, "too slow to take frames")),
-        }
+        send_frame(&mut self.ws, f).await
     }
 
     /// The first frame must be a `hello` naming an enabled chat inbox.
@@ -389,14 +394,7 @@ impl Connection {
             let full = batch.len() as i64 >= rules::HISTORY;
             for m in batch {
                 self.last_sent = self.last_sent.max(m.seq);
-                let text =
-                    serde_json::to_string(&ServerFrame::Message(m)).map_err(|_| End::Gone)?;
-                match tokio::time::timeout(PATIENCE, self.ws.send(Message::Text(text.into()))).await
-                {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return Err(End::Gone),
-                    Err(_) => return Err(End::Close(POLICY, "too slow to take frames")),
-                }
+                send_frame(&mut self.ws, &ServerFrame::Message(m)).await?;
             }
             if !full {
                 return Ok(());

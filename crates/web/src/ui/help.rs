@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use steward_store::kb::{Article, Category};
+use steward_store::kb::{Article, Category, Title};
 
 pub struct ArticleLink {
     pub url: String,
@@ -27,6 +27,14 @@ fn link(a: &Article, query: &str) -> ArticleLink {
         url: format!("/help/articles/{}-{}", a.id, a.slug),
         title: a.title.clone(),
         snippet: steward_domain::kb::snippet(&text, query, 180),
+    }
+}
+
+fn title_link(t: &Title) -> ArticleLink {
+    ArticleLink {
+        url: format!("/help/articles/{}-{}", t.id, t.slug),
+        title: t.title.clone(),
+        snippet: Vec::new(),
     }
 }
 
@@ -68,7 +76,7 @@ struct ArticlePage {
 
 /// The help center's front page: each category with its articles.
 pub async fn home(State(s): State<AppState>) -> Result<Response, PageError> {
-    let articles = s.engine.kb_articles(None, None, 500).await?;
+    let articles = s.engine.kb_titles(None, None).await?;
     let sections = s
         .engine
         .kb_categories()
@@ -78,7 +86,7 @@ pub async fn home(State(s): State<AppState>) -> Result<Response, PageError> {
             articles: articles
                 .iter()
                 .filter(|a| a.category_id == Some(c.id))
-                .map(|a| link(a, ""))
+                .map(title_link)
                 .collect(),
             category: c,
         })
@@ -99,10 +107,10 @@ pub async fn category(
     let c = s.engine.kb_category_by_slug(&slug).await?;
     let articles = s
         .engine
-        .kb_articles(None, Some(c.id), 500)
+        .kb_titles(None, Some(c.id))
         .await?
         .iter()
-        .map(|a| link(a, ""))
+        .map(title_link)
         .collect();
     Ok(render(&HomePage {
         title: format!("{} · {}", c.name, s.brand),
@@ -228,7 +236,7 @@ pub async fn sitemap(State(s): State<AppState>) -> Result<Response, PageError> {
             esc(&format!("{base}/help/categories/{}", c.slug))
         ));
     }
-    for a in s.engine.kb_articles(None, None, 50_000).await? {
+    for a in s.engine.kb_titles(None, None).await? {
         xml.push_str(&format!(
             "<url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
             esc(&format!("{base}/help/articles/{}-{}", a.id, a.slug)),
