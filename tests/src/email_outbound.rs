@@ -70,7 +70,7 @@ impl TestRelay {
         }
     }
 
-    fn received(&self) -> Vec<InboundEmail> {
+    pub(crate) fn received(&self) -> Vec<InboundEmail> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.maildir.join("new"))
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();

@@ -22,6 +22,7 @@
 //! - **NPS**: % promoters (9–10) − % detractors (0–6) of the NPS answers given in the period,
 //!   from every campaign; conversation filters do not narrow it.
 //! - **feedback**: feedback items received in the period, by kind and by tag.
+//! - **deflections**: questions an article answered while the customer wrote a request.
 //! - **busiest hours**: conversations created by weekday and hour in the report's time zone.
 //! - **backlog over time**: at the end of each day of the period (in the report's time zone),
 //!   the conversations opened by then and not solved by then, judged by their latest solve.
@@ -77,6 +78,9 @@ pub struct Summary {
     pub nps_answers: i64,
     /// Feedback items received in the period (not narrowed by the conversation filters).
     pub feedback: i64,
+    /// Questions customers said an article answered, so no request was opened (not narrowed
+    /// by the conversation filters).
+    pub deflections: i64,
 }
 
 /// One agent's figures in a period.
@@ -165,6 +169,7 @@ pub fn summarize(
         nps: None,
         nps_answers: 0,
         feedback: 0,
+        deflections: 0,
     }
 }
 

@@ -225,10 +225,29 @@ impl Engine {
         Ok(kb::titles(&mut conn, reach(by), category_id).await?)
     }
 
-    /// The articles matching `q` that `by` may see: every word, the last also as a prefix.
+    /// The articles matching `q` that `by` may see: every word, the last also as a prefix;
+    /// when that finds nothing, the forgiving query (any word, typos after the fourth letter).
     pub async fn kb_search(&self, by: Option<&Actor>, q: &str, limit: i64) -> Result<Vec<Article>> {
         let backend = self.store.backend();
-        let Some(query) = backend.search_query(q, true) else {
+        let limit = limit.clamp(1, 100);
+        let mut conn = self.store.pool().acquire().await?;
+        if let Some(query) = backend.search_query(q, true) {
+            let found = kb::search(&mut conn, backend, &query, reach(by), limit).await?;
+            if !found.is_empty() {
+                return Ok(found);
+            }
+        }
+        match backend.loose_query(q) {
+            Some(query) => Ok(kb::search(&mut conn, backend, &query, reach(by), limit).await?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The best articles for a question in the customer's own words (suggestions while they
+    /// type, the answer bot): any word counts, more matching words rank higher.
+    pub async fn kb_match(&self, by: Option<&Actor>, q: &str, limit: i64) -> Result<Vec<Article>> {
+        let backend = self.store.backend();
+        let Some(query) = backend.loose_query(q) else {
             return Ok(Vec::new());
         };
         let mut conn = self.store.pool().acquire().await?;

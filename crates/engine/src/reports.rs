@@ -7,6 +7,7 @@ use steward_domain::Actor;
 use steward_domain::csat::Scale;
 use steward_domain::report::{self, AgentFigures, ConversationFacts, Summary};
 use steward_store::Conn;
+use steward_store::deflections;
 use steward_store::reports::{self as store, LiveRow, ReportFilter};
 
 /// A period's figures and the previous period's, each agent's, and the busiest hours.
@@ -24,6 +25,9 @@ pub struct Comparison {
     /// Feedback received in the period by kind and by tag (most first).
     pub feedback_by_kind: Vec<(String, i64)>,
     pub feedback_by_tag: Vec<(String, i64)>,
+    /// Deflections in the period by source, and the articles that deflected most (title).
+    pub deflections_by_source: Vec<(String, i64)>,
+    pub deflecting_articles: Vec<(String, i64)>,
 }
 
 /// What support costs, as an admin entered it (`settings` row `costs`).
@@ -126,6 +130,21 @@ impl Engine {
             .map(|(_, n)| n)
             .sum();
         let feedback_by_tag = steward_store::feedback::count_by_tag(&mut conn, from, to).await?;
+        let deflections_by_source = deflections::count_by_source(&mut conn, from, to).await?;
+        current.deflections = deflections_by_source.iter().map(|(_, n)| n).sum();
+        previous.deflections = deflections::count_by_source(&mut conn, before, from)
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        let mut deflecting_articles = Vec::new();
+        for (id, n) in deflections::top_articles(&mut conn, from, to, 5).await? {
+            let title =
+                steward_store::kb::article(&mut conn, id, steward_store::kb::Reach::Everything)
+                    .await?
+                    .map_or_else(|| format!("article {id} (deleted)"), |a| a.title);
+            deflecting_articles.push((title, n));
+        }
         let monthly = costs_of(&mut conn).await?.monthly_cost;
         let days = (to - from) as f64 / 86_400_000.0;
         report::costs(&mut current, monthly, days);
@@ -138,6 +157,8 @@ impl Engine {
             backlog: report::backlog(&facts, at_start, tz, from, to),
             feedback_by_kind,
             feedback_by_tag,
+            deflections_by_source,
+            deflecting_articles,
             current,
             previous,
         })

@@ -107,6 +107,45 @@ pub async fn add_identity(
     .await?)
 }
 
+/// Makes the customer's identity `value` of `kind` their first one (the first email is where
+/// replies go) by swapping values with the current first; both stay the customer's.
+pub async fn make_first_identity(
+    tx: &mut Conn,
+    customer_id: i64,
+    kind: &str,
+    value: &str,
+) -> Result<()> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, value FROM customer_identities WHERE customer_id = $1 AND kind = $2 ORDER BY id",
+    )
+    .bind(customer_id)
+    .bind(kind.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    let Some((first_id, first_value)) = rows.first().cloned() else {
+        return Ok(());
+    };
+    let Some((target_id, _)) = rows.iter().find(|(_, v)| v == value).cloned() else {
+        return Ok(());
+    };
+    if target_id == first_id {
+        return Ok(());
+    }
+    // Through a placeholder: (kind, value) is unique at every step.
+    for (id, v) in [
+        (target_id, format!("\u{1}swap.{target_id}")),
+        (first_id, value.to_string()),
+        (target_id, first_value),
+    ] {
+        sqlx::query("UPDATE customer_identities SET value = $1 WHERE id = $2")
+            .bind(v)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn identities(conn: &mut Conn, customer_id: i64) -> Result<Vec<Identity>> {
     Ok(sqlx::query_as(
         "SELECT id, customer_id, kind, value FROM customer_identities WHERE customer_id = $1 ORDER BY kind, id",

@@ -186,11 +186,69 @@ impl Backend {
         };
         (!terms.is_empty()).then(|| terms.join(joiner))
     }
+
+    /// A forgiving query for suggestions and for a search that found nothing: any word may
+    /// match (ranking puts documents with more of them first), common short words are left
+    /// out, and a word of five letters or more matches by its first four, so a typo after
+    /// them ("pasword", "refnud") still finds the article. `None` when nothing is left.
+    pub fn loose_query(self, input: &str) -> Option<String> {
+        const SKIP: &[&str] = &[
+            "the", "and", "for", "you", "your", "can", "how", "what", "why", "when", "where",
+            "does", "with", "this", "that", "have", "has", "are", "was", "not", "but", "our",
+            "from", "please", "help", "there", "they", "would", "could", "should", "will",
+        ];
+        let mut terms: Vec<String> = Vec::new();
+        for token in crate::text_index::words(&input.to_lowercase())
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| {
+                !t.is_empty()
+                    && (t.chars().count() >= 3 || t.chars().all(|c| c.is_ascii_digit()))
+                    && !SKIP.contains(t)
+            })
+        {
+            let chars: Vec<char> = token.chars().collect();
+            let unspaced = chars.iter().any(|c| crate::text_index::is_unspaced(*c));
+            let term = match (self, chars.len() >= 5 && !unspaced) {
+                (Backend::Sqlite, true) => {
+                    format!("\"{}\"*", chars[..4].iter().collect::<String>())
+                }
+                (Backend::Sqlite, false) => format!("\"{token}\""),
+                (Backend::Postgres, true) => {
+                    format!("'{}':*", chars[..4].iter().collect::<String>())
+                }
+                (Backend::Postgres, false) => format!("'{token}'"),
+            };
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+            if terms.len() == 12 {
+                break;
+            }
+        }
+        let joiner = match self {
+            Backend::Sqlite => " OR ",
+            Backend::Postgres => " | ",
+        };
+        (!terms.is_empty()).then(|| terms.join(joiner))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::Backend;
+
+    #[test]
+    fn a_loose_query_takes_any_word_by_its_first_four_letters_and_skips_filler() {
+        assert_eq!(
+            Backend::Sqlite.loose_query("How do I reset my passwrod? Box 42"),
+            Some("\"rese\"* OR \"pass\"* OR \"box\" OR \"42\"".into())
+        );
+        assert_eq!(
+            Backend::Postgres.loose_query("refnud for the order"),
+            Some("'refn':* | 'orde':*".into())
+        );
+        assert_eq!(Backend::Sqlite.loose_query("the and ?"), None);
+    }
 
     #[test]
     fn sqlite_query_matches_whole_words_and_on_request_the_last_as_a_prefix() {

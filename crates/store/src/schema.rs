@@ -8,6 +8,7 @@
 use crate::schema_chat as chat;
 use crate::schema_kb as kb;
 use crate::schema_measurement as measurement;
+use crate::schema_portal as portal;
 use crate::{Backend, Result, Store};
 
 /// Migration 1: the core model.
@@ -540,6 +541,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
                 backend.text_table("kb_docs")
             ),
         ),
+        (25, backend.render(portal::V25)),
     ]
 }
 

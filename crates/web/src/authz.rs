@@ -71,8 +71,12 @@ pub fn urlencode(s: &str) -> String {
 
 /// The value of cookie `name`, if sent.
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+/// The value of cookie `name` in `headers`, if sent.
+pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -108,16 +112,7 @@ impl FromRequestParts<AppState> for Agent {
 impl Agent {
     /// Every form post carries the session's CSRF token; a mismatch changes nothing.
     pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
-        if !sent.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
-            Ok(())
-        } else {
-            Err(PageError(Problem::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "forbidden",
-                "This form has expired",
-                "the page was open too long or came from elsewhere; reload it and try again",
-            )))
-        }
+        check_csrf(&self.csrf, sent)
     }
 
     pub fn require_admin(&self) -> Result<(), PageError> {
@@ -134,6 +129,70 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn session_cookie(token: &str, secure: bool, max_age_s: i64) -> String {
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub const PORTAL_COOKIE: &str = "steward_portal";
+
+/// The signed-in customer behind a portal request, with the session's CSRF token. A portal
+/// session is never an agent's: it only ever names one customer, and every portal call in the
+/// engine takes that customer and shows only their own data.
+pub struct Customer {
+    pub customer: steward_engine::portal::PortalCustomer,
+    pub csrf: String,
+    pub session: String,
+}
+
+impl FromRequestParts<AppState> for Customer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let back = parts
+            .uri
+            .path_and_query()
+            .map_or("/portal".to_string(), |p| p.to_string());
+        let to_sign_in =
+            || Redirect::to(&format!("/portal/sign-in?next={}", urlencode(&back))).into_response();
+        let Some(token) = cookie(parts, PORTAL_COOKIE) else {
+            return Err(to_sign_in());
+        };
+        match state.engine.portal_session(&token).await {
+            Ok(Some((customer, csrf))) => Ok(Customer {
+                customer,
+                csrf,
+                session: token,
+            }),
+            Ok(None) => Err(to_sign_in()),
+            Err(e) => Err(PageError::from(e).into_response()),
+        }
+    }
+}
+
+impl Customer {
+    /// Every portal form carries the session's CSRF token; a mismatch changes nothing.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
+        check_csrf(&self.csrf, sent)
+    }
+}
+
+fn check_csrf(expected: &str, sent: &str) -> Result<(), PageError> {
+    if !sent.is_empty() && constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(PageError(Problem::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "This form has expired",
+            "the page was open too long or came from elsewhere; reload it and try again",
+        )))
+    }
+}
+
+/// The portal session cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS.
+pub fn portal_cookie(token: &str, secure: bool, max_age_s: i64) -> String {
+    format!(
+        "{PORTAL_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{}",
         if secure { "; Secure" } else { "" }
     )
 }

@@ -247,8 +247,10 @@ impl Engine {
                 .await?;
         } else if cmd.author == AuthorKind::Agent
             && cmd.visibility == Visibility::Public
-            && channel == Channel::Email
+            && matches!(channel, Channel::Email | Channel::Web)
         {
+            // A request from the web form or portal gets its replies by mail too, with a
+            // link to follow it in the portal.
             self.queue_reply_mail(&mut tx, target, message_id, &text, html.as_deref(), at)
                 .await?;
         }

@@ -12,6 +12,7 @@ use steward_channels::email::outbound::{OutboundEmail, compose};
 use steward_channels::email::parse::{Mailbox, Part};
 use steward_channels::email::quote::REPLY_ABOVE;
 use steward_channels::email::thread;
+use steward_domain::Channel;
 use steward_store::email::{self, EmailRecord, NewOutbound};
 use steward_store::{Tx, conversations, customers, messages, now_ms};
 use tokio_util::sync::CancellationToken;
@@ -109,6 +110,14 @@ impl Engine {
             });
         }
         let rfc_id = self.message_id(&format!("reply.{message_id}"));
+        // Requests from the web form can be followed in the portal.
+        let portal = (c.channel == Channel::Web).then(|| {
+            format!(
+                "{}/portal/requests/{}",
+                self.email.workspace_url.trim_end_matches('/'),
+                c.number
+            )
+        });
         let cc: Vec<String> = email::cc_of(tx, conversation_id)
             .await?
             .into_iter()
@@ -130,8 +139,15 @@ impl Engine {
             message_id: rfc_id.clone(),
             in_reply_to: references.last().cloned(),
             references,
-            text: format!("{REPLY_ABOVE}\n\n{text}"),
-            html: html.map(|h| format!("<p style=\"color:#888\">{REPLY_ABOVE}</p>{h}")),
+            text: format!("{REPLY_ABOVE}\n\n{text}{}", portal.as_ref().map_or(String::new(), |l| format!("\n\n--\nFollow this request online: {l}\n"))),
+            html: html.map(|h| {
+                format!(
+                    "<p style=\"color:#888\">{REPLY_ABOVE}</p>{h}{}",
+                    portal.as_ref().map_or(String::new(), |l| format!(
+                        "<p style=\"color:#888\">Follow this request online: <a href=\"{l}\">{l}</a></p>"
+                    ))
+                )
+            }),
             attachments: parts,
             ..from_inbox(inbox, &token)
         };

@@ -61,6 +61,7 @@ pub fn figure_rows(c: &Comparison) -> Vec<(&'static str, String, String)> {
         ("NPS", one(a.nps), one(b.nps)),
         ("NPS answers", n(a.nps_answers), n(b.nps_answers)),
         ("feedback received", n(a.feedback), n(b.feedback)),
+        ("deflections", n(a.deflections), n(b.deflections)),
         ("complaints", n(a.complaints), n(b.complaints)),
         (
             "complaints solved (%)",

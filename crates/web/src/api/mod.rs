@@ -10,6 +10,7 @@ pub mod docs;
 pub mod dto;
 pub mod exports;
 pub mod feedback;
+pub mod forms;
 pub mod inboxes;
 pub mod kb;
 pub mod macros;
@@ -226,6 +227,11 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             get(kb::get_article)
                 .put(kb::update_article)
                 .delete(kb::delete_article),
+        )
+        .route("/forms", get(forms::list).post(forms::create))
+        .route(
+            "/forms/{id}",
+            get(forms::get).put(forms::update).delete(forms::delete),
         )
         .route("/feedback/{id}", patch(feedback::update))
         .route(

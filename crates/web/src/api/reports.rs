@@ -62,6 +62,10 @@ pub struct ReportOut {
     /// Feedback received in the period: `[kind, count]` and `[tag, count]`, most first.
     pub feedback_by_kind: Vec<(String, i64)>,
     pub feedback_by_tag: Vec<(String, i64)>,
+    /// Deflections in the period: `[source, count]`, and `[article title, count]` of the five
+    /// articles that deflected most.
+    pub deflections_by_source: Vec<(String, i64)>,
+    pub deflecting_articles: Vec<(String, i64)>,
 }
 
 /// A query read into the filter and period `[from, to)` in milliseconds.
@@ -177,6 +181,8 @@ pub async fn summary(
         backlog: c.backlog,
         feedback_by_kind: c.feedback_by_kind,
         feedback_by_tag: c.feedback_by_tag,
+        deflections_by_source: c.deflections_by_source,
+        deflecting_articles: c.deflecting_articles,
         current: c.current,
         previous: c.previous,
     }))

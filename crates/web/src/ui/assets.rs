@@ -14,6 +14,10 @@ pub async fn asset(Path(file): Path<String>) -> Response {
             include_str!("../../static/app.js"),
             "text/javascript; charset=utf-8",
         ),
+        "suggest.js" => (
+            include_str!("../../static/suggest.js"),
+            "text/javascript; charset=utf-8",
+        ),
         "api-docs.js" => (
             include_str!("../../static/api-docs.js"),
             "text/javascript; charset=utf-8",

@@ -251,3 +251,55 @@ pub async fn sitemap(State(s): State<AppState>) -> Result<Response, PageError> {
     )
         .into_response())
 }
+
+/// Articles for what a customer is typing, as JSON for the portal form and the chat widget:
+/// published public articles only.
+pub async fn suggest(
+    State(s): State<AppState>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let found = s.engine.suggest_articles(&q.q, 5).await?;
+    let articles: Vec<serde_json::Value> = found
+        .iter()
+        .map(|a| {
+            let l = link(a, &q.q);
+            serde_json::json!({
+                "id": a.id,
+                "title": l.title,
+                "url": l.url,
+                "snippet": l.snippet.iter().map(|(t, _)| t.as_str()).collect::<String>(),
+            })
+        })
+        .collect();
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "articles": articles })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DeflectionBody {
+    article_id: i64,
+    source: String,
+    #[serde(default)]
+    query: String,
+}
+
+/// "This answered my question" from the widget or the help center (no customer known): counts
+/// a deflection. The portal posts to `/portal/deflect`, which knows the customer.
+pub async fn deflected(
+    State(s): State<AppState>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<DeflectionBody>,
+) -> Result<Response, crate::error::Problem> {
+    if b.source == "portal" {
+        return Err(crate::error::Problem::invalid(
+            "source",
+            "the portal counts through /portal/deflect",
+        ));
+    }
+    s.engine
+        .record_deflection(b.article_id, &b.source, None, &b.query)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

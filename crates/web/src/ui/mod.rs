@@ -26,6 +26,7 @@ pub mod live;
 pub mod macros;
 pub mod mail;
 pub mod nps_survey;
+pub mod portal;
 pub mod reports;
 pub mod search;
 pub mod settings;
@@ -64,6 +65,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/kb/{id}/edit", get(kb::edit))
         .route("/help", get(help::home))
         .route("/help/search", get(help::search))
+        .route("/help/suggest", get(help::suggest))
+        .route("/help/deflections", post(help::deflected))
         .route("/help/categories/{slug}", get(help::category))
         .route("/help/articles/{id_slug}", get(help::article))
         .route("/help/articles/{id}/helpful", post(help::helpful))
@@ -164,6 +167,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/admin/webhooks/ping", post(admin_webhooks::ping))
         .route("/admin/webhooks/redeliver", post(admin_webhooks::redeliver))
         .route("/static/{file}", get(assets::asset))
+        .merge(portal::routes())
         .layer(DefaultBodyLimit::max(body_limit))
 }
 

@@ -87,6 +87,8 @@ struct ReportsPage {
     schedules: Vec<ScheduleLine>,
     feedback_by_kind: Vec<(String, i64)>,
     feedback_by_tag: Vec<(String, i64)>,
+    deflections_by_source: Vec<(String, i64)>,
+    deflecting_articles: Vec<(String, i64)>,
     /// The filters shown, for the schedule form.
     filter_team: String,
     filter_agent: String,
@@ -313,6 +315,8 @@ pub async fn page(
         backlog: backlog_chart(&c.backlog),
         feedback_by_kind: c.feedback_by_kind.clone(),
         feedback_by_tag: c.feedback_by_tag.clone(),
+        deflections_by_source: c.deflections_by_source.clone(),
+        deflecting_articles: c.deflecting_articles.clone(),
         schedules: s
             .engine
             .report_schedules(&agent.actor)

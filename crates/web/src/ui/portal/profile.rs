@@ -1,0 +1,142 @@
+//! The customer's profile: their name, and a new email address confirmed by a link sent to it.
+
+use super::super::form::FormData;
+use super::super::render;
+use super::form_error;
+use super::signin::{Notice, bad_link, confirm_link, link_form_ok};
+use crate::AppState;
+use crate::authz::Customer;
+use crate::error::PageError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Template)]
+#[template(path = "portal_profile.html")]
+struct ProfilePage {
+    brand: String,
+    title: String,
+    signed_in: bool,
+    csrf: String,
+    name: String,
+    email: String,
+    notice: String,
+    error: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProfileQuery {
+    saved: Option<String>,
+}
+
+fn profile_page(s: &AppState, customer: &Customer, notice: &str, error: &str) -> Response {
+    render(&ProfilePage {
+        title: format!("Profile · {}", s.brand),
+        brand: s.brand.clone(),
+        signed_in: true,
+        csrf: customer.csrf.clone(),
+        name: customer.customer.name.clone(),
+        email: customer.customer.email.clone().unwrap_or_default(),
+        notice: notice.to_string(),
+        error: error.to_string(),
+    })
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    customer: Customer,
+    Query(q): Query<ProfileQuery>,
+) -> Response {
+    let notice = match q.saved.as_deref() {
+        Some("name") => "Your name was saved.",
+        Some("email") => "Your new email address is confirmed.",
+        _ => "",
+    };
+    profile_page(&s, &customer, notice, "")
+}
+
+pub async fn rename(
+    State(s): State<AppState>,
+    customer: Customer,
+    form: FormData,
+) -> Result<Response, PageError> {
+    customer.check_csrf(form.get("_csrf"))?;
+    match s
+        .engine
+        .portal_rename(&customer.customer, form.get("name"))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/portal/profile?saved=name").into_response()),
+        Err(e) => {
+            let mut res = profile_page(&s, &customer, "", &form_error(e)?);
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
+}
+
+pub async fn change_email(
+    State(s): State<AppState>,
+    customer: Customer,
+    form: FormData,
+) -> Result<Response, PageError> {
+    customer.check_csrf(form.get("_csrf"))?;
+    let email = form.get("email").trim().to_lowercase();
+    match s
+        .engine
+        .portal_change_email(&customer.customer, &email)
+        .await
+    {
+        Ok(()) => Ok(profile_page(
+            &s,
+            &customer,
+            &format!("We sent a link to {email}. Open it to start using that address."),
+            "",
+        )),
+        Err(e) => {
+            let mut res = profile_page(&s, &customer, "", &form_error(e)?);
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
+}
+
+pub async fn confirm_page(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    match s.engine.portal_link(&token).await {
+        Ok(info) if info.purpose == steward_store::portal::CONFIRM_EMAIL => Ok(confirm_link(
+            &s,
+            "Confirm your email address",
+            &format!("Use {} for your account from now on.", info.email),
+            &format!("/portal/email/{token}"),
+            "Confirm",
+        )),
+        Ok(_) => bad_link(&s, steward_engine::EngineError::not_found("link")),
+        Err(e) => bad_link(&s, e),
+    }
+}
+
+pub async fn confirm(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response, PageError> {
+    if !link_form_ok(&headers, &form) {
+        return confirm_page(State(s), Path(token)).await;
+    }
+    match s.engine.portal_confirm_email(&token).await {
+        Ok(email) => Ok(render(
+            &Notice::new(
+                &s,
+                "Email address confirmed",
+                &format!("We will write to {email} from now on."),
+            )
+            .back("/portal/profile", "Back to your profile"),
+        )),
+        Err(e) => bad_link(&s, e),
+    }
+}

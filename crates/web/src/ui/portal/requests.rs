@@ -1,0 +1,209 @@
+//! A customer's requests: the list, one request with its public messages and files, a reply
+//! with files, and downloading a file. Everything is read through the engine's portal calls,
+//! which answer "not found" for anyone else's request.
+
+use super::super::conversation::read_multipart;
+use super::super::render;
+use super::{form_error, status_words};
+use crate::AppState;
+use crate::authz::Customer;
+use crate::error::PageError;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use steward_domain::{AuthorKind, Status};
+
+pub struct RequestRow {
+    pub number: i64,
+    pub subject: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal_requests.html")]
+struct ListPage {
+    brand: String,
+    title: String,
+    signed_in: bool,
+    csrf: String,
+    notice: String,
+    requests: Vec<RequestRow>,
+}
+
+pub struct MessageView {
+    pub author: String,
+    pub mine: bool,
+    pub when: String,
+    pub text: String,
+    pub html: Option<String>,
+    /// (attachment id, file name)
+    pub files: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_request.html")]
+struct RequestPage {
+    brand: String,
+    title: String,
+    signed_in: bool,
+    csrf: String,
+    number: i64,
+    subject: String,
+    status: &'static str,
+    status_class: &'static str,
+    status_hint: &'static str,
+    closed: bool,
+    messages: Vec<MessageView>,
+    error: String,
+    draft: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    sent: Option<i64>,
+    solved: Option<String>,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    customer: Customer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let requests = s
+        .engine
+        .portal_requests(&customer.customer)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (status, status_class, _) = status_words(c.status);
+            RequestRow {
+                number: c.number,
+                subject: c.subject,
+                status,
+                status_class,
+                when: crate::fmt::datetime(c.last_activity_at),
+            }
+        })
+        .collect();
+    let notice = match (q.sent, q.solved) {
+        (Some(n), _) => format!("Thank you. We received request #{n} and will reply by email."),
+        (_, Some(_)) => "Glad the article helped. No request was opened.".to_string(),
+        _ => String::new(),
+    };
+    Ok(render(&ListPage {
+        title: format!("My requests · {}", s.brand),
+        brand: s.brand.clone(),
+        signed_in: true,
+        csrf: customer.csrf,
+        notice,
+        requests,
+    }))
+}
+
+async fn request_page(
+    s: &AppState,
+    customer: &Customer,
+    number: i64,
+    error: String,
+    draft: String,
+) -> Result<Response, PageError> {
+    let v = s.engine.portal_request(&customer.customer, number).await?;
+    let c = v.conversation;
+    let messages = v
+        .messages
+        .into_iter()
+        .map(|m| {
+            let mine = m.author_kind == AuthorKind::Customer
+                && m.author_customer_id == Some(customer.customer.customer_id);
+            // The customer always knows whether a bot or a person wrote.
+            let author = match m.author_kind {
+                AuthorKind::Customer if mine => "You".to_string(),
+                AuthorKind::Bot => "Answer bot (automated)".to_string(),
+                AuthorKind::System => "Automatic message".to_string(),
+                _ => m.author_name.clone().unwrap_or_else(|| "Support".into()),
+            };
+            MessageView {
+                author,
+                mine,
+                when: crate::fmt::datetime(m.created_at),
+                files: v
+                    .attachments
+                    .iter()
+                    .filter(|a| a.message_id == m.id)
+                    .map(|a| (a.id, a.filename.clone()))
+                    .collect(),
+                text: m.body_text,
+                html: m.body_html,
+            }
+        })
+        .collect();
+    let (status, status_class, status_hint) = status_words(c.status);
+    Ok(render(&RequestPage {
+        title: format!("#{} {} · {}", c.number, c.subject, s.brand),
+        brand: s.brand.clone(),
+        signed_in: true,
+        csrf: customer.csrf.clone(),
+        number: c.number,
+        subject: c.subject,
+        status,
+        status_class,
+        status_hint,
+        closed: c.status == Status::Closed,
+        messages,
+        error,
+        draft,
+    }))
+}
+
+pub async fn view(
+    State(s): State<AppState>,
+    customer: Customer,
+    Path(number): Path<i64>,
+) -> Result<Response, PageError> {
+    let target = s
+        .engine
+        .portal_request_target(&customer.customer, number)
+        .await?;
+    if target != number {
+        return Ok(Redirect::to(&format!("/portal/requests/{target}")).into_response());
+    }
+    request_page(&s, &customer, number, String::new(), String::new()).await
+}
+
+pub async fn reply(
+    State(s): State<AppState>,
+    customer: Customer,
+    Path(number): Path<i64>,
+    mp: Multipart,
+) -> Result<Response, PageError> {
+    let (f, files) = read_multipart(mp, s.engine.limits.max_attachment_bytes).await?;
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    customer.check_csrf(get("_csrf"))?;
+    match s
+        .engine
+        .portal_reply(&customer.customer, number, get("body"), files)
+        .await
+    {
+        Ok(landed) => {
+            Ok(Redirect::to(&format!("/portal/requests/{}", landed.number)).into_response())
+        }
+        Err(e) => {
+            let error = form_error(e)?;
+            let mut res =
+                request_page(&s, &customer, number, error, get("body").to_string()).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
+}
+
+pub async fn file(
+    State(s): State<AppState>,
+    customer: Customer,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let (a, bytes) = s.engine.portal_attachment(&customer.customer, id).await?;
+    Ok(super::super::download(&a, bytes))
+}
