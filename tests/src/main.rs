@@ -35,6 +35,7 @@ mod live_nodes;
 mod macros;
 mod nps;
 mod portal;
+mod portal_feedback;
 mod portal_forms;
 mod portal_isolation;
 mod reports;

@@ -431,3 +431,64 @@ async fn a_new_email_address_takes_effect_only_once_its_link_is_used() {
     let (s, _) = get_page(&reqwest::Client::new(), &app, &link).await;
     assert_eq!(s, StatusCode::GONE, "a confirmation link works once");
 }
+
+#[tokio::test]
+async fn an_admin_defines_a_web_form_in_the_workspace() {
+    let app = spawn_app().await;
+    field(
+        &app,
+        json!({"key": "serial", "label": "Serial number", "kind": "text"}),
+    )
+    .await;
+    field(
+        &app,
+        json!({"key": "warranty", "label": "Under warranty", "kind": "checkbox"}),
+    )
+    .await;
+    let tech = app.team("Technical").await;
+    let ada = crate::signin::sign_in(&app, "admin@test.example", "correct horse battery").await;
+    let (s, page) = crate::signin::page(&ada, &app, "/admin/forms").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Serial number") && page.contains("Not asked"));
+    let csrf = crate::signin::csrf_of(&page);
+    let tech_s = tech.to_string();
+    let res = post_form(
+        &ada,
+        &app,
+        "/admin/forms",
+        &[
+            ("_csrf", &csrf),
+            ("id", "0"),
+            ("name", "Repair request"),
+            ("description", "Something broke"),
+            ("team_id", &tech_s),
+            ("tags", "repair, hardware"),
+            ("field.serial", "required"),
+            ("field.warranty", "optional"),
+            ("position", "2"),
+            ("active", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, forms) = app.get("/api/v1/forms").await;
+    let f = &forms[0];
+    assert_eq!(f["name"], "Repair request", "{forms}");
+    assert_eq!(f["team_id"], tech);
+    assert_eq!(f["tags"], json!(["repair", "hardware"]));
+    assert_eq!(
+        f["fields"].as_array().map(|a| a
+            .iter()
+            .map(|x| (x["key"].clone(), x["required"].clone()))
+            .collect::<Vec<_>>()),
+        Some(vec![
+            (json!("serial"), json!(true)),
+            (json!("warranty"), json!(false))
+        ])
+    );
+    // Agents cannot open the page.
+    app.agent("bea@example.com", "agent", &[tech]).await;
+    let bea = crate::signin::sign_in(&app, "bea@example.com", "agent password 1").await;
+    let (s, _) = crate::signin::page(&bea, &app, "/admin/forms").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -23,7 +23,7 @@ async fn open(app: &TestApp, email: &str, channel: &str) -> i64 {
 }
 
 /// Solves conversation `id` and waits until its survey job ran; the survey, if one was sent.
-async fn solve_and_survey(app: &TestApp, id: i64) -> Option<Value> {
+pub(crate) async fn solve_and_survey(app: &TestApp, id: i64) -> Option<Value> {
     let (s, c) = app
         .patch(
             &format!("/api/v1/conversations/{id}"),

@@ -18,6 +18,8 @@ use steward_store::{now_ms, tags};
 /// What a customer sends.
 #[derive(Debug, Clone)]
 pub struct NewFeedback {
+    /// The customer, when known (signed in to the portal); else found by `email`.
+    pub customer_id: Option<i64>,
     pub name: String,
     pub email: Option<String>,
     pub kind: Kind,
@@ -46,8 +48,9 @@ impl Engine {
             .transpose()?;
         let at = now_ms();
         let mut tx = self.store.write().await?;
-        let customer_id = match &email {
-            Some(e) => Some(
+        let customer_id = match (f.customer_id, &email) {
+            (Some(id), _) => Some(id),
+            (None, Some(e)) => Some(
                 identify(
                     &mut tx,
                     &CustomerRef {
@@ -60,7 +63,7 @@ impl Engine {
                 )
                 .await?,
             ),
-            None => None,
+            (None, None) => None,
         };
         let id = store::insert(
             &mut tx,

@@ -264,6 +264,7 @@ impl Engine {
         let comment = comment.trim();
         if !comment.is_empty() {
             self.submit_feedback(crate::feedback::NewFeedback {
+                customer_id: None,
                 name: String::new(),
                 email: None,
                 kind: if yes {

@@ -115,6 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let login = demo::ensure_seeded(&engine).await?;
             demo_site::ensure_chat_inbox(&engine).await?;
             demo_site::ensure_help_center(&engine).await?;
+            demo_site::ensure_web_forms(&engine).await?;
             serve(&config, store, Some(login)).await
         }
         Command::Serve => {
@@ -210,7 +211,7 @@ async fn serve(
     if let Some(l) = login {
         println!("Sign in as {} with password {}", l.email, l.password);
         println!("Try the chat widget on the example shop at {url}/demo/site");
-        println!("The help center is at {url}/help");
+        println!("The help center is at {url}/help, the customer portal at {url}/portal");
     }
     tracing::info!(backend = running.engine.store.backend().name(), "serving");
     app::shutdown_signal().await;

@@ -558,6 +558,7 @@ async fn seed_feedback(engine: &Engine, admin: &Actor, customers: &[i64]) -> any
         };
         let item = engine
             .submit_feedback(steward_engine::feedback::NewFeedback {
+                customer_id: None,
                 name: String::new(),
                 email,
                 kind: *kind,

@@ -174,3 +174,86 @@ pub async fn ensure_help_center(engine: &Engine) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The portal's web forms, once: returns (team Billing, order number and reason required),
+/// order questions (order number optional) and anything else, on two custom fields.
+pub async fn ensure_web_forms(engine: &Engine) -> anyhow::Result<()> {
+    use steward_engine::forms::{FormFieldInput, FormInput};
+    let e = |e: steward_engine::EngineError| anyhow::anyhow!("{e}");
+    if !engine.web_forms(false).await.map_err(e)?.is_empty() {
+        return Ok(());
+    }
+    let actor = demo_admin(engine).await?;
+    let fields = engine.custom_fields().await.map_err(e)?;
+    if !fields.iter().any(|f| f.key == "order_number") {
+        engine
+            .create_custom_field(&actor, "order_number", "Order number", "text", &[])
+            .await
+            .map_err(e)?;
+    }
+    if !fields.iter().any(|f| f.key == "return_reason") {
+        let reasons = [
+            "Too small",
+            "Too big",
+            "Damaged",
+            "Not as described",
+            "Changed my mind",
+        ];
+        let options: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
+        engine
+            .create_custom_field(&actor, "return_reason", "Reason", "dropdown", &options)
+            .await
+            .map_err(e)?;
+    }
+    let billing = engine
+        .teams()
+        .await
+        .map_err(e)?
+        .into_iter()
+        .find(|t| t.name == "Billing")
+        .map(|t| t.id);
+    let ask = |key: &str, required: bool| FormFieldInput {
+        key: key.into(),
+        required,
+    };
+    let forms = [
+        (
+            "Return or exchange an item",
+            "Within 30 days of delivery.",
+            billing,
+            vec!["returns"],
+            vec![ask("order_number", true), ask("return_reason", true)],
+        ),
+        (
+            "A question about an order",
+            "Delivery, changes, tracking.",
+            None,
+            vec!["orders"],
+            vec![ask("order_number", false)],
+        ),
+        (
+            "Something else",
+            "Products, your account, anything.",
+            None,
+            vec![],
+            vec![],
+        ),
+    ];
+    for (i, (name, description, team_id, tags, fields)) in forms.into_iter().enumerate() {
+        let input = FormInput {
+            name: name.into(),
+            description: description.into(),
+            slug: None,
+            team_id,
+            tags: tags.into_iter().map(str::to_string).collect(),
+            fields,
+            position: i as i64,
+            active: Some(true),
+        };
+        engine
+            .save_web_form(&actor, None, &input)
+            .await
+            .map_err(e)?;
+    }
+    Ok(())
+}

@@ -169,6 +169,21 @@ impl FromRequestParts<AppState> for Customer {
     }
 }
 
+/// The customer signed in to the portal, if any: for public pages (the feedback form) that
+/// know the customer when there is one.
+pub async fn signed_in_customer(
+    headers: &axum::http::HeaderMap,
+    state: &AppState,
+) -> Option<Customer> {
+    let token = cookie_in(headers, PORTAL_COOKIE)?;
+    let (customer, csrf) = state.engine.portal_session(&token).await.ok().flatten()?;
+    Some(Customer {
+        customer,
+        csrf,
+        session: token,
+    })
+}
+
 impl Customer {
     /// Every portal form carries the session's CSRF token; a mismatch changes nothing.
     pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {

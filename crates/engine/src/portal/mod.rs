@@ -9,6 +9,7 @@
 
 mod profile;
 mod requests;
+mod survey;
 
 pub use requests::{NewRequest, RequestView};
 
@@ -67,8 +68,13 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 
 impl Engine {
     /// Mails a sign-in link to `email`. Says nothing about whether the address is known; over
-    /// the hourly limit nothing more is sent (the page reads the same).
-    pub async fn portal_send_sign_in(&self, email: &str, next: Option<&str>) -> Result<()> {
+    /// the hourly limit nothing more is sent (the page reads the same). Returns the link's path
+    /// when one was queued, for the demo, whose mail never leaves the machine, to show.
+    pub async fn portal_send_sign_in(
+        &self,
+        email: &str,
+        next: Option<&str>,
+    ) -> Result<Option<String>> {
         let email = validate::email("email", email)?;
         let next = safe_next(next);
         self.send_portal_link(SIGN_IN, &email, None, next.as_deref())
@@ -81,7 +87,7 @@ impl Engine {
         email: &str,
         customer_id: Option<i64>,
         next: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         if !self.email.has_inboxes() {
             return Err(EngineError::conflict(
                 "no email inbox is set up, so no link can be sent; ask the company to add one",
@@ -94,7 +100,7 @@ impl Engine {
                 purpose,
                 "portal link not sent: hourly limit for the address"
             );
-            return Ok(());
+            return Ok(None);
         }
         let token = new_secret("p_");
         let id = portal::insert_link(
@@ -124,7 +130,8 @@ impl Engine {
                 "Use this link to confirm this address for your account.",
             )
         };
-        let link = format!("{base}/portal/{path}/{token}");
+        let link_path = format!("/portal/{path}/{token}");
+        let link = format!("{base}{link_path}");
         let text = format!(
             "{intro}\n\n{link}\n\nThe link works once, for {} minutes. If you did not ask for it, ignore this mail.\n",
             LINK_TTL_MS / 60_000
@@ -150,7 +157,7 @@ impl Engine {
         self.queue_automatic_mail(&mut tx, mail, at).await?;
         tx.commit().await?;
         self.email.outbox_wake.notify_one();
-        Ok(())
+        Ok(Some(link_path))
     }
 
     /// What link `token` is, if it can still be used (shown before the customer confirms, so

@@ -50,8 +50,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends a confirmation link to `email`, the address the customer wants to use.
-    pub async fn portal_change_email(&self, c: &PortalCustomer, email: &str) -> Result<()> {
+    /// Sends a confirmation link to `email`, the address the customer wants to use; returns
+    /// the link's path as `portal_send_sign_in` does.
+    pub async fn portal_change_email(
+        &self,
+        c: &PortalCustomer,
+        email: &str,
+    ) -> Result<Option<String>> {
         let email = validate::email("email", email)?;
         let mut conn = self.store.pool().acquire().await?;
         match customers::find_by_identity(&mut conn, "email", &email).await? {

@@ -50,7 +50,11 @@ impl Engine {
     }
 
     /// The customer's conversation numbered `number`, or not found.
-    async fn own_conversation(&self, c: &PortalCustomer, number: i64) -> Result<Conversation> {
+    pub(super) async fn own_conversation(
+        &self,
+        c: &PortalCustomer,
+        number: i64,
+    ) -> Result<Conversation> {
         let mut conn = self.store.pool().acquire().await?;
         conversations::get_by_number(&mut conn, number)
             .await?

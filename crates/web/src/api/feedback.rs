@@ -75,6 +75,7 @@ pub async fn create(
     let item = s
         .engine
         .submit_feedback(NewFeedback {
+            customer_id: None,
             name: b.name.unwrap_or_default(),
             email: b.email,
             kind: Kind::parse(b.kind.as_deref().unwrap_or("suggestion"))?,

@@ -1,18 +1,18 @@
 //! Feedback pages. `/help/feedback` is public: anyone sends a suggestion, a problem or praise,
 //! with their email address if they want an answer (the item then joins their history); a
 //! hidden field catches form-filling robots, and each address may send 20 an hour. The
-//! chat widget links here (`?source=widget`, kept on the item); the portal will too. `/feedback` is the agents' list: filter by
+//! chat widget links here (`?source=widget`, kept on the item); the portal's signed-in customers send as themselves (`portal`). `/feedback` is the agents' list: filter by
 //! kind, status and tag; tag items and move them along.
 
 use super::form::FormData;
 use super::render;
 use super::view::{Choice, Layout, word_choices};
 use crate::AppState;
-use crate::authz::Agent;
+use crate::authz::{Agent, Customer, signed_in_customer};
 use crate::error::{PageError, Problem};
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 use steward_domain::feedback::{Kind, Source, State as Status};
@@ -29,8 +29,11 @@ struct FormPage {
     body: String,
     error: String,
     sent: bool,
-    /// `widget` when opened from the chat widget, else `web`.
+    /// `widget` when opened from the chat widget, `portal` for a signed-in customer, else `web`.
     source: String,
+    /// "Name (address)" of the customer signed in to the portal, else "".
+    signed_in_as: String,
+    csrf: String,
 }
 
 /// Where an item came from: the chat widget says so; everything else is the web form.
@@ -59,8 +62,25 @@ fn kinds(picked: &str) -> Vec<Choice> {
     .collect()
 }
 
-pub async fn form(State(s): State<AppState>, Query(q): Query<FormQuery>) -> Response {
+fn who(c: &Customer) -> String {
+    match &c.customer.email {
+        Some(e) => format!("{} ({e})", c.customer.name),
+        None => c.customer.name.clone(),
+    }
+}
+
+pub async fn form(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<FormQuery>,
+) -> Response {
+    let customer = signed_in_customer(&headers, &s).await;
     render(&FormPage {
+        signed_in_as: customer.as_ref().map(who).unwrap_or_default(),
+        csrf: customer
+            .as_ref()
+            .map(|c| c.csrf.clone())
+            .unwrap_or_default(),
         brand: s.brand.clone(),
         kinds: kinds("suggestion"),
         name: String::new(),
@@ -68,16 +88,30 @@ pub async fn form(State(s): State<AppState>, Query(q): Query<FormQuery>) -> Resp
         body: String::new(),
         error: String::new(),
         sent: false,
-        source: source_of(&q.source).to_string(),
+        source: if customer.is_some() {
+            Source::Portal.to_string()
+        } else {
+            source_of(&q.source).to_string()
+        },
     })
 }
 
 pub async fn send(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
+    let customer = signed_in_customer(&headers, &s).await;
+    if let Some(c) = &customer {
+        c.check_csrf(form.get("_csrf"))?;
+    }
     let page = |error: &str, sent: bool| FormPage {
+        signed_in_as: customer.as_ref().map(who).unwrap_or_default(),
+        csrf: customer
+            .as_ref()
+            .map(|c| c.csrf.clone())
+            .unwrap_or_default(),
         brand: s.brand.clone(),
         kinds: kinds(form.get("kind")),
         name: if sent {
@@ -97,7 +131,11 @@ pub async fn send(
         },
         error: error.to_string(),
         sent,
-        source: source_of(form.get("source")).to_string(),
+        source: if customer.is_some() {
+            Source::Portal.to_string()
+        } else {
+            source_of(form.get("source")).to_string()
+        },
     };
     // Robots fill every field; people never see this one.
     if !form.get("website").is_empty() {
@@ -114,12 +152,23 @@ pub async fn send(
     }
     let sent = s
         .engine
-        .submit_feedback(NewFeedback {
-            name: form.get("name").to_string(),
-            email: form.opt("email").map(str::to_string),
-            kind: Kind::parse(form.get("kind"))?,
-            body: form.get("body").to_string(),
-            source: source_of(form.get("source")),
+        .submit_feedback(match &customer {
+            Some(c) => NewFeedback {
+                customer_id: Some(c.customer.customer_id),
+                name: c.customer.name.clone(),
+                email: c.customer.email.clone(),
+                kind: Kind::parse(form.get("kind"))?,
+                body: form.get("body").to_string(),
+                source: Source::Portal,
+            },
+            None => NewFeedback {
+                customer_id: None,
+                name: form.get("name").to_string(),
+                email: form.opt("email").map(str::to_string),
+                kind: Kind::parse(form.get("kind"))?,
+                body: form.get("body").to_string(),
+                source: source_of(form.get("source")),
+            },
         })
         .await;
     match sent {

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_automations;
 pub mod admin_calendars;
 pub mod admin_chat;
+pub mod admin_forms;
 pub mod admin_inboxes;
 pub mod admin_nps;
 pub mod admin_routing;
@@ -164,6 +165,11 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/admin/webhooks/delete", post(admin_webhooks::delete))
         .route("/admin/chat", get(admin_chat::page).post(admin_chat::save))
         .route("/admin/chat/delete", post(admin_chat::delete))
+        .route(
+            "/admin/forms",
+            get(admin_forms::page).post(admin_forms::save),
+        )
+        .route("/admin/forms/delete", post(admin_forms::delete))
         .route("/admin/webhooks/ping", post(admin_webhooks::ping))
         .route("/admin/webhooks/redeliver", post(admin_webhooks::redeliver))
         .route("/static/{file}", get(assets::asset))

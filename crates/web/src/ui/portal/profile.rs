@@ -88,12 +88,16 @@ pub async fn change_email(
         .portal_change_email(&customer.customer, &email)
         .await
     {
-        Ok(()) => Ok(profile_page(
-            &s,
-            &customer,
-            &format!("We sent a link to {email}. Open it to start using that address."),
-            "",
-        )),
+        Ok(link) => {
+            let sent = format!("We sent a link to {email}. Open it to start using that address.");
+            match link.filter(|_| s.demo_site) {
+                Some(path) => Ok(render(
+                    &Notice::new(&s, "Check your email", &sent)
+                        .back(&path, "Demo: open the link from the mail"),
+                )),
+                None => Ok(profile_page(&s, &customer, &sent, "")),
+            }
+        }
         Err(e) => {
             let mut res = profile_page(&s, &customer, "", &form_error(e)?);
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

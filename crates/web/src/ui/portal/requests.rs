@@ -3,6 +3,7 @@
 //! which answer "not found" for anyone else's request.
 
 use super::super::conversation::read_multipart;
+use super::super::form::FormData;
 use super::super::render;
 use super::{form_error, status_words};
 use crate::AppState;
@@ -58,6 +59,18 @@ struct RequestPage {
     messages: Vec<MessageView>,
     error: String,
     draft: String,
+    survey: Option<SurveyView>,
+}
+
+/// The request's satisfaction survey, once it was sent.
+pub struct SurveyView {
+    pub question: String,
+    pub choices: Vec<(i64, &'static str, bool)>,
+    pub comment: String,
+    pub answered: bool,
+    /// Whether the answer may still be given or changed.
+    pub open: bool,
+    pub thanked: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -108,8 +121,27 @@ async fn request_page(
     number: i64,
     error: String,
     draft: String,
+    thanked: bool,
 ) -> Result<Response, PageError> {
     let v = s.engine.portal_request(&customer.customer, number).await?;
+    let survey = s
+        .engine
+        .portal_survey(&customer.customer, number)
+        .await?
+        .map(|p| SurveyView {
+            question: p.question,
+            choices: p
+                .scale
+                .ratings()
+                .iter()
+                .rev()
+                .map(|(value, label)| (*value, *label, p.survey.rating == Some(*value)))
+                .collect(),
+            comment: p.survey.comment.unwrap_or_default(),
+            answered: p.survey.rating.is_some(),
+            open: p.open,
+            thanked,
+        });
     let c = v.conversation;
     let messages = v
         .messages
@@ -154,6 +186,7 @@ async fn request_page(
         messages,
         error,
         draft,
+        survey,
     }))
 }
 
@@ -169,7 +202,34 @@ pub async fn view(
     if target != number {
         return Ok(Redirect::to(&format!("/portal/requests/{target}")).into_response());
     }
-    request_page(&s, &customer, number, String::new(), String::new()).await
+    request_page(&s, &customer, number, String::new(), String::new(), false).await
+}
+
+/// The customer rates the request (the same survey the mail links to).
+pub async fn rate(
+    State(s): State<AppState>,
+    customer: Customer,
+    Path(number): Path<i64>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    customer.check_csrf(form.get("_csrf"))?;
+    let error = match form.get("rating").parse::<i64>() {
+        Err(_) => "Choose one of the answers.".to_string(),
+        Ok(rating) => match s
+            .engine
+            .portal_answer_survey(&customer.customer, number, rating, form.opt("comment"))
+            .await
+        {
+            Ok(_) => {
+                return request_page(&s, &customer, number, String::new(), String::new(), true)
+                    .await;
+            }
+            Err(e) => form_error(e)?,
+        },
+    };
+    let mut res = request_page(&s, &customer, number, error, String::new(), false).await?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
 }
 
 pub async fn reply(
@@ -192,7 +252,7 @@ pub async fn reply(
         Err(e) => {
             let error = form_error(e)?;
             let mut res =
-                request_page(&s, &customer, number, error, get("body").to_string()).await?;
+                request_page(&s, &customer, number, error, get("body").to_string(), false).await?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
