@@ -180,3 +180,70 @@ async fn a_visitor_on_the_demo_shop_chats_with_an_agent_in_another_browser_and_r
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn before_a_chat_the_widget_suggests_articles_and_one_that_answers_counts_a_deflection() {
+    let Some(path) = chromedriver() else {
+        assert!(
+            std::env::var("STEWARD_REQUIRE_BROWSER").is_err(),
+            "STEWARD_REQUIRE_BROWSER is set but chromedriver is missing"
+        );
+        eprintln!("skipped: chromedriver is not installed");
+        return;
+    };
+    let app = spawn_app_with(|c| c.demo_site = true).await;
+    crate::chat::chat_inbox(&app, serde_json::json!({})).await;
+    let (s, a) = app
+        .post(
+            "/api/v1/kb/articles",
+            serde_json::json!({"title": "Is the tent waterproof?", "body": "Yes, to 3000 mm.", "state": "published"}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{a}");
+    let driver = Driver::start(&path).await;
+    let dir = std::env::temp_dir().join(format!("steward-tips-{}", std::process::id()));
+    let visitor = Session::open(&driver, &dir).await;
+    visitor.go(&format!("{}/demo/site", app.base)).await;
+    let launcher = visitor.find_in_shadow(HOST, ".launch").await;
+    visitor.click_element(&launcher).await;
+    let text = visitor.find_in_shadow(HOST, "textarea").await;
+    visitor
+        .type_into_element(&text, "is my tent waterproof")
+        .await;
+    let tips = "var r = document.getElementById('steward-chat').shadowRoot.querySelector('.tips'); \
+                return r.hidden ? '' : r.innerText;";
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = visitor
+            .script(tips)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if shown.contains("Is the tent waterproof?") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown.contains("Is the tent waterproof?"), "{shown:?}");
+    let yes = visitor.find_in_shadow(HOST, ".tips button").await;
+    visitor.click_element(&yes).await;
+    let mut counted = serde_json::Value::Null;
+    for _ in 0..50 {
+        let today = jiff::Zoned::now().date().to_string();
+        let (_, r) = app
+            .get(&format!("/api/v1/reports/summary?from={today}&to={today}"))
+            .await;
+        counted = r["deflections_by_source"].clone();
+        if counted == serde_json::json!([["widget", 1]]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, serde_json::json!([["widget", 1]]));
+    let (_, list) = app.get("/api/v1/conversations").await;
+    assert_eq!(list["data"], serde_json::json!([]), "no chat was opened");
+    visitor.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    app.stop().await;
+}

@@ -5,6 +5,7 @@
 //! (`STEWARD_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1/postgres`), each test
 //! in a database of its own.
 
+mod answer_bot;
 mod api_conversations;
 mod api_directory;
 mod api_errors;

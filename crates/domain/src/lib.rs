@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod automation;
+pub mod bot;
 pub mod calendar;
 pub mod chat;
 pub mod csat;

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod automations;
+pub mod bot;
 pub mod calendars;
 pub mod chat;
 pub mod conversation;

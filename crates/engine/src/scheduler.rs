@@ -102,6 +102,7 @@ impl Engine {
             "automation.sweep" => self.run_automation_sweep(&job).await,
             "presence.lapse" => self.run_presence_lapse(&job).await,
             "csat.send" => self.run_csat_send(&job).await,
+            "bot.email" => self.run_bot_email(&job).await,
             "nps.run" => self.run_nps(&job).await,
             "report.send" => self.run_report_send(&job).await,
             other => Err(EngineError::invalid(

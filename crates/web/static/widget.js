@@ -36,6 +36,7 @@
     "header .fb{color:#fff;font-size:13px}header button{background:transparent;border:0;color:#fff;cursor:pointer;font-size:13px;padding:4px 6px;border-radius:4px}" +
     ".note{padding:6px 14px;background:#f3f4f6;font-size:13px;color:#333}.note:empty{display:none}" +
     ".log{flex:1 0 140px;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;margin:0;list-style:none}" +
+    ".tips{border:1px solid #e5d58a;background:#fffbea;border-radius:8px;padding:6px 8px;margin-bottom:6px;font-size:13px}.tips ul{margin:4px 0 0;padding-left:16px}.tips li{margin-bottom:4px}.tips button{border:0;background:none;color:#1f5fbf;cursor:pointer;padding:0 4px;font-size:12px;text-decoration:underline}" +
     ".m{max-width:80%;padding:8px 10px;border-radius:10px;background:#f0f0f0;white-space:pre-wrap;word-wrap:break-word}" +
     ".m.me{align-self:flex-end;color:#fff}.m .who{display:block;font-size:12px;font-weight:600;margin-bottom:2px}" +
     ".m.pending{opacity:.6}.badge{display:inline-block;font-size:11px;padding:0 5px;border-radius:4px;background:#6b4fbb;color:#fff;margin-left:4px}" +
@@ -91,6 +92,7 @@
   var topicLabel = el("label", { "for": "sc-topic" }, "Topic");
   pre.appendChild(topicLabel); pre.appendChild(topicIn);
   var text = el("textarea", { name: "text", "aria-label": "Message", placeholder: "Write a message…", maxlength: "4000" });
+  var tips = el("div", { "class": "tips", "aria-live": "polite", hidden: "" });
   var row = el("div", { "class": "row" });
   var fileIn = el("input", { type: "file", "class": "sr", id: "sc-file", "aria-label": "Attach a file" });
   var fileBtn = el("label", { "class": "file", "for": "sc-file", tabindex: "0", role: "button" });
@@ -99,7 +101,7 @@
   var err = el("div", { "class": "err", role: "alert" });
   var send = el("button", { type: "submit", "class": "send" }, "Send");
   row.appendChild(fileIn); row.appendChild(fileBtn); row.appendChild(el("span", { "class": "grow" })); row.appendChild(send);
-  form.appendChild(pre); form.appendChild(text); form.appendChild(err); form.appendChild(row);
+  form.appendChild(pre); form.appendChild(tips); form.appendChild(text); form.appendChild(err); form.appendChild(row);
   panel.appendChild(head); panel.appendChild(note); panel.appendChild(log); panel.appendChild(typing); panel.appendChild(form);
   root.appendChild(style); root.appendChild(launch); root.appendChild(panel);
 
@@ -131,7 +133,7 @@
     if (m.author === "bot") who.appendChild(el("span", { "class": "badge" }, "Bot"));
     else if (m.author === "agent") who.appendChild(el("span", { "class": "sr" }, " (a person)"));
     li.appendChild(who);
-    li.appendChild(document.createTextNode(m.text || ""));
+    linked(li, m.text || "");
     (m.files || []).forEach(function (f) {
       var url = HTTP + f.url + "?inbox=" + encodeURIComponent(KEY) + "&visitor=" + encodeURIComponent(visitor || "");
       if (/^image\/(png|jpeg|gif|webp)$/.test(f.content_type)) {
@@ -142,6 +144,14 @@
       }
     });
     return li;
+  }
+  // Text with its web addresses as links (the bot's answers carry the article's address).
+  function linked(parent, t) {
+    var parts = t.split(/(https?:\/\/[^\s<>"]+)/);
+    parts.forEach(function (p, i) {
+      if (i % 2) parent.appendChild(el("a", { href: p, target: "_blank", rel: "noopener" }, p));
+      else if (p) parent.appendChild(document.createTextNode(p));
+    });
   }
   function show(m) {
     if (seen[m.seq]) return;
@@ -332,7 +342,7 @@
     var o = { cseq: cseq, text: body, profile: profile };
     outbox.push(o); save("outbox", outbox);
     draft(o);
-    text.value = "";
+    text.value = ""; tips.hidden = true;
     frame({ type: "message", cseq: o.cseq, text: o.text, profile: profile || undefined });
     stopTyping();
   });
@@ -340,7 +350,41 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : send.click(); }
   });
   function stopTyping() { clearTimeout(typingTimer); if (typingSent) { frame({ type: "typing", on: false }); typingSent = 0; } }
+  // Before a chat starts, articles matching what the visitor types are suggested; one that
+  // answers the question ends it there, counted as a deflection.
+  var tipTimer = null, tipAsked = "";
+  function suggest() {
+    var q = text.value.trim();
+    if (chat || q === tipAsked) return;
+    tipAsked = q;
+    if (q.length < 3) { tips.hidden = true; return; }
+    fetch(HTTP + "/help/suggest?q=" + encodeURIComponent(q)).then(function (r) { return r.ok ? r.json() : { articles: [] }; }).then(function (j) {
+      if (q !== tipAsked || chat) return;
+      tips.textContent = "";
+      var list = (j.articles || []).slice(0, 3);
+      tips.hidden = list.length === 0;
+      if (!list.length) return;
+      tips.appendChild(el("div", {}, "These articles might answer it:"));
+      var ul = el("ul");
+      list.forEach(function (a) {
+        var li = el("li");
+        li.appendChild(el("a", { href: HTTP + a.url, target: "_blank", rel: "noopener" }, a.title));
+        var yes = el("button", { type: "button" }, "This answered it");
+        yes.addEventListener("click", function () {
+          var body = "article_id=" + a.id + "&source=widget&query=" + encodeURIComponent(q);
+          fetch(HTTP + "/help/deflections", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body }).catch(function () {});
+          text.value = ""; tipAsked = "";
+          tips.textContent = "Glad that helped! Write again any time.";
+        });
+        li.appendChild(yes);
+        ul.appendChild(li);
+      });
+      tips.appendChild(ul);
+    }).catch(function () {});
+  }
   text.addEventListener("input", function () {
+    clearTimeout(tipTimer);
+    tipTimer = setTimeout(suggest, 400);
     if (!chat) return;
     var now = Date.now();
     if (now - typingSent > 2000) { frame({ type: "typing", on: true }); typingSent = now; }

@@ -1,7 +1,7 @@
 //! The step in the chat pipeline where an automated responder may answer before a person.
 //! After each visitor message, while the visitor has not asked for a person and no agent has
-//! the chat, the engine asks the responder installed with `Engine::set_chat_responder` (the
-//! self-service answer bot plugs in here). Its answer is posted as a `bot` message, so the
+//! the chat, the engine asks the responder installed with `Engine::set_chat_responder`, or
+//! else the answer bot (`bot.rs`), which stays quiet unless an admin turned it on for chat. Its answer is posted as a `bot` message, so the
 //! widget shows plainly that a bot is speaking; asking to hand over keeps it quiet from then
 //! on and leaves the chat waiting for an agent.
 
@@ -40,9 +40,7 @@ impl Engine {
     /// Runs the responder on a visitor's message, if one is installed and the chat is still
     /// the bot's to answer. Failures are logged: the message itself is already taken.
     pub(crate) async fn after_visitor_message(&self, chat_id: i64, text: &str) {
-        let Some(responder) = self.chat_responder.get() else {
-            return;
-        };
+        let responder = self.chat_responder.get();
         let turn = async {
             let mut conn = self.store.pool().acquire().await?;
             let row = chat::chat(&mut conn, chat_id).await?;
@@ -54,7 +52,12 @@ impl Engine {
             if row.bot_off == 1 || c.assignee_id.is_some() {
                 return Ok(());
             }
-            let Some(reply) = responder.respond(self, chat_id, text).await else {
+            // An installed responder, else the answer bot (which stays quiet while off).
+            let reply = match responder {
+                Some(r) => r.respond(self, chat_id, text).await,
+                None => self.bot_chat_reply(chat_id, text).await?,
+            };
+            let Some(reply) = reply else {
                 return Ok(());
             };
             if !reply.text.trim().is_empty() {

@@ -250,6 +250,9 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("conversation"))?;
         self.settle(&mut tx, &mut conversation, Trigger::Created)
             .await?;
+        if cmd.author == AuthorKind::Customer {
+            self.queue_bot_email(&mut tx, &conversation, at).await?;
+        }
         if let (Some(by), Some(assignee)) = (by, cmd.assignee_id) {
             self.notify_assigned(&mut tx, &conversation, assignee, by, at)
                 .await?;

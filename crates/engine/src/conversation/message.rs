@@ -245,7 +245,7 @@ impl Engine {
         if let Some(mail) = &cmd.email {
             self.store_mail(&mut tx, target, message_id, mail, at)
                 .await?;
-        } else if cmd.author == AuthorKind::Agent
+        } else if matches!(cmd.author, AuthorKind::Agent | AuthorKind::Bot)
             && cmd.visibility == Visibility::Public
             && matches!(channel, Channel::Email | Channel::Web)
         {

@@ -2,6 +2,7 @@
 //! cursor pagination, `Idempotency-Key` on POSTs, and an OpenAPI 3.1 document.
 
 pub mod automations;
+pub mod bot;
 pub mod calendars;
 pub mod chat;
 pub mod conversations;
@@ -259,6 +260,10 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
         .route(
             "/settings/costs",
             get(reports::get_costs).put(reports::put_costs),
+        )
+        .route(
+            "/settings/answer-bot",
+            get(bot::get_settings).put(bot::put_settings),
         )
         .route(
             "/settings/satisfaction",

@@ -271,8 +271,12 @@ pub async fn suggest(
             })
         })
         .collect();
+    // The chat widget asks from the company's own site; the answer is public.
     Ok((
-        [(header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
         axum::Json(serde_json::json!({ "articles": articles })),
     )
         .into_response())
@@ -287,13 +291,24 @@ pub struct DeflectionBody {
 }
 
 /// "This answered my question" from the widget or the help center (no customer known): counts
-/// a deflection. The portal posts to `/portal/deflect`, which knows the customer.
+/// a deflection. JSON, or a plain form so the widget on another site can send it without a
+/// preflight. The portal posts to `/portal/deflect`, which knows the customer.
 pub async fn deflected(
     State(s): State<AppState>,
-    crate::extract::ApiJson(b): crate::extract::ApiJson<DeflectionBody>,
-) -> Result<Response, crate::error::Problem> {
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let b: DeflectionBody = if form {
+        serde_urlencoded::from_bytes(&body).map_err(|e| Problem::bad_request(e.to_string()))?
+    } else {
+        serde_json::from_slice(&body).map_err(|e| Problem::bad_request(e.to_string()))?
+    };
     if b.source == "portal" {
-        return Err(crate::error::Problem::invalid(
+        return Err(Problem::invalid(
             "source",
             "the portal counts through /portal/deflect",
         ));
@@ -301,5 +316,9 @@ pub async fn deflected(
     s.engine
         .record_deflection(b.article_id, &b.source, None, &b.query)
         .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok((
+        [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }

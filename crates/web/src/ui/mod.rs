@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_automations;
+pub mod admin_bot;
 pub mod admin_calendars;
 pub mod admin_chat;
 pub mod admin_forms;
@@ -170,6 +171,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
             get(admin_forms::page).post(admin_forms::save),
         )
         .route("/admin/forms/delete", post(admin_forms::delete))
+        .route("/admin/bot", get(admin_bot::page).post(admin_bot::save))
         .route("/admin/webhooks/ping", post(admin_webhooks::ping))
         .route("/admin/webhooks/redeliver", post(admin_webhooks::redeliver))
         .route("/static/{file}", get(assets::asset))
