@@ -31,6 +31,7 @@ mod feedback;
 mod helpers;
 mod inboxes;
 mod kb;
+mod kb_agents;
 mod lifecycle;
 mod live_nodes;
 mod macros;

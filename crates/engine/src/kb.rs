@@ -179,6 +179,10 @@ impl Engine {
             }
         };
         kb::reindex(&mut tx, id, &format!("{title}\n{}", html_to_text(&html))).await?;
+        kb::insert_version(&mut tx, id, &fields, Some(by.user_id), at).await?;
+        if state == State::Published {
+            crate::kb_review::ensure_review_job(&mut tx, at).await?;
+        }
         let row = kb::article(&mut tx, id, Reach::Everything)
             .await?
             .ok_or_else(|| EngineError::not_found("article"))?;

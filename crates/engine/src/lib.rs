@@ -20,6 +20,8 @@ pub mod feedback;
 pub mod forms;
 pub mod intake;
 pub mod kb;
+pub mod kb_history;
+pub mod kb_review;
 pub mod live;
 pub mod macros;
 pub mod nps;

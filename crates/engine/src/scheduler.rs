@@ -103,6 +103,7 @@ impl Engine {
             "presence.lapse" => self.run_presence_lapse(&job).await,
             "csat.send" => self.run_csat_send(&job).await,
             "bot.email" => self.run_bot_email(&job).await,
+            "kb.review" => self.run_kb_review(&job).await,
             "nps.run" => self.run_nps(&job).await,
             "report.send" => self.run_report_send(&job).await,
             other => Err(EngineError::invalid(

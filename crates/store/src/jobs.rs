@@ -44,6 +44,29 @@ pub async fn schedule(
     Ok(())
 }
 
+/// Adds a job with `key` unless one is pending already (a recurring job seeded on use).
+pub async fn schedule_if_absent(
+    tx: &mut Conn,
+    kind: &str,
+    key: &str,
+    payload: &str,
+    run_at: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO jobs (kind, key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(kind.to_string())
+    .bind(key.to_string())
+    .bind(payload.to_string())
+    .bind(run_at)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Removes the job with `key`, if any (a timer no longer needed).
 pub async fn cancel(tx: &mut Conn, key: &str) -> Result<bool> {
     let done = sqlx::query("DELETE FROM jobs WHERE key = $1")

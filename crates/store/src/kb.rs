@@ -219,6 +219,10 @@ pub async fn update_article(
 }
 
 pub async fn delete_article(tx: &mut Conn, id: i64) -> Result<bool> {
+    sqlx::query("DELETE FROM kb_article_versions WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM kb_docs WHERE rowid = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -338,4 +342,95 @@ pub async fn count_helpful(conn: &mut Conn, id: i64, yes: bool) -> Result<()> {
     };
     sqlx::query(sql).bind(id).execute(conn).await?;
     Ok(())
+}
+
+/// A published article nobody has reviewed since a given time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaleArticle {
+    pub id: i64,
+    pub title: String,
+    pub author_id: Option<i64>,
+    pub reviewed_at: i64,
+}
+
+/// Published articles last reviewed before `before`, oldest review first.
+pub async fn stale(conn: &mut Conn, before: i64) -> Result<Vec<StaleArticle>> {
+    Ok(sqlx::query_as(
+        "SELECT id, title, author_id, reviewed_at FROM kb_articles \
+         WHERE state = 'published' AND reviewed_at < $1 ORDER BY reviewed_at, id",
+    )
+    .bind(before)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records that someone checked article `id` is still right; false when there is none.
+pub async fn mark_reviewed(tx: &mut Conn, id: i64, at: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE kb_articles SET reviewed_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// One saved state of an article.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Version {
+    pub id: i64,
+    pub article_id: i64,
+    pub title: String,
+    pub body_md: String,
+    pub category_id: Option<i64>,
+    pub state: String,
+    pub visibility: String,
+    pub locale: String,
+    pub tags: String,
+    pub author_id: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Keeps the state article `id` was just saved in.
+pub async fn insert_version(
+    tx: &mut Conn,
+    id: i64,
+    f: &ArticleFields<'_>,
+    author_id: Option<i64>,
+    at: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO kb_article_versions (article_id, title, body_md, category_id, state, \
+         visibility, locale, tags, author_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(id)
+    .bind(f.title.to_string())
+    .bind(f.body_md.to_string())
+    .bind(f.category_id)
+    .bind(f.state.to_string())
+    .bind(f.visibility.to_string())
+    .bind(f.locale.to_string())
+    .bind(f.tags.to_string())
+    .bind(author_id)
+    .bind(at)
+    .fetch_one(tx)
+    .await?)
+}
+
+const VERSION: &str = "SELECT id, article_id, title, body_md, category_id, state, visibility, \
+    locale, tags, author_id, created_at FROM kb_article_versions";
+
+/// Article `id`'s saved states, newest first.
+pub async fn versions(conn: &mut Conn, id: i64) -> Result<Vec<Version>> {
+    let mut q = Sql::new(VERSION);
+    q.push(" WHERE article_id = ")
+        .bind(id)
+        .push(" ORDER BY id DESC");
+    Ok(q.query_as().fetch_all(conn).await?)
+}
+
+pub async fn version(conn: &mut Conn, id: i64) -> Result<Option<Version>> {
+    let mut q = Sql::new(VERSION);
+    q.push(" WHERE id = ").bind(id);
+    Ok(q.query_as().fetch_optional(conn).await?)
 }

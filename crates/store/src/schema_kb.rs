@@ -35,3 +35,22 @@ CREATE TABLE kb_articles (
 );
 CREATE INDEX kb_articles_category ON kb_articles (category_id, state, visibility);
 "#;
+
+/// Migration 26: every saved state of an article (`kb_article_versions`), so an editor can see
+/// the history and restore an earlier text.
+pub(crate) const V26: &str = r#"
+CREATE TABLE kb_article_versions (
+    id {pk},
+    article_id BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    body_md TEXT NOT NULL,
+    category_id BIGINT,
+    state TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    author_id BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX kb_article_versions_article ON kb_article_versions (article_id, id);
+"#;

@@ -130,4 +130,20 @@
     }
     window.addEventListener("pagehide", function () { report("left"); });
   }
+
+  // "Insert link" / "Insert text" on a suggested article: into the reply, at the cursor.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest ? e.target.closest("button.insert") : null;
+    var reply = document.getElementById("body");
+    if (!b || !reply) return;
+    var add = b.getAttribute("data-insert") || "";
+    var at = reply.selectionStart || reply.value.length;
+    var before = reply.value.slice(0, at), after = reply.value.slice(reply.selectionEnd || at);
+    var gap = before && !/\s$/.test(before) ? "\n" : "";
+    reply.value = before + gap + add + after;
+    reply.focus();
+    var end = (before + gap + add).length;
+    reply.setSelectionRange(end, end);
+    reply.dispatchEvent(new Event("input"));
+  });
 })();

@@ -62,7 +62,7 @@ impl Modify for BearerAuth {
         sla::reorder_policies, sla::conversation_sla,
         t::transfer, t::conversation_tasks, t::add_task, t::my_tasks, t::update_task,
         r::get_team_routing, r::put_team_routing, r::team_queue, r::get_agent_routing, r::put_agent_routing,
-        r::put_availability, r::list_skill_rules, r::create_skill_rule, r::update_skill_rule, r::delete_skill_rule, r::get_inbox_settings, r::put_inbox_settings, sat::get_settings, sat::put_settings, sat::conversation_survey, sat::customer_surveys, rep::summary, rep::summary_csv, rep::summary_xlsx, ex::export, rep::live, fb::create, fb::list, fb::update, ch::list_inboxes, ch::create_inbox, ch::update_inbox, ch::delete_inbox, ch::waiting, kb::list_categories, kb::create_category, kb::update_category, kb::delete_category, kb::list_articles, kb::create_article, kb::get_article, kb::update_article, kb::delete_article, frm::list, frm::get, frm::create, frm::update, frm::delete, bot::get_settings, bot::put_settings,
+        r::put_availability, r::list_skill_rules, r::create_skill_rule, r::update_skill_rule, r::delete_skill_rule, r::get_inbox_settings, r::put_inbox_settings, sat::get_settings, sat::put_settings, sat::conversation_survey, sat::customer_surveys, rep::summary, rep::summary_csv, rep::summary_xlsx, ex::export, rep::live, fb::create, fb::list, fb::update, ch::list_inboxes, ch::create_inbox, ch::update_inbox, ch::delete_inbox, ch::waiting, kb::list_categories, kb::create_category, kb::update_category, kb::delete_category, kb::list_articles, kb::create_article, kb::get_article, kb::update_article, kb::delete_article, kb::list_versions, kb::restore_version, kb::mark_reviewed, frm::list, frm::get, frm::create, frm::update, frm::delete, bot::get_settings, bot::put_settings,
         sch::list, sch::get_one, sch::create, sch::update, sch::delete, sch::send_now,
         nps::list, nps::get_one, nps::create, nps::update, nps::delete, nps::responses, nps::customer, rep::get_costs, rep::put_costs,
         au::list, au::create, au::update, au::delete, au::dry_run, au::reorder,
@@ -78,7 +78,7 @@ impl Modify for BearerAuth {
         sla::SlaPolicyIn, sla::SlaPolicyOut, sla::ConditionsIo, sla::TargetsIo, sla::EscalationIo,
         sla::ReorderIn, sla::SlaClockOut, sla::ConversationSlaOut, SlaBrief,
         t::TransferIn, t::TaskIn, t::TaskPatch, t::TaskOut,
-        r::TeamRoutingIo, r::AgentRoutingOut, r::AgentRoutingIn, r::AvailabilityIn, r::QueueEntryOut, r::SkillRuleIo, r::InboxSettingsIo, sat::SurveyOut, rep::ReportOut, rep::LiveOut, nps::CampaignOut, nps::ResponseOut, sch::ScheduleOut, fb::FeedbackOut, fb::FeedbackIn, fb::FeedbackPatch, ch::ChatInboxOut, ch::ChatInboxIn, ch::WaitingChatOut, ch::WaitingOut, kb::CategoryOut, kb::CategoryIn, kb::ArticleOut, kb::ArticleIn, frm::FormOut, frm::FormFieldOut, frm::FormIn, frm::FormFieldIn,
+        r::TeamRoutingIo, r::AgentRoutingOut, r::AgentRoutingIn, r::AvailabilityIn, r::QueueEntryOut, r::SkillRuleIo, r::InboxSettingsIo, sat::SurveyOut, rep::ReportOut, rep::LiveOut, nps::CampaignOut, nps::ResponseOut, sch::ScheduleOut, fb::FeedbackOut, fb::FeedbackIn, fb::FeedbackPatch, ch::ChatInboxOut, ch::ChatInboxIn, ch::WaitingChatOut, ch::WaitingOut, kb::CategoryOut, kb::CategoryIn, kb::ArticleOut, kb::ArticleIn, kb::VersionOut, frm::FormOut, frm::FormFieldOut, frm::FormIn, frm::FormFieldIn,
         au::AutomationIn, au::AutomationOut, au::DryRunIn))
 )]
 pub struct ApiDoc;

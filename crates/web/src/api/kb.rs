@@ -282,3 +282,72 @@ pub async fn delete_article(
     s.engine.delete_kb_article(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionOut {
+    pub id: i64,
+    pub article_id: i64,
+    pub title: String,
+    /// Markdown, as saved.
+    pub body: String,
+    pub category_id: Option<i64>,
+    pub state: String,
+    pub visibility: String,
+    pub locale: String,
+    pub tags: Vec<String>,
+    /// Who saved it.
+    pub author_id: Option<i64>,
+    pub created_at: String,
+}
+
+/// An article's saved versions, newest first. Supervisors and admins.
+#[utoipa::path(get, path = "/api/v1/kb/articles/{id}/versions", tag = "knowledge base",
+    responses((status = 200, body = [VersionOut]), (status = 403)))]
+pub async fn list_versions(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<VersionOut>>> {
+    let list = s.engine.kb_versions(&actor, id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|v| VersionOut {
+                tags: serde_json::from_str(&v.tags).unwrap_or_default(),
+                created_at: rfc3339(v.created_at),
+                id: v.id,
+                article_id: v.article_id,
+                title: v.title,
+                body: v.body_md,
+                category_id: v.category_id,
+                state: v.state,
+                visibility: v.visibility,
+                locale: v.locale,
+                author_id: v.author_id,
+            })
+            .collect(),
+    ))
+}
+
+/// Saves an earlier version as the article's newest. Supervisors and admins.
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/versions/{version_id}/restore", tag = "knowledge base",
+    responses((status = 200, body = ArticleOut), (status = 403), (status = 404)))]
+pub async fn restore_version(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, version_id)): ApiPath<(i64, i64)>,
+) -> ApiResult<Json<ArticleOut>> {
+    let a = s.engine.restore_kb_version(&actor, id, version_id).await?;
+    Ok(Json(article_out(a)))
+}
+
+/// Records that the article was checked and is still right. Its owner, supervisors, admins.
+#[utoipa::path(post, path = "/api/v1/kb/articles/{id}/reviewed", tag = "knowledge base",
+    responses((status = 204), (status = 403), (status = 404)))]
+pub async fn mark_reviewed(
+    State(s): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    s.engine.kb_mark_reviewed(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

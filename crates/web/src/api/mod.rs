@@ -223,6 +223,12 @@ pub fn routes(state: &AppState, body_limit: usize) -> Router<AppState> {
             "/kb/articles",
             get(kb::list_articles).post(kb::create_article),
         )
+        .route("/kb/articles/{id}/versions", get(kb::list_versions))
+        .route(
+            "/kb/articles/{id}/versions/{version_id}/restore",
+            post(kb::restore_version),
+        )
+        .route("/kb/articles/{id}/reviewed", post(kb::mark_reviewed))
         .route(
             "/kb/articles/{id}",
             get(kb::get_article)

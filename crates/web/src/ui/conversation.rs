@@ -65,6 +65,7 @@ struct Page {
     sla: Option<super::view::SlaCard>,
     tasks: Vec<super::view::TaskLine>,
     satisfaction: Option<super::view::SurveyLine>,
+    articles: Vec<super::kb_suggest::Suggestion>,
 }
 
 #[derive(Template)]
@@ -225,7 +226,9 @@ pub async fn page(
         ms.map(|t| crate::fmt::duration((t - c.created_at).max(0)))
             .unwrap_or_else(|| "—".into())
     };
+    let articles = super::kb_suggest::for_conversation(&s, &agent.actor, &d).await?;
     Ok(render(&Page {
+        articles,
         layout: Layout::new(&agent, &s.brand, "inbox"),
         id: c.id,
         number: c.number,

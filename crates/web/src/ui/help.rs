@@ -72,6 +72,7 @@ struct ArticlePage {
     category: Option<Category>,
     updated: String,
     thanked: bool,
+    related: Vec<ArticleLink>,
 }
 
 /// The help center's front page: each category with its articles.
@@ -178,6 +179,13 @@ pub async fn article(
         Some(c) => s.engine.kb_category(c).await?,
         None => None,
     };
+    let related = s
+        .engine
+        .kb_related(None, &a, 5)
+        .await?
+        .iter()
+        .map(|r| link(r, ""))
+        .collect();
     Ok(render(&ArticlePage {
         title: format!("{} · {}", a.title, s.brand),
         brand: s.brand.clone(),
@@ -187,6 +195,7 @@ pub async fn article(
         category,
         updated: crate::fmt::datetime(a.updated_at),
         thanked: q.thanks.is_some(),
+        related,
     }))
 }
 

@@ -23,6 +23,7 @@ pub struct Line {
     pub visibility: String,
     pub category: String,
     pub reviewed: String,
+    pub stale: bool,
     pub url: Option<String>,
 }
 
@@ -45,8 +46,11 @@ struct ViewPage {
     state: String,
     visibility: String,
     reviewed: String,
+    stale: bool,
     url: Option<String>,
     may_write: bool,
+    /// Others on the same subject.
+    related: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -69,6 +73,9 @@ struct EditPage {
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    /// Only articles due for review.
+    #[serde(default)]
+    stale: Option<String>,
 }
 
 fn may_write(agent: &Agent) -> bool {
@@ -86,9 +93,16 @@ pub async fn list(
         text => s.engine.kb_search(Some(&agent.actor), text, 100).await?,
     };
     let categories = s.engine.kb_categories().await?;
+    let stale_only = q.stale.is_some();
     let lines = rows
         .into_iter()
+        .filter(|a| {
+            !stale_only
+                || a.state == "published" && steward_engine::kb_review::is_stale(a.reviewed_at, now)
+        })
         .map(|a| Line {
+            stale: a.state == "published"
+                && steward_engine::kb_review::is_stale(a.reviewed_at, now),
             category: a
                 .category_id
                 .and_then(|c| categories.iter().find(|x| x.id == c))
@@ -121,7 +135,17 @@ pub async fn view(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let a = s.engine.kb_article(Some(&agent.actor), id).await?;
+    let related = s
+        .engine
+        .kb_related(Some(&agent.actor), &a, 5)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.title))
+        .collect();
     Ok(render(&ViewPage {
+        related,
+        stale: a.state == "published"
+            && steward_engine::kb_review::is_stale(a.reviewed_at, steward_store::now_ms()),
         layout: Layout::new(&agent, &s.brand, "kb"),
         url: public_url(&a),
         reviewed: crate::fmt::datetime(a.reviewed_at),

@@ -24,6 +24,8 @@ pub mod form;
 pub mod help;
 pub mod inbox;
 pub mod kb;
+pub mod kb_history;
+pub mod kb_suggest;
 pub mod live;
 pub mod macros;
 pub mod mail;
@@ -65,6 +67,9 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/kb/new", get(kb::new))
         .route("/kb/{id}", get(kb::view))
         .route("/kb/{id}/edit", get(kb::edit))
+        .route("/kb/{id}/history", get(kb_history::history))
+        .route("/kb/{id}/restore", post(kb_history::restore))
+        .route("/kb/{id}/reviewed", post(kb_history::reviewed))
         .route("/help", get(help::home))
         .route("/help/search", get(help::search))
         .route("/help/suggest", get(help::suggest))
