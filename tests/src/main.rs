@@ -10,6 +10,7 @@ mod api_conversations;
 mod api_directory;
 mod api_errors;
 mod automations;
+mod branding;
 mod browser;
 mod browser_chat;
 mod calendars;

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod automations;
 pub mod bot;
+pub mod branding;
 pub mod calendars;
 pub mod chat;
 pub mod conversation;
@@ -79,6 +80,8 @@ pub struct Engine {
     sla_cache: std::sync::Arc<sla::Cache>,
     /// Help-center views not yet written, and when they last were.
     kb_views: std::sync::Arc<std::sync::Mutex<KbViews>>,
+    /// This node's copy of the branding, and when it was read.
+    branding_cache: std::sync::Arc<branding::Cached>,
     /// The automated chat responder, once installed.
     chat_responder: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn chat::ChatResponder>>>,
 }
@@ -96,6 +99,7 @@ impl Engine {
             sla_cache: Default::default(),
             chat_responder: Default::default(),
             kb_views: Default::default(),
+            branding_cache: Default::default(),
         }
     }
 

@@ -67,6 +67,10 @@ pub async fn start(config: &Config, store: Store) -> anyhow::Result<Running> {
     state.brand = config.brand.clone();
     state.secure_cookies = config.secure_cookies;
     state.demo_site = config.demo_site;
+    // Public pages read the branding without waiting; the first copy is read here.
+    if let Err(e) = engine.branding().await {
+        tracing::warn!(error = %e, "cannot read the branding");
+    }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;

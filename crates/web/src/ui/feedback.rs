@@ -22,7 +22,7 @@ use steward_store::feedback::Filter;
 #[derive(Template)]
 #[template(path = "feedback_form.html")]
 struct FormPage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     kinds: Vec<Choice>,
     name: String,
     email: String,
@@ -81,7 +81,7 @@ pub async fn form(
             .as_ref()
             .map(|c| c.csrf.clone())
             .unwrap_or_default(),
-        brand: s.brand.clone(),
+        brand: s.public_brand(),
         kinds: kinds("suggestion"),
         name: String::new(),
         email: String::new(),
@@ -112,7 +112,7 @@ pub async fn send(
             .as_ref()
             .map(|c| c.csrf.clone())
             .unwrap_or_default(),
-        brand: s.brand.clone(),
+        brand: s.public_brand(),
         kinds: kinds(form.get("kind")),
         name: if sent {
             String::new()

@@ -46,7 +46,7 @@ pub struct Section {
 #[derive(Template)]
 #[template(path = "help_home.html")]
 struct HomePage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     q: String,
     sections: Vec<Section>,
@@ -55,7 +55,7 @@ struct HomePage {
 #[derive(Template)]
 #[template(path = "help_search.html")]
 struct SearchPage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     q: String,
     results: Vec<ArticleLink>,
@@ -64,7 +64,7 @@ struct SearchPage {
 #[derive(Template)]
 #[template(path = "help_article.html")]
 struct ArticlePage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     q: String,
     id: i64,
@@ -94,8 +94,8 @@ pub async fn home(State(s): State<AppState>) -> Result<Response, PageError> {
         .filter(|sec| !sec.articles.is_empty())
         .collect();
     Ok(render(&HomePage {
-        title: format!("Help center · {}", s.brand),
-        brand: s.brand.clone(),
+        title: format!("Help center · {}", s.public_brand().name),
+        brand: s.public_brand(),
         q: String::new(),
         sections,
     }))
@@ -114,8 +114,8 @@ pub async fn category(
         .map(title_link)
         .collect();
     Ok(render(&HomePage {
-        title: format!("{} · {}", c.name, s.brand),
-        brand: s.brand.clone(),
+        title: format!("{} · {}", c.name, s.public_brand().name),
+        brand: s.public_brand(),
         q: String::new(),
         sections: vec![Section {
             category: c,
@@ -143,8 +143,8 @@ pub async fn search(
         .map(|a| link(a, &text))
         .collect();
     Ok(render(&SearchPage {
-        title: format!("Search · {}", s.brand),
-        brand: s.brand.clone(),
+        title: format!("Search · {}", s.public_brand().name),
+        brand: s.public_brand(),
         q: text,
         results,
     }))
@@ -187,8 +187,8 @@ pub async fn article(
         .map(|r| link(r, ""))
         .collect();
     Ok(render(&ArticlePage {
-        title: format!("{} · {}", a.title, s.brand),
-        brand: s.brand.clone(),
+        title: format!("{} · {}", a.title, s.public_brand().name),
+        brand: s.public_brand(),
         q: String::new(),
         id: a.id,
         html: a.body_html,

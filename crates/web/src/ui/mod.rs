@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_automations;
 pub mod admin_bot;
+pub mod admin_branding;
 pub mod admin_calendars;
 pub mod admin_chat;
 pub mod admin_forms;
@@ -16,6 +17,7 @@ pub mod admin_webhooks;
 pub mod assets;
 pub mod auth;
 pub mod automation_form;
+pub mod brand;
 pub mod conditions_form;
 pub mod conversation;
 pub mod customers;
@@ -177,9 +179,14 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         )
         .route("/admin/forms/delete", post(admin_forms::delete))
         .route("/admin/bot", get(admin_bot::page).post(admin_bot::save))
+        .route(
+            "/admin/branding",
+            get(admin_branding::page).post(admin_branding::save),
+        )
         .route("/admin/webhooks/ping", post(admin_webhooks::ping))
         .route("/admin/webhooks/redeliver", post(admin_webhooks::redeliver))
         .route("/static/{file}", get(assets::asset))
+        .route("/brand/logo", get(brand::logo))
         .merge(portal::routes())
         .layer(DefaultBodyLimit::max(body_limit))
 }

@@ -20,7 +20,7 @@ use steward_engine::portal::NewRequest;
 #[derive(Template)]
 #[template(path = "portal_forms.html")]
 struct FormsPage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     signed_in: bool,
     csrf: String,
@@ -39,7 +39,7 @@ pub struct FieldView {
 #[derive(Template)]
 #[template(path = "portal_form.html")]
 struct FormPage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     signed_in: bool,
     csrf: String,
@@ -56,8 +56,8 @@ pub async fn forms(State(s): State<AppState>, customer: Customer) -> Result<Resp
         return Ok(Redirect::to(&format!("/portal/new/{}", only.id)).into_response());
     }
     Ok(render(&FormsPage {
-        title: format!("New request · {}", s.brand),
-        brand: s.brand.clone(),
+        title: format!("New request · {}", s.public_brand().name),
+        brand: s.public_brand(),
         signed_in: true,
         csrf: customer.csrf,
         forms,
@@ -85,8 +85,8 @@ fn form_page(
         })
         .collect();
     render(&FormPage {
-        title: format!("{} · {}", form.name, s.brand),
-        brand: s.brand.clone(),
+        title: format!("{} · {}", form.name, s.public_brand().name),
+        brand: s.public_brand(),
         signed_in: true,
         csrf: customer.csrf.clone(),
         subject: get("subject"),

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 #[derive(Template)]
 #[template(path = "portal_profile.html")]
 struct ProfilePage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     signed_in: bool,
     csrf: String,
@@ -32,8 +32,8 @@ pub struct ProfileQuery {
 
 fn profile_page(s: &AppState, customer: &Customer, notice: &str, error: &str) -> Response {
     render(&ProfilePage {
-        title: format!("Profile · {}", s.brand),
-        brand: s.brand.clone(),
+        title: format!("Profile · {}", s.public_brand().name),
+        brand: s.public_brand(),
         signed_in: true,
         csrf: customer.csrf.clone(),
         name: customer.customer.name.clone(),

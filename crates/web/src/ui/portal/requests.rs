@@ -25,7 +25,7 @@ pub struct RequestRow {
 #[derive(Template)]
 #[template(path = "portal_requests.html")]
 struct ListPage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     signed_in: bool,
     csrf: String,
@@ -46,7 +46,7 @@ pub struct MessageView {
 #[derive(Template)]
 #[template(path = "portal_request.html")]
 struct RequestPage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     signed_in: bool,
     csrf: String,
@@ -106,8 +106,8 @@ pub async fn list(
         _ => String::new(),
     };
     Ok(render(&ListPage {
-        title: format!("My requests · {}", s.brand),
-        brand: s.brand.clone(),
+        title: format!("My requests · {}", s.public_brand().name),
+        brand: s.public_brand(),
         signed_in: true,
         csrf: customer.csrf,
         notice,
@@ -173,8 +173,8 @@ async fn request_page(
         .collect();
     let (status, status_class, status_hint) = status_words(c.status);
     Ok(render(&RequestPage {
-        title: format!("#{} {} · {}", c.number, c.subject, s.brand),
-        brand: s.brand.clone(),
+        title: format!("#{} {} · {}", c.number, c.subject, s.public_brand().name),
+        brand: s.public_brand(),
         signed_in: true,
         csrf: customer.csrf.clone(),
         number: c.number,

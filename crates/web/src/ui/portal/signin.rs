@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 #[derive(Template)]
 #[template(path = "portal_sign_in.html")]
 struct SignInPage {
-    brand: String,
+    brand: crate::ui::brand::Brand,
     title: String,
     signed_in: bool,
     csrf: String,
@@ -29,7 +29,7 @@ struct SignInPage {
 #[derive(Template)]
 #[template(path = "portal_notice.html")]
 pub(super) struct Notice {
-    pub brand: String,
+    pub brand: crate::ui::brand::Brand,
     pub title: String,
     pub signed_in: bool,
     pub csrf: String,
@@ -47,8 +47,8 @@ pub(super) struct Notice {
 impl Notice {
     pub fn new(s: &AppState, heading: &str, text: &str) -> Notice {
         Notice {
-            brand: s.brand.clone(),
-            title: format!("{heading} · {}", s.brand),
+            brand: s.public_brand(),
+            title: format!("{heading} · {}", s.public_brand().name),
             signed_in: false,
             csrf: String::new(),
             heading: heading.to_string(),
@@ -85,8 +85,8 @@ fn sign_in_page(
     status: StatusCode,
 ) -> Response {
     let mut res = render(&SignInPage {
-        brand: s.brand.clone(),
-        title: format!("Sign in · {}", s.brand),
+        brand: s.public_brand(),
+        title: format!("Sign in · {}", s.public_brand().name),
         signed_in: false,
         csrf: String::new(),
         next: next.to_string(),
