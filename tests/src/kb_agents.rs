@@ -282,3 +282,106 @@ async fn insert_link_puts_the_articles_address_into_the_reply_in_a_real_browser(
     let _ = std::fs::remove_dir_all(&profile);
     app.stop().await;
 }
+
+async fn upload(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let page = app.html(browser, "/kb").await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", crate::signin::csrf_of(&page))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec())
+                .file_name(name.to_string())
+                .mime_str(mime)
+                .expect("mime"),
+        );
+    let res = browser
+        .post(format!("{}/kb/files", app.base))
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn images_in_articles_are_public_only_while_a_public_article_shows_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_browser().await;
+    let (s, img) = upload(&app, &admin, "tent photo.png", "image/png", b"\x89PNG tent").await;
+    assert_eq!(s, StatusCode::OK, "{img}");
+    let md = img["markdown"].as_str().expect("markdown").to_string();
+    let url = img["url"].as_str().expect("url").to_string();
+    assert_eq!(md, format!("![tent photo.png]({url})"));
+    assert!(url.ends_with("/tent-photo.png"), "{url}");
+    let a = article(&app, &app.token, json!({"title": "Pitching the tent", "body": format!("Like this:\n\n{md}"), "state": "draft"})).await;
+    let public = reqwest::Client::new();
+    let fetch = |u: String| {
+        let c = public.clone();
+        async move { c.get(u).send().await.expect("sent").status() }
+    };
+    assert_eq!(
+        fetch(format!("{}{url}", app.base)).await,
+        StatusCode::NOT_FOUND,
+        "not while only a draft shows it"
+    );
+    let (s, _) = app.put_as(&app.token, &format!("/api/v1/kb/articles/{}", a["id"]), json!({"title": "Pitching the tent", "body": format!("Like this:\n\n{md}"), "state": "published"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let res = public
+        .get(format!("{}{url}", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    let page = public
+        .get(format!(
+            "{}/help/articles/{}-pitching-the-tent",
+            app.base, a["id"]
+        ))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&format!("<img src=\"{url}\" alt=\"tent photo.png\"")),
+        "{page}"
+    );
+
+    // A file in an internal article: agents fetch it, the public does not.
+    let (_, pdf) = upload(
+        &app,
+        &admin,
+        "policy.pdf",
+        "application/pdf",
+        b"%PDF policy",
+    )
+    .await;
+    let pdf_url = pdf["url"].as_str().expect("url").to_string();
+    article(&app, &app.token, json!({"title": "Refund policy", "body": format!("See {}", pdf["markdown"].as_str().expect("md")), "state": "published", "visibility": "internal"})).await;
+    assert_eq!(
+        fetch(format!("{}{pdf_url}", app.base)).await,
+        StatusCode::NOT_FOUND
+    );
+    let res = admin
+        .get(format!("{}{pdf_url}", app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Only those who write articles upload.
+    app.agent("bea@example.com", "agent", &[]).await;
+    let bea = crate::signin::sign_in(&app, "bea@example.com", "agent password 1").await;
+    let (s, _) = upload(&app, &bea, "x.png", "image/png", b"x").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -21,6 +21,7 @@ pub mod feedback;
 pub mod forms;
 pub mod intake;
 pub mod kb;
+pub mod kb_files;
 pub mod kb_history;
 pub mod kb_review;
 pub mod live;

@@ -434,3 +434,54 @@ pub async fn version(conn: &mut Conn, id: i64) -> Result<Option<Version>> {
     q.push(" WHERE id = ").bind(id);
     Ok(q.query_as().fetch_optional(conn).await?)
 }
+
+/// A file uploaded for articles.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KbFile {
+    pub id: i64,
+    pub sha256: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+pub async fn insert_file(
+    tx: &mut Conn,
+    f: &KbFile,
+    uploaded_by: Option<i64>,
+    at: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO kb_files (sha256, filename, content_type, size, uploaded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(f.sha256.clone())
+    .bind(f.filename.clone())
+    .bind(f.content_type.clone())
+    .bind(f.size)
+    .bind(uploaded_by)
+    .bind(at)
+    .fetch_one(tx)
+    .await?)
+}
+
+pub async fn file(conn: &mut Conn, id: i64) -> Result<Option<KbFile>> {
+    Ok(sqlx::query_as(
+        "SELECT id, sha256, filename, content_type, size FROM kb_files WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether a published public article links to file `id` (its address, `/help/files/{id}/`).
+pub async fn file_is_public(conn: &mut Conn, id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM kb_articles WHERE state = 'published' AND visibility = 'public' \
+         AND body_md LIKE $1",
+    )
+    .bind(format!("%/help/files/{id}/%"))
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}

@@ -54,3 +54,17 @@ CREATE TABLE kb_article_versions (
 );
 CREATE INDEX kb_article_versions_article ON kb_article_versions (article_id, id);
 "#;
+
+/// Migration 27: files (images, PDFs) uploaded for articles (`kb_files`); their bytes are in the
+/// blob store, and articles link to them at `/help/files/{id}/{name}`.
+pub(crate) const V27: &str = r#"
+CREATE TABLE kb_files (
+    id {pk},
+    sha256 TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    uploaded_by BIGINT,
+    created_at BIGINT NOT NULL
+);
+"#;

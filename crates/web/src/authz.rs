@@ -169,6 +169,18 @@ impl FromRequestParts<AppState> for Customer {
     }
 }
 
+/// The agent signed in to the workspace, if any: for public pages that show agents more.
+pub async fn signed_in_agent(headers: &axum::http::HeaderMap, state: &AppState) -> Option<Actor> {
+    let token = cookie_in(headers, SESSION_COOKIE)?;
+    state
+        .engine
+        .session(&token)
+        .await
+        .ok()
+        .flatten()
+        .map(|(actor, _)| actor)
+}
+
 /// The customer signed in to the portal, if any: for public pages (the feedback form) that
 /// know the customer when there is one.
 pub async fn signed_in_customer(

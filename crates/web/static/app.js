@@ -146,4 +146,24 @@
     reply.setSelectionRange(end, end);
     reply.dispatchEvent(new Event("input"));
   });
+
+  // The article editor's upload: the file goes up at once and its Markdown lands in the text.
+  var upload = document.getElementById("kb-upload");
+  var kbBody = document.getElementById("kb-body");
+  if (upload && kbBody) {
+    upload.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var status = document.getElementById("kb-upload-status");
+      status.textContent = "Uploading…";
+      fetch("/kb/files", { method: "POST", body: new FormData(upload), credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (j) {
+          var at = kbBody.selectionStart || kbBody.value.length;
+          kbBody.value = kbBody.value.slice(0, at) + "\n" + j.markdown + "\n" + kbBody.value.slice(at);
+          status.textContent = "Added " + j.url;
+          upload.reset();
+        })
+        .catch(function () { status.textContent = "The upload failed; check the file's size and try again."; });
+    });
+  }
 })();

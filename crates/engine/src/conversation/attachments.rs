@@ -21,7 +21,7 @@ pub(crate) struct Stored {
     sha256: String,
 }
 
-fn clean_filename(name: &str) -> String {
+pub(crate) fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let cleaned = cleaned.trim().to_string();
@@ -32,7 +32,7 @@ fn clean_filename(name: &str) -> String {
     }
 }
 
-fn clean_content_type(ct: &str) -> String {
+pub(crate) fn clean_content_type(ct: &str) -> String {
     let ct = ct.trim().to_ascii_lowercase();
     let ok = ct.len() <= 100
         && ct

@@ -10,6 +10,7 @@ mod read;
 mod update;
 
 pub use attachments::Upload;
+pub(crate) use attachments::{clean_content_type, clean_filename};
 pub use create::{ChatLink, NewConversationCmd};
 pub use message::NewMessageCmd;
 pub(crate) use message::{record_status, status_changes};

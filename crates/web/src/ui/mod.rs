@@ -26,6 +26,7 @@ pub mod form;
 pub mod help;
 pub mod inbox;
 pub mod kb;
+pub mod kb_files;
 pub mod kb_history;
 pub mod kb_suggest;
 pub mod live;
@@ -69,6 +70,8 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/kb/new", get(kb::new))
         .route("/kb/{id}", get(kb::view))
         .route("/kb/{id}/edit", get(kb::edit))
+        .route("/kb/files", post(kb_files::upload))
+        .route("/help/files/{id}/{name}", get(kb_files::file))
         .route("/kb/{id}/history", get(kb_history::history))
         .route("/kb/{id}/restore", post(kb_history::restore))
         .route("/kb/{id}/reviewed", post(kb_history::reviewed))
@@ -217,7 +220,7 @@ pub fn download_mail(message_id: i64, bytes: Vec<u8>) -> Response {
 }
 
 /// A file for download, shown inline only when its type is harmless to show.
-fn send_file(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn send_file(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
     let inline = content_type.starts_with("image/") && content_type != "image/svg+xml"
         || content_type == "application/pdf"
         || content_type == "text/plain";
