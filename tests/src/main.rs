@@ -33,6 +33,7 @@ mod helpers;
 mod inboxes;
 mod kb;
 mod kb_agents;
+mod kb_translations;
 mod lifecycle;
 mod live_nodes;
 mod macros;

@@ -48,6 +48,7 @@ async fn seed(data: &Path, articles: u64) -> anyhow::Result<Vec<String>> {
                     visibility: "public",
                     locale: "en",
                     tags: "[]",
+                    translation_of: None,
                 },
                 None,
                 steward_store::now_ms(),

@@ -60,6 +60,39 @@ fn fold(c: char) -> Vec<char> {
 }
 
 /// A locale like `en` or `pt-BR`.
+/// A language's own name for a tag's language (`de-AT` is Deutsch); the tag itself when not
+/// among the common ones.
+pub fn language_name(tag: &str) -> String {
+    let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+    let name = match primary.as_str() {
+        "en" => "English",
+        "de" => "Deutsch",
+        "fr" => "Français",
+        "es" => "Español",
+        "it" => "Italiano",
+        "nl" => "Nederlands",
+        "pt" => "Português",
+        "sv" => "Svenska",
+        "da" => "Dansk",
+        "nb" | "no" => "Norsk",
+        "fi" => "Suomi",
+        "pl" => "Polski",
+        "cs" => "Čeština",
+        "tr" => "Türkçe",
+        "ja" => "日本語",
+        "zh" => "中文",
+        "ko" => "한국어",
+        _ => return tag.to_string(),
+    };
+    name.to_string()
+}
+
+/// Whether an article in `locale` suits a reader of `wanted` (same primary language).
+pub fn same_language(locale: &str, wanted: &str) -> bool {
+    let p = |t: &str| t.split('-').next().unwrap_or("").to_ascii_lowercase();
+    p(locale) == p(wanted)
+}
+
 pub fn locale(value: &str) -> Result<String, DomainError> {
     let v = value.trim();
     let ok = !v.is_empty()

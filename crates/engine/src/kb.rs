@@ -26,6 +26,9 @@ pub struct ArticleInput {
     pub locale: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The article this one translates into `locale`.
+    #[serde(default)]
+    pub translation_of: Option<i64>,
 }
 
 /// What an editor sends for a category.
@@ -161,9 +164,18 @@ impl Engine {
             visibility: visibility.as_str(),
             locale: &locale,
             tags: &tags_json,
+            translation_of: None,
         };
         let at = now_ms();
         let mut tx = self.store.write().await?;
+        let mut fields = fields;
+        if let Some((root, category)) = self
+            .check_translation(&mut tx, id, input.translation_of, &locale)
+            .await?
+        {
+            fields.translation_of = Some(root);
+            fields.category_id = fields.category_id.or(category);
+        }
         if let Some(c) = input.category_id {
             kb::category(&mut tx, c).await?.ok_or_else(|| {
                 EngineError::invalid("category_id", format!("category {c} does not exist"))

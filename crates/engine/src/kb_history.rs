@@ -44,6 +44,7 @@ impl Engine {
             visibility: Some(v.visibility),
             locale: Some(v.locale),
             tags: serde_json::from_str(&v.tags).unwrap_or_default(),
+            translation_of: current.translation_of,
         };
         self.save_kb_article(by, Some(id), &input).await
     }

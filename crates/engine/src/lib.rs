@@ -24,6 +24,7 @@ pub mod kb;
 pub mod kb_files;
 pub mod kb_history;
 pub mod kb_review;
+pub mod kb_translations;
 pub mod live;
 pub mod macros;
 pub mod nps;

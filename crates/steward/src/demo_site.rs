@@ -166,6 +166,7 @@ pub async fn ensure_help_center(engine: &Engine) -> anyhow::Result<()> {
                         visibility: Some((*visibility).into()),
                         locale: None,
                         tags: Vec::new(),
+                        translation_of: None,
                     },
                 )
                 .await

@@ -40,13 +40,15 @@ pub struct Article {
     pub published_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The original this article translates; `None` for an original.
+    pub translation_of: Option<i64>,
 }
 
 const CATEGORY: &str =
     "SELECT id, slug, name, description, position, created_at, updated_at FROM kb_categories";
 const ARTICLE: &str = "SELECT a.id, a.category_id, a.slug, a.title, a.body_md, a.body_html, \
     a.state, a.visibility, a.locale, a.tags, a.author_id, a.views, a.helpful_yes, a.helpful_no, \
-    a.reviewed_at, a.published_at, a.created_at, a.updated_at FROM kb_articles a";
+    a.reviewed_at, a.published_at, a.created_at, a.updated_at, a.translation_of FROM kb_articles a";
 
 /// Which articles a reader may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +161,7 @@ pub struct ArticleFields<'a> {
     pub visibility: &'a str,
     pub locale: &'a str,
     pub tags: &'a str,
+    pub translation_of: Option<i64>,
 }
 
 pub async fn insert_article(
@@ -170,8 +173,8 @@ pub async fn insert_article(
     let published = (f.state == "published").then_some(at);
     Ok(sqlx::query_scalar(
         "INSERT INTO kb_articles (category_id, slug, title, body_md, body_html, state, visibility, \
-         locale, tags, author_id, reviewed_at, published_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11) RETURNING id",
+         locale, tags, author_id, reviewed_at, published_at, created_at, updated_at, translation_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11, $13) RETURNING id",
     )
     .bind(f.category_id)
     .bind(f.slug.to_string())
@@ -185,6 +188,7 @@ pub async fn insert_article(
     .bind(author_id)
     .bind(at)
     .bind(published)
+    .bind(f.translation_of)
     .fetch_one(tx)
     .await?)
 }
@@ -200,7 +204,7 @@ pub async fn update_article(
         "UPDATE kb_articles SET category_id = $1, slug = $2, title = $3, body_md = $4, \
          body_html = $5, state = $6, visibility = $7, locale = $8, tags = $9, reviewed_at = $10, \
          updated_at = $10, published_at = CASE WHEN $6 = 'published' \
-         THEN COALESCE(published_at, $10) ELSE published_at END WHERE id = $11",
+         THEN COALESCE(published_at, $10) ELSE published_at END, translation_of = $12 WHERE id = $11",
     )
     .bind(f.category_id)
     .bind(f.slug.to_string())
@@ -213,6 +217,7 @@ pub async fn update_article(
     .bind(f.tags.to_string())
     .bind(at)
     .bind(id)
+    .bind(f.translation_of)
     .execute(tx)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -264,13 +269,23 @@ pub struct Title {
     pub slug: String,
     pub title: String,
     pub updated_at: i64,
+    pub locale: String,
+    pub translation_of: Option<i64>,
+}
+
+impl Title {
+    /// The original of this article's translations (itself when it is one).
+    pub fn root(&self) -> i64 {
+        self.translation_of.unwrap_or(self.id)
+    }
 }
 
 /// Every article `reach` lets the reader see (in a category, or all) by title, without
 /// bodies: the help center's lists and its sitemap, however many there are.
 pub async fn titles(conn: &mut Conn, reach: Reach, category_id: Option<i64>) -> Result<Vec<Title>> {
     let mut q = Sql::new(
-        "SELECT a.id, a.category_id, a.slug, a.title, a.updated_at FROM kb_articles a WHERE 1 = 1",
+        "SELECT a.id, a.category_id, a.slug, a.title, a.updated_at, a.locale, a.translation_of \
+         FROM kb_articles a WHERE 1 = 1",
     );
     reach.push(&mut q);
     if let Some(c) = category_id {
@@ -484,4 +499,20 @@ pub async fn file_is_public(conn: &mut Conn, id: i64) -> Result<bool> {
     .fetch_one(conn)
     .await?;
     Ok(n > 0)
+}
+
+/// The articles of translation group `root` (the original and its translations) that `reach`
+/// lets the reader see.
+pub async fn translations(conn: &mut Conn, root: i64, reach: Reach) -> Result<Vec<Title>> {
+    let mut q = Sql::new(
+        "SELECT a.id, a.category_id, a.slug, a.title, a.updated_at, a.locale, a.translation_of \
+         FROM kb_articles a WHERE (a.id = ",
+    );
+    q.bind(root)
+        .push(" OR a.translation_of = ")
+        .bind(root)
+        .push(")");
+    reach.push(&mut q);
+    q.push(" ORDER BY a.locale, a.id");
+    Ok(q.query_as().fetch_all(conn).await?)
 }

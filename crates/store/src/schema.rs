@@ -544,6 +544,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (25, backend.render(portal::V25)),
         (26, backend.render(kb::V26)),
         (27, backend.render(kb::V27)),
+        (28, backend.render(kb::V28)),
     ]
 }
 

@@ -68,3 +68,11 @@ CREATE TABLE kb_files (
     created_at BIGINT NOT NULL
 );
 "#;
+
+/// Migration 28: translations. An article written in another language names the article it
+/// translates (`translation_of`, always the original), so the help center can offer a reader
+/// their language and link the versions.
+pub(crate) const V28: &str = r#"
+ALTER TABLE kb_articles ADD COLUMN translation_of BIGINT;
+CREATE INDEX kb_articles_translation ON kb_articles (translation_of);
+"#;

@@ -60,6 +60,8 @@ pub struct ArticleOut {
     pub updated_at: String,
     /// The article's page in the help center (public published articles only).
     pub url: Option<String>,
+    /// The original this article translates; absent for an original.
+    pub translation_of: Option<i64>,
 }
 
 pub fn article_out(a: Article) -> ArticleOut {
@@ -81,6 +83,7 @@ pub fn article_out(a: Article) -> ArticleOut {
         views: a.views,
         helpful_yes: a.helpful_yes,
         helpful_no: a.helpful_no,
+        translation_of: a.translation_of,
     }
 }
 
@@ -113,6 +116,8 @@ pub struct ArticleIn {
     pub locale: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The article this one translates (into `locale`); absent for an original.
+    pub translation_of: Option<i64>,
 }
 
 fn article_input(b: ArticleIn) -> ArticleInput {
@@ -125,6 +130,7 @@ fn article_input(b: ArticleIn) -> ArticleInput {
         visibility: b.visibility,
         locale: b.locale,
         tags: b.tags,
+        translation_of: b.translation_of,
     }
 }
 

@@ -4,12 +4,13 @@
 //! everything here reads through the public reach, so drafts and internal articles are never
 //! found or shown.
 
+use super::help_lang::{languages, one_article_per_group, one_per_group, reader_language};
 use super::render;
 use crate::AppState;
 use crate::error::{PageError, Problem};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use steward_store::kb::{Article, Category, Title};
@@ -48,6 +49,9 @@ pub struct Section {
 struct HomePage {
     brand: crate::ui::brand::Brand,
     title: String,
+    /// The page's language (the `lang` attribute) and the language links (home only).
+    lang: String,
+    languages: Vec<(String, String, bool)>,
     q: String,
     sections: Vec<Section>,
 }
@@ -57,6 +61,9 @@ struct HomePage {
 struct SearchPage {
     brand: crate::ui::brand::Brand,
     title: String,
+    /// The page's language (the `lang` attribute) and the language links (home only).
+    lang: String,
+    languages: Vec<(String, String, bool)>,
     q: String,
     results: Vec<ArticleLink>,
 }
@@ -66,6 +73,9 @@ struct SearchPage {
 struct ArticlePage {
     brand: crate::ui::brand::Brand,
     title: String,
+    /// The page's language (the `lang` attribute) and the language links (home only).
+    lang: String,
+    languages: Vec<(String, String, bool)>,
     q: String,
     id: i64,
     html: String,
@@ -73,11 +83,16 @@ struct ArticlePage {
     updated: String,
     thanked: bool,
     related: Vec<ArticleLink>,
+    /// The article in other languages: (address, language name).
+    also: Vec<(String, String)>,
 }
 
 /// The help center's front page: each category with its articles.
-pub async fn home(State(s): State<AppState>) -> Result<Response, PageError> {
-    let articles = s.engine.kb_titles(None, None).await?;
+pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let lang = reader_language(&headers);
+    let all = s.engine.kb_titles(None, None).await?;
+    let languages = languages(&all, &lang);
+    let articles = one_per_group(all, &lang);
     let sections = s
         .engine
         .kb_categories()
@@ -94,6 +109,8 @@ pub async fn home(State(s): State<AppState>) -> Result<Response, PageError> {
         .filter(|sec| !sec.articles.is_empty())
         .collect();
     Ok(render(&HomePage {
+        lang,
+        languages,
         title: format!("Help center · {}", s.public_brand().name),
         brand: s.public_brand(),
         q: String::new(),
@@ -103,17 +120,17 @@ pub async fn home(State(s): State<AppState>) -> Result<Response, PageError> {
 
 pub async fn category(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
+    let lang = reader_language(&headers);
     let c = s.engine.kb_category_by_slug(&slug).await?;
-    let articles = s
-        .engine
-        .kb_titles(None, Some(c.id))
-        .await?
-        .iter()
-        .map(title_link)
-        .collect();
+    let all = s.engine.kb_titles(None, Some(c.id)).await?;
+    let languages = languages(&all, &lang);
+    let articles = one_per_group(all, &lang).iter().map(title_link).collect();
     Ok(render(&HomePage {
+        lang,
+        languages,
         title: format!("{} · {}", c.name, s.public_brand().name),
         brand: s.public_brand(),
         q: String::new(),
@@ -132,17 +149,19 @@ pub struct SearchQuery {
 
 pub async fn search(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
+    let lang = reader_language(&headers);
     let text: String = q.q.chars().take(200).collect();
-    let results = s
-        .engine
-        .kb_search(None, &text, 20)
-        .await?
+    let found = s.engine.kb_search(None, &text, 20).await?;
+    let results = one_article_per_group(found, &lang)
         .iter()
         .map(|a| link(a, &text))
         .collect();
     Ok(render(&SearchPage {
+        lang,
+        languages: Vec::new(),
         title: format!("Search · {}", s.public_brand().name),
         brand: s.public_brand(),
         q: text,
@@ -184,9 +203,26 @@ pub async fn article(
         .kb_related(None, &a, 5)
         .await?
         .iter()
+        .filter(|r| r.translation_of.unwrap_or(r.id) != a.translation_of.unwrap_or(a.id))
         .map(|r| link(r, ""))
         .collect();
+    let also = s
+        .engine
+        .kb_translations(None, a.translation_of.unwrap_or(a.id))
+        .await?
+        .into_iter()
+        .filter(|t| t.id != a.id)
+        .map(|t| {
+            (
+                format!("/help/articles/{}-{}", t.id, t.slug),
+                steward_domain::kb::language_name(&t.locale),
+            )
+        })
+        .collect();
     Ok(render(&ArticlePage {
+        lang: a.locale.clone(),
+        languages: Vec::new(),
+        also,
         title: format!("{} · {}", a.title, s.public_brand().name),
         brand: s.public_brand(),
         q: String::new(),

@@ -51,6 +51,10 @@ struct ViewPage {
     may_write: bool,
     /// Others on the same subject.
     related: Vec<(i64, String)>,
+    /// This article in other languages: (id, language name); and its original's id.
+    translations: Vec<(i64, String)>,
+    root: i64,
+    locale: String,
 }
 
 #[derive(Template)]
@@ -62,6 +66,8 @@ struct EditPage {
     body: String,
     tags: String,
     locale: String,
+    /// The original's number when this is a translation, else empty.
+    translation_of: String,
     categories: Vec<Choice>,
     states: Vec<Choice>,
     visibilities: Vec<Choice>,
@@ -142,7 +148,19 @@ pub async fn view(
         .into_iter()
         .map(|r| (r.id, r.title))
         .collect();
+    let root = a.translation_of.unwrap_or(a.id);
+    let translations = s
+        .engine
+        .kb_translations(Some(&agent.actor), root)
+        .await?
+        .into_iter()
+        .filter(|t| t.id != a.id)
+        .map(|t| (t.id, steward_domain::kb::language_name(&t.locale)))
+        .collect();
     Ok(render(&ViewPage {
+        translations,
+        root,
+        locale: steward_domain::kb::language_name(&a.locale),
         related,
         stale: a.state == "published"
             && steward_engine::kb_review::is_stale(a.reviewed_at, steward_store::now_ms()),
@@ -187,6 +205,10 @@ async fn editor(
         body: input.body.clone(),
         tags: input.tags.join(", "),
         locale: input.locale.clone().unwrap_or_else(|| "en".into()),
+        translation_of: input
+            .translation_of
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         categories,
         states: pick(&input.state, "draft", &["draft", "published"]),
         visibilities: pick(&input.visibility, "public", &["public", "internal"]),
@@ -195,17 +217,41 @@ async fn editor(
     }))
 }
 
-pub async fn new(State(s): State<AppState>, agent: Agent) -> Result<Response, PageError> {
+#[derive(Deserialize)]
+pub struct NewQuery {
+    /// Start a translation of this article: its text and category to translate from.
+    translation_of: Option<i64>,
+}
+
+pub async fn new(
+    State(s): State<AppState>,
+    agent: Agent,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
     agent.actor.may_supervise()?;
+    let original = match q.translation_of {
+        Some(id) => Some(s.engine.kb_article(Some(&agent.actor), id).await?),
+        None => None,
+    };
     let blank = ArticleInput {
-        title: String::new(),
-        body: String::new(),
-        category_id: None,
+        title: original
+            .as_ref()
+            .map(|a| a.title.clone())
+            .unwrap_or_default(),
+        body: original
+            .as_ref()
+            .map(|a| a.body_md.clone())
+            .unwrap_or_default(),
+        category_id: original.as_ref().and_then(|a| a.category_id),
         slug: None,
         state: None,
-        visibility: None,
+        visibility: original.as_ref().map(|a| a.visibility.clone()),
         locale: None,
-        tags: Vec::new(),
+        tags: original
+            .as_ref()
+            .map(|a| serde_json::from_str(&a.tags).unwrap_or_default())
+            .unwrap_or_default(),
+        translation_of: original.map(|a| a.translation_of.unwrap_or(a.id)),
     };
     editor(&s, &agent, 0, &blank, None, String::new()).await
 }
@@ -226,6 +272,7 @@ pub async fn edit(
         state: Some(a.state),
         visibility: Some(a.visibility),
         locale: Some(a.locale),
+        translation_of: a.translation_of,
     };
     editor(&s, &agent, id, &input, None, String::new()).await
 }
@@ -254,6 +301,7 @@ pub async fn save(
             .filter(|t| !t.is_empty())
             .map(str::to_string)
             .collect(),
+        translation_of: form.id("translation_of")?,
     };
     if form.get("action") == "preview" {
         agent.actor.may_supervise()?;

@@ -24,6 +24,7 @@ pub mod customers;
 pub mod feedback;
 pub mod form;
 pub mod help;
+pub mod help_lang;
 pub mod inbox;
 pub mod kb;
 pub mod kb_files;
@@ -78,6 +79,7 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/help", get(help::home))
         .route("/help/search", get(help::search))
         .route("/help/suggest", get(help::suggest))
+        .route("/help/lang/{code}", get(help_lang::choose))
         .route("/help/deflections", post(help::deflected))
         .route("/help/categories/{slug}", get(help::category))
         .route("/help/articles/{id_slug}", get(help::article))
