@@ -295,3 +295,105 @@ async fn use_link_anyway(app: &TestApp, path: &str) -> StatusCode {
         .expect("sent")
         .status()
 }
+
+/// Posts the sign-in page's password form as a browser would.
+async fn password_sign_in(
+    client: &Client,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let (_, page) = get_page(client, app, "/portal/sign-in").await;
+    post_form(
+        client,
+        app,
+        "/portal/sign-in/password",
+        &[
+            ("_csrf", &csrf_in_form(&page)),
+            ("email", email),
+            ("password", password),
+            ("next", ""),
+        ],
+    )
+    .await
+}
+
+/// The password form's token (the second `_csrf` field; the first form has none).
+fn csrf_in_form(html: &str) -> String {
+    html.split("action=\"/portal/sign-in/password\"")
+        .nth(1)
+        .map(csrf_in)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_customer_may_set_a_password_and_sign_in_with_it_as_well_as_by_link() {
+    let relay = TestRelay::start().await;
+    let app = spawn_app_with(email_config(Some(relay.port))).await;
+    request_of(&app, "ann@acme.test", "Broken kettle").await;
+    let ann = customer_signs_in(&app, &relay, "ann@acme.test", 1).await;
+    let (_, page) = get_page(&ann, &app, "/portal/profile").await;
+    assert!(page.contains("Set password"));
+    let csrf = csrf_in(&page);
+    let res = post_form(
+        &ann,
+        &app,
+        "/portal/profile/password",
+        &[("_csrf", &csrf), ("action", "set"), ("password", "short")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap_or_default().contains("at least 8"));
+    let res = post_form(
+        &ann,
+        &app,
+        "/portal/profile/password",
+        &[
+            ("_csrf", &csrf),
+            ("action", "set"),
+            ("password", "kettle-on-fire-42"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let fresh = browser();
+    let res = password_sign_in(&fresh, &app, "ann@acme.test", "wrong password").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = password_sign_in(&fresh, &app, "nobody@acme.test", "kettle-on-fire-42").await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "unknown addresses read the same"
+    );
+    // Without the page's cookie (another site's form) nothing happens.
+    let res = post_form(
+        &browser(),
+        &app,
+        "/portal/sign-in/password",
+        &[
+            ("_csrf", "x"),
+            ("email", "ann@acme.test"),
+            ("password", "kettle-on-fire-42"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = password_sign_in(&fresh, &app, "ANN@acme.test", "kettle-on-fire-42").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = get_page(&fresh, &app, "/portal").await;
+    assert!(list.contains("Broken kettle"));
+
+    // Removing it: links only again.
+    let (_, page) = get_page(&fresh, &app, "/portal/profile").await;
+    let res = post_form(
+        &fresh,
+        &app,
+        "/portal/profile/password",
+        &[("_csrf", &csrf_in(&page)), ("action", "remove")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = password_sign_in(&browser(), &app, "ann@acme.test", "kettle-on-fire-42").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}

@@ -38,7 +38,7 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| EngineError::invalid("password", e.to_string()))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
             Argon2::default()
@@ -49,7 +49,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// Checks a new password and hashes it off the async threads (argon2 is deliberately slow).
-async fn hash_new_password(password: &str) -> Result<String> {
+pub(crate) async fn hash_new_password(password: &str) -> Result<String> {
     check_password(password)?;
     let p = password.to_string();
     tokio::task::spawn_blocking(move || hash_password(&p))
@@ -361,4 +361,4 @@ impl Engine {
 }
 
 /// A valid argon2id hash of a random password, verified against when the email is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c3Rld2FyZHN0ZXdhcmQ$Wl2Jm5pZ4FhG2ZC3bXz1Q0m2b5Jq4m8a7E9wZx1y2c0";
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c3Rld2FyZHN0ZXdhcmQ$Wl2Jm5pZ4FhG2ZC3bXz1Q0m2b5Jq4m8a7E9wZx1y2c0";

@@ -136,3 +136,34 @@ pub async fn delete_other_sessions(tx: &mut Conn, customer_id: i64, keep: &str) 
         .await?;
     Ok(())
 }
+
+/// The customer's portal password hash, if they set one.
+pub async fn password(conn: &mut Conn, customer_id: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT hash FROM portal_passwords WHERE customer_id = $1")
+            .bind(customer_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn set_password(tx: &mut Conn, customer_id: i64, hash: &str, at: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO portal_passwords (customer_id, hash, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (customer_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at",
+    )
+    .bind(customer_id)
+    .bind(hash.to_string())
+    .bind(at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_password(tx: &mut Conn, customer_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM portal_passwords WHERE customer_id = $1")
+        .bind(customer_id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

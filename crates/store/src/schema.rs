@@ -545,6 +545,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (26, backend.render(kb::V26)),
         (27, backend.render(kb::V27)),
         (28, backend.render(kb::V28)),
+        (29, backend.render(portal::V29)),
     ]
 }
 

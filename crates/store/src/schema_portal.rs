@@ -48,3 +48,12 @@ CREATE TABLE deflections (
 );
 CREATE INDEX deflections_at ON deflections (at);
 "#;
+
+/// Migration 29: a customer's optional portal password (argon2id), beside the emailed links.
+pub(crate) const V29: &str = r#"
+CREATE TABLE portal_passwords (
+    customer_id BIGINT PRIMARY KEY REFERENCES customers (id),
+    hash TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+"#;

@@ -7,6 +7,7 @@
 //! What a signed-in customer may see is decided in `requests.rs` and `profile.rs`: only their
 //! own customer record, its conversations' public messages and their attachments.
 
+mod password;
 mod profile;
 mod requests;
 mod survey;
@@ -42,6 +43,25 @@ pub struct PortalCustomer {
 pub struct LinkInfo {
     pub purpose: String,
     pub email: String,
+}
+
+/// A new portal session for the customer; returns its secret (the cookie's value).
+pub(super) async fn new_session(
+    tx: &mut steward_store::Conn,
+    customer_id: i64,
+    at: i64,
+) -> Result<String> {
+    let secret = new_secret("ps_");
+    portal::create_session(
+        tx,
+        &digest(&secret),
+        customer_id,
+        &new_secret("c_"),
+        at,
+        at + SESSION_TTL_MS,
+    )
+    .await?;
+    Ok(secret)
 }
 
 /// Why a link cannot be used.
@@ -195,16 +215,7 @@ impl Engine {
             ..CustomerRef::default()
         };
         let customer_id = identify(&mut tx, &customer_ref, Doer::System, at).await?;
-        let secret = new_secret("ps_");
-        portal::create_session(
-            &mut tx,
-            &digest(&secret),
-            customer_id,
-            &new_secret("c_"),
-            at,
-            at + SESSION_TTL_MS,
-        )
-        .await?;
+        let secret = new_session(&mut tx, customer_id, at).await?;
         tx.commit().await?;
         Ok((secret, l.next_path))
     }

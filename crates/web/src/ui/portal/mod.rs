@@ -5,6 +5,7 @@
 //! anyone else's data.
 
 mod new_request;
+mod password;
 mod profile;
 mod requests;
 mod signin;
@@ -38,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/deflect", post(new_request::deflect))
         .route("/portal/profile", get(profile::page).post(profile::rename))
         .route("/portal/profile/email", post(profile::change_email))
+        .route("/portal/profile/password", post(password::save))
+        .route("/portal/sign-in/password", post(password::sign_in))
         .route(
             "/portal/email/{token}",
             get(profile::confirm_page).post(profile::confirm),

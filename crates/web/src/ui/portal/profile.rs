@@ -23,6 +23,7 @@ struct ProfilePage {
     email: String,
     notice: String,
     error: String,
+    has_password: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -30,8 +31,13 @@ pub struct ProfileQuery {
     saved: Option<String>,
 }
 
-fn profile_page(s: &AppState, customer: &Customer, notice: &str, error: &str) -> Response {
-    render(&ProfilePage {
+pub(super) async fn profile_page(
+    s: &AppState,
+    customer: &Customer,
+    notice: &str,
+    error: &str,
+) -> Result<Response, PageError> {
+    Ok(render(&ProfilePage {
         title: format!("Profile · {}", s.public_brand().name),
         brand: s.public_brand(),
         signed_in: true,
@@ -40,20 +46,22 @@ fn profile_page(s: &AppState, customer: &Customer, notice: &str, error: &str) ->
         email: customer.customer.email.clone().unwrap_or_default(),
         notice: notice.to_string(),
         error: error.to_string(),
-    })
+        has_password: s.engine.portal_has_password(&customer.customer).await?,
+    }))
 }
 
 pub async fn page(
     State(s): State<AppState>,
     customer: Customer,
     Query(q): Query<ProfileQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let notice = match q.saved.as_deref() {
         Some("name") => "Your name was saved.",
         Some("email") => "Your new email address is confirmed.",
+        Some("password") => "Your password was saved.",
         _ => "",
     };
-    profile_page(&s, &customer, notice, "")
+    profile_page(&s, &customer, notice, "").await
 }
 
 pub async fn rename(
@@ -69,7 +77,7 @@ pub async fn rename(
     {
         Ok(()) => Ok(Redirect::to("/portal/profile?saved=name").into_response()),
         Err(e) => {
-            let mut res = profile_page(&s, &customer, "", &form_error(e)?);
+            let mut res = profile_page(&s, &customer, "", &form_error(e)?).await?;
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
@@ -95,11 +103,11 @@ pub async fn change_email(
                     &Notice::new(&s, "Check your email", &sent)
                         .back(&path, "Demo: open the link from the mail"),
                 )),
-                None => Ok(profile_page(&s, &customer, &sent, "")),
+                None => profile_page(&s, &customer, &sent, "").await,
             }
         }
         Err(e) => {
-            let mut res = profile_page(&s, &customer, "", &form_error(e)?);
+            let mut res = profile_page(&s, &customer, "", &form_error(e)?).await?;
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }

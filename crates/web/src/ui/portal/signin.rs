@@ -24,6 +24,8 @@ struct SignInPage {
     next: String,
     email: String,
     error: String,
+    /// The password form's double-submit token.
+    form_csrf: String,
 }
 
 #[derive(Template)]
@@ -77,13 +79,14 @@ pub struct Next {
     next: Option<String>,
 }
 
-fn sign_in_page(
+pub(super) fn sign_in_page(
     s: &AppState,
     next: &str,
     email: &str,
     error: &str,
     status: StatusCode,
 ) -> Response {
+    let csrf = steward_engine::accounts::new_secret("");
     let mut res = render(&SignInPage {
         brand: s.public_brand(),
         title: format!("Sign in · {}", s.public_brand().name),
@@ -92,8 +95,21 @@ fn sign_in_page(
         next: next.to_string(),
         email: email.to_string(),
         error: error.to_string(),
+        form_csrf: csrf.clone(),
     });
     *res.status_mut() = status;
+    with_form_cookie(s, res, &csrf)
+}
+
+/// Sets the cookie a form without a session must repeat (double submit).
+fn with_form_cookie(s: &AppState, mut res: Response, csrf: &str) -> Response {
+    let cookie = format!(
+        "{LINK_CSRF_COOKIE}={csrf}; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        if s.secure_cookies { "; Secure" } else { "" }
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
     res
 }
 
@@ -187,15 +203,7 @@ pub(super) fn confirm_link(
     notice.action = action.to_string();
     notice.button = button.to_string();
     notice.form_csrf = csrf.clone();
-    let mut res = render(&notice);
-    let cookie = format!(
-        "{LINK_CSRF_COOKIE}={csrf}; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        if s.secure_cookies { "; Secure" } else { "" }
-    );
-    if let Ok(v) = header::HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    res
+    with_form_cookie(s, render(&notice), &csrf)
 }
 
 /// Whether the form repeated the link page's cookie.
