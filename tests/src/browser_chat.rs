@@ -210,7 +210,7 @@ async fn before_a_chat_the_widget_suggests_articles_and_one_that_answers_counts_
     visitor
         .type_into_element(&text, "is my tent waterproof")
         .await;
-    let tips = "var r = document.getElementById('steward-chat').shadowRoot.querySelector('.tips'); \
+    let tips = "var r = document.getElementById('steward-chat').shadowRoot.querySelector('form .tips'); \
                 return r.hidden ? '' : r.innerText;";
     let mut shown = String::new();
     for _ in 0..50 {
@@ -226,7 +226,7 @@ async fn before_a_chat_the_widget_suggests_articles_and_one_that_answers_counts_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(shown.contains("Is the tent waterproof?"), "{shown:?}");
-    let yes = visitor.find_in_shadow(HOST, ".tips button").await;
+    let yes = visitor.find_in_shadow(HOST, "form .tips button").await;
     visitor.click_element(&yes).await;
     let mut counted = serde_json::Value::Null;
     for _ in 0..50 {
@@ -241,6 +241,44 @@ async fn before_a_chat_the_widget_suggests_articles_and_one_that_answers_counts_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(counted, serde_json::json!([["widget", 1]]));
+
+    // The help tab searches the help center too, and counts the same way.
+    let help = visitor
+        .find_in_shadow(HOST, "header button[aria-controls='sc-help']")
+        .await;
+    visitor.click_element(&help).await;
+    let search = visitor.find_in_shadow(HOST, ".helppane input").await;
+    visitor.type_into_element(&search, "tent waterproof").await;
+    let pane = "var r = document.getElementById('steward-chat').shadowRoot.querySelector('.helppane .tips'); \
+                return r.hidden ? '' : r.innerText;";
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = visitor
+            .script(pane)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if shown.contains("Is the tent waterproof?") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown.contains("Is the tent waterproof?"), "{shown:?}");
+    let yes = visitor.find_in_shadow(HOST, ".helppane .tips button").await;
+    visitor.click_element(&yes).await;
+    for _ in 0..50 {
+        let today = jiff::Zoned::now().date().to_string();
+        let (_, r) = app
+            .get(&format!("/api/v1/reports/summary?from={today}&to={today}"))
+            .await;
+        counted = r["deflections_by_source"].clone();
+        if counted == serde_json::json!([["widget", 2]]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, serde_json::json!([["widget", 2]]));
     let (_, list) = app.get("/api/v1/conversations").await;
     assert_eq!(list["data"], serde_json::json!([]), "no chat was opened");
     visitor.close().await;

@@ -36,6 +36,7 @@
     "header .fb{color:#fff;font-size:13px}header button{background:transparent;border:0;color:#fff;cursor:pointer;font-size:13px;padding:4px 6px;border-radius:4px}" +
     ".note{padding:6px 14px;background:#f3f4f6;font-size:13px;color:#333}.note:empty{display:none}" +
     ".log{flex:1 0 140px;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;margin:0;list-style:none}" +
+    ".helppane{padding:8px 12px;border-bottom:1px solid #eee}.helppane input{margin-bottom:6px}" +
     ".tips{border:1px solid #e5d58a;background:#fffbea;border-radius:8px;padding:6px 8px;margin-bottom:6px;font-size:13px}.tips ul{margin:4px 0 0;padding-left:16px}.tips li{margin-bottom:4px}.tips button{border:0;background:none;color:#1f5fbf;cursor:pointer;padding:0 4px;font-size:12px;text-decoration:underline}" +
     ".m{max-width:80%;padding:8px 10px;border-radius:10px;background:#f0f0f0;white-space:pre-wrap;word-wrap:break-word}" +
     ".m.me{align-self:flex-end;color:#fff}.m .who{display:block;font-size:12px;font-weight:600;margin-bottom:2px}" +
@@ -76,8 +77,14 @@
   var title = el("h2", {}, "Chat");
   var endBtn = el("button", { type: "button" }, "End chat");
   var fbLink = el("a", { href: HTTP + "/help/feedback?source=widget", target: "_blank", rel: "noopener", "class": "fb" }, "Feedback");
+  var helpBtn = el("button", { type: "button", "aria-expanded": "false", "aria-controls": "sc-help" }, "Help");
   var closeBtn = el("button", { type: "button", "aria-label": "Close chat" }, "\u2715");
-  head.appendChild(title); head.appendChild(fbLink); head.appendChild(endBtn); head.appendChild(closeBtn);
+  head.appendChild(title); head.appendChild(helpBtn); head.appendChild(fbLink); head.appendChild(endBtn); head.appendChild(closeBtn);
+  // The help tab: search the help center without leaving the page.
+  var help = el("div", { id: "sc-help", "class": "helppane", hidden: "" });
+  var helpIn = el("input", { type: "search", "aria-label": "Search help articles", placeholder: "Search our help articles…" });
+  var helpOut = el("div", { "class": "tips", "aria-live": "polite", hidden: "" });
+  help.appendChild(helpIn); help.appendChild(helpOut);
   var note = el("div", { "class": "note", role: "status", "aria-live": "polite" });
   var log = el("ol", { "class": "log", "aria-live": "polite", "aria-label": "Messages" });
   var typing = el("div", { "class": "typing", "aria-live": "polite" });
@@ -102,7 +109,7 @@
   var send = el("button", { type: "submit", "class": "send" }, "Send");
   row.appendChild(fileIn); row.appendChild(fileBtn); row.appendChild(el("span", { "class": "grow" })); row.appendChild(send);
   form.appendChild(pre); form.appendChild(tips); form.appendChild(text); form.appendChild(err); form.appendChild(row);
-  panel.appendChild(head); panel.appendChild(note); panel.appendChild(log); panel.appendChild(typing); panel.appendChild(form);
+  panel.appendChild(head); panel.appendChild(help); panel.appendChild(note); panel.appendChild(log); panel.appendChild(typing); panel.appendChild(form);
   root.appendChild(style); root.appendChild(launch); root.appendChild(panel);
 
   function paint(colour) {
@@ -350,21 +357,14 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : send.click(); }
   });
   function stopTyping() { clearTimeout(typingTimer); if (typingSent) { frame({ type: "typing", on: false }); typingSent = 0; } }
-  // Before a chat starts, articles matching what the visitor types are suggested; one that
-  // answers the question ends it there, counted as a deflection.
-  var tipTimer = null, tipAsked = "";
-  function suggest() {
-    var q = text.value.trim();
-    if (chat || q === tipAsked) return;
-    tipAsked = q;
-    if (q.length < 3) { tips.hidden = true; return; }
-    fetch(HTTP + "/help/suggest?q=" + encodeURIComponent(q)).then(function (r) { return r.ok ? r.json() : { articles: [] }; }).then(function (j) {
-      if (q !== tipAsked || chat) return;
-      tips.textContent = "";
+  // Articles for `q` in `box`, each with "This answered it", which counts a deflection.
+  function articles(box, q, lead, done) {
+    return fetch(HTTP + "/help/suggest?q=" + encodeURIComponent(q)).then(function (r) { return r.ok ? r.json() : { articles: [] }; }).then(function (j) {
+      box.textContent = "";
       var list = (j.articles || []).slice(0, 3);
-      tips.hidden = list.length === 0;
-      if (!list.length) return;
-      tips.appendChild(el("div", {}, "These articles might answer it:"));
+      box.hidden = list.length === 0 && !lead.empty;
+      if (!list.length) { if (lead.empty) box.appendChild(el("div", {}, lead.empty)); return; }
+      box.appendChild(el("div", {}, lead.some));
       var ul = el("ul");
       list.forEach(function (a) {
         var li = el("li");
@@ -373,15 +373,39 @@
         yes.addEventListener("click", function () {
           var body = "article_id=" + a.id + "&source=widget&query=" + encodeURIComponent(q);
           fetch(HTTP + "/help/deflections", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body }).catch(function () {});
-          text.value = ""; tipAsked = "";
-          tips.textContent = "Glad that helped! Write again any time.";
+          box.textContent = "Glad that helped! Write again any time.";
+          if (done) done();
         });
         li.appendChild(yes);
         ul.appendChild(li);
       });
-      tips.appendChild(ul);
+      box.appendChild(ul);
     }).catch(function () {});
   }
+  // Before a chat starts, articles matching what the visitor types are suggested.
+  var tipTimer = null, tipAsked = "";
+  function suggest() {
+    var q = text.value.trim();
+    if (chat || q === tipAsked) return;
+    tipAsked = q;
+    if (q.length < 3) { tips.hidden = true; return; }
+    articles(tips, q, { some: "These articles might answer it:" }, function () { text.value = ""; tipAsked = ""; });
+  }
+  var helpTimer = null;
+  helpBtn.addEventListener("click", function () {
+    var open = help.hidden;
+    help.hidden = !open;
+    helpBtn.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) helpIn.focus();
+  });
+  helpIn.addEventListener("input", function () {
+    clearTimeout(helpTimer);
+    helpTimer = setTimeout(function () {
+      var q = helpIn.value.trim();
+      if (q.length < 3) { helpOut.hidden = true; return; }
+      articles(helpOut, q, { some: "Articles:", empty: "No article matches; ask us in the chat below." });
+    }, 350);
+  });
   text.addEventListener("input", function () {
     clearTimeout(tipTimer);
     tipTimer = setTimeout(suggest, 400);
