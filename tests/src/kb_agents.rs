@@ -18,8 +18,11 @@ async fn article(app: &TestApp, token: &str, body: Value) -> Value {
 async fn articles_matching_a_conversation_are_suggested_with_their_link_and_text_to_insert() {
     let app = spawn_app().await;
     let t = app.token.clone();
-    let public = article(&app, &t, json!({"title": "How do I return an item?", "body": "Print the **label** and drop the parcel.", "state": "published"})).await;
-    article(&app, &t, json!({"title": "Refund approval limits", "body": "Agents refund up to 200 euro.", "state": "published", "visibility": "internal"})).await;
+    let (_, cat) = app
+        .post("/api/v1/kb/categories", json!({"name": "Returns"}))
+        .await;
+    let public = article(&app, &t, json!({"title": "How do I return an item?", "body": "Print the **label** and drop the parcel.", "state": "published", "category_id": cat["id"]})).await;
+    article(&app, &t, json!({"title": "Refund approval limits", "body": "Agents refund up to 200 euro.", "state": "published", "visibility": "internal", "category_id": cat["id"]})).await;
     article(
         &app,
         &t,
@@ -79,7 +82,7 @@ async fn articles_matching_a_conversation_are_suggested_with_their_link_and_text
     );
 
     // The public page lists related articles, never internal ones.
-    article(&app, &t, json!({"title": "Return shipping labels", "body": "Labels are free.", "state": "published"})).await;
+    article(&app, &t, json!({"title": "Return shipping labels", "body": "Labels are free.", "state": "published", "category_id": cat["id"]})).await;
     let res = app
         .client
         .get(format!(

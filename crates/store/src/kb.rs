@@ -502,17 +502,38 @@ pub async fn file_is_public(conn: &mut Conn, id: i64) -> Result<bool> {
 }
 
 /// The articles of translation group `root` (the original and its translations) that `reach`
-/// lets the reader see.
+/// lets the reader see: two index look-ups (by id, by `translation_of`).
 pub async fn translations(conn: &mut Conn, root: i64, reach: Reach) -> Result<Vec<Title>> {
+    const COLUMNS: &str = "SELECT a.id, a.category_id, a.slug, a.title, a.updated_at, a.locale, \
+        a.translation_of FROM kb_articles a WHERE ";
+    let mut q = Sql::new(COLUMNS);
+    q.push("a.id = ").bind(root);
+    reach.push(&mut q);
+    q.push(" UNION ALL ")
+        .push(COLUMNS)
+        .push("a.translation_of = ")
+        .bind(root);
+    reach.push(&mut q);
+    let mut found: Vec<Title> = q.query_as().fetch_all(conn).await?;
+    found.sort_by(|a, b| a.locale.cmp(&b.locale).then(a.id.cmp(&b.id)));
+    Ok(found)
+}
+
+/// Other articles of category `category_id` that `reach` lets the reader see, most read
+/// first (the help center's "Related articles").
+pub async fn in_category(
+    conn: &mut Conn,
+    category_id: i64,
+    except: i64,
+    reach: Reach,
+    limit: i64,
+) -> Result<Vec<Title>> {
     let mut q = Sql::new(
         "SELECT a.id, a.category_id, a.slug, a.title, a.updated_at, a.locale, a.translation_of \
-         FROM kb_articles a WHERE (a.id = ",
+         FROM kb_articles a WHERE a.category_id = ",
     );
-    q.bind(root)
-        .push(" OR a.translation_of = ")
-        .bind(root)
-        .push(")");
+    q.bind(category_id).push(" AND a.id <> ").bind(except);
     reach.push(&mut q);
-    q.push(" ORDER BY a.locale, a.id");
+    q.push(" ORDER BY a.views DESC, a.id LIMIT ").bind(limit);
     Ok(q.query_as().fetch_all(conn).await?)
 }

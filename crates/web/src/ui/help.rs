@@ -203,8 +203,7 @@ pub async fn article(
         .kb_related(None, &a, 5)
         .await?
         .iter()
-        .filter(|r| r.translation_of.unwrap_or(r.id) != a.translation_of.unwrap_or(a.id))
-        .map(|r| link(r, ""))
+        .map(title_link)
         .collect();
     let also = s
         .engine
