@@ -210,37 +210,9 @@ async fn before_a_chat_the_widget_suggests_articles_and_one_that_answers_counts_
     visitor
         .type_into_element(&text, "is my tent waterproof")
         .await;
-    let tips = "var r = document.getElementById('steward-chat').shadowRoot.querySelector('form .tips'); \
-                return r.hidden ? '' : r.innerText;";
-    let mut shown = String::new();
-    for _ in 0..50 {
-        shown = visitor
-            .script(tips)
-            .await
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        if shown.contains("Is the tent waterproof?") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(shown.contains("Is the tent waterproof?"), "{shown:?}");
-    let yes = visitor.find_in_shadow(HOST, "form .tips button").await;
-    visitor.click_element(&yes).await;
-    let mut counted = serde_json::Value::Null;
-    for _ in 0..50 {
-        let today = jiff::Zoned::now().date().to_string();
-        let (_, r) = app
-            .get(&format!("/api/v1/reports/summary?from={today}&to={today}"))
-            .await;
-        counted = r["deflections_by_source"].clone();
-        if counted == serde_json::json!([["widget", 1]]) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(counted, serde_json::json!([["widget", 1]]));
+    // Suggestions under the message box; "This answered it" counts a deflection.
+    answered_by_suggestion(&visitor, "form .tips").await;
+    deflections_reach(&app, 1).await;
 
     // The help tab searches the help center too, and counts the same way.
     let help = visitor
@@ -249,39 +221,53 @@ async fn before_a_chat_the_widget_suggests_articles_and_one_that_answers_counts_
     visitor.click_element(&help).await;
     let search = visitor.find_in_shadow(HOST, ".helppane input").await;
     visitor.type_into_element(&search, "tent waterproof").await;
-    let pane = "var r = document.getElementById('steward-chat').shadowRoot.querySelector('.helppane .tips'); \
-                return r.hidden ? '' : r.innerText;";
+    answered_by_suggestion(&visitor, ".helppane .tips").await;
+    deflections_reach(&app, 2).await;
+    let (_, list) = app.get("/api/v1/conversations").await;
+    assert_eq!(list["data"], serde_json::json!([]), "no chat was opened");
+    visitor.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    app.stop().await;
+}
+
+/// Waits for the article in the widget's suggestions at `box_css`, then says it answered.
+async fn answered_by_suggestion(visitor: &Session<'_>, box_css: &str) {
+    let js = format!(
+        "var r = document.getElementById('steward-chat').shadowRoot.querySelector('{box_css}'); \
+         return r.hidden ? '' : r.innerText;"
+    );
     let mut shown = String::new();
     for _ in 0..50 {
-        shown = visitor
-            .script(pane)
-            .await
-            .as_str()
-            .unwrap_or("")
-            .to_string();
+        shown = visitor.script(&js).await.as_str().unwrap_or("").to_string();
         if shown.contains("Is the tent waterproof?") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(shown.contains("Is the tent waterproof?"), "{shown:?}");
-    let yes = visitor.find_in_shadow(HOST, ".helppane .tips button").await;
+    assert!(
+        shown.contains("Is the tent waterproof?"),
+        "{box_css}: {shown:?}"
+    );
+    let yes = visitor
+        .find_in_shadow(HOST, &format!("{box_css} button"))
+        .await;
     visitor.click_element(&yes).await;
+}
+
+/// Waits until today's report counts `n` deflections from the widget.
+async fn deflections_reach(app: &TestApp, n: i64) {
+    let want = serde_json::json!([["widget", n]]);
+    let mut counted = serde_json::Value::Null;
     for _ in 0..50 {
         let today = jiff::Zoned::now().date().to_string();
         let (_, r) = app
             .get(&format!("/api/v1/reports/summary?from={today}&to={today}"))
             .await;
         counted = r["deflections_by_source"].clone();
-        if counted == serde_json::json!([["widget", 2]]) {
-            break;
+        if counted == want {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(counted, serde_json::json!([["widget", 2]]));
-    let (_, list) = app.get("/api/v1/conversations").await;
-    assert_eq!(list["data"], serde_json::json!([]), "no chat was opened");
-    visitor.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    app.stop().await;
+    assert_eq!(counted, want);
 }

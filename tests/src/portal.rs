@@ -93,6 +93,33 @@ pub async fn customer_signs_in(
     client
 }
 
+/// Replies to request `number` from its page, as a customer would, with one text file.
+pub async fn reply_with_file(
+    client: &Client,
+    app: &TestApp,
+    number: i64,
+    body: &str,
+    (name, bytes): (&str, &[u8]),
+) -> reqwest::Response {
+    let (_, page) = get_page(client, app, &format!("/portal/requests/{number}")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf_in(&page))
+        .text("body", body.to_string())
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(bytes.to_vec())
+                .file_name(name.to_string())
+                .mime_str("text/plain")
+                .expect("mime"),
+        );
+    client
+        .post(format!("{}/portal/requests/{number}/reply", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent")
+}
+
 /// A conversation from `email` over the API, with its number.
 pub async fn request_of(app: &TestApp, email: &str, subject: &str) -> (i64, i64) {
     let c = app
@@ -158,22 +185,14 @@ async fn a_customer_signs_in_by_an_emailed_link_and_sees_only_their_own_requests
     );
 
     // Ann replies with a file; the agent sees it as the customer's web message.
-    let form = reqwest::multipart::Form::new()
-        .text("_csrf", csrf_in(&page))
-        .text("body", "Thanks! Which day will it come?")
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(b"receipt".to_vec())
-                .file_name("receipt.txt")
-                .mime_str("text/plain")
-                .expect("mime"),
-        );
-    let res = ann
-        .post(format!("{}/portal/requests/{ann_number}/reply", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("sent");
+    let res = reply_with_file(
+        &ann,
+        &app,
+        ann_number,
+        "Thanks! Which day will it come?",
+        ("receipt.txt", b"receipt"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, msgs) = app
         .get(&format!("/api/v1/conversations/{ann_id}/messages"))

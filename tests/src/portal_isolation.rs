@@ -6,7 +6,8 @@ use crate::email::email_config;
 use crate::email_outbound::TestRelay;
 use crate::helpers::*;
 use crate::portal::{
-    csrf_in, customer_signs_in, get_page, mailed_link, post_form, request_of, use_link,
+    csrf_in, customer_signs_in, get_page, mailed_link, post_form, reply_with_file, request_of,
+    use_link,
 };
 use crate::signin::browser;
 use reqwest::{Client, StatusCode};
@@ -31,23 +32,14 @@ async fn two_customers() -> Two {
     let (bob_id, bob_number) = request_of(&app, "bob@acme.test", "Bob's secret parcel").await;
     let ann = customer_signs_in(&app, &relay, "ann@acme.test", 1).await;
     let bob = customer_signs_in(&app, &relay, "bob@acme.test", 1).await;
-    let (_, page) = get_page(&bob, &app, &format!("/portal/requests/{bob_number}")).await;
-    let form = reqwest::multipart::Form::new()
-        .text("_csrf", csrf_in(&page))
-        .text("body", "My passport scan")
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(b"bob's passport".to_vec())
-                .file_name("passport.txt")
-                .mime_str("text/plain")
-                .expect("mime"),
-        );
-    let res = bob
-        .post(format!("{}/portal/requests/{bob_number}/reply", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("sent");
+    let res = reply_with_file(
+        &bob,
+        &app,
+        bob_number,
+        "My passport scan",
+        ("passport.txt", b"bob's passport"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, msgs) = app
         .get(&format!("/api/v1/conversations/{bob_id}/messages"))

@@ -3,7 +3,7 @@
 use super::super::form::FormData;
 use super::super::render;
 use super::form_error;
-use super::signin::{Notice, bad_link, confirm_link, link_form_ok};
+use super::signin::{LinkPage, Notice, bad_link, link_form_ok, show_link};
 use crate::AppState;
 use crate::authz::Customer;
 use crate::error::PageError;
@@ -114,21 +114,19 @@ pub async fn change_email(
     }
 }
 
+const EMAIL_LINK: LinkPage = LinkPage {
+    purpose: steward_store::portal::CONFIRM_EMAIL,
+    heading: "Confirm your email address",
+    says: |email| format!("Use {email} for your account from now on."),
+    path: "/portal/email",
+    button: "Confirm",
+};
+
 pub async fn confirm_page(
     State(s): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    match s.engine.portal_link(&token).await {
-        Ok(info) if info.purpose == steward_store::portal::CONFIRM_EMAIL => Ok(confirm_link(
-            &s,
-            "Confirm your email address",
-            &format!("Use {} for your account from now on.", info.email),
-            &format!("/portal/email/{token}"),
-            "Confirm",
-        )),
-        Ok(_) => bad_link(&s, steward_engine::EngineError::not_found("link")),
-        Err(e) => bad_link(&s, e),
-    }
+    show_link(&s, &token, &EMAIL_LINK).await
 }
 
 pub async fn confirm(

@@ -212,21 +212,49 @@ pub(super) fn link_form_ok(headers: &HeaderMap, form: &FormData) -> bool {
     !sent.is_empty() && sent == form.get("_csrf")
 }
 
+/// What the page of one kind of emailed link says, and where its button posts.
+pub(super) struct LinkPage {
+    pub purpose: &'static str,
+    pub heading: &'static str,
+    pub says: fn(&str) -> String,
+    /// The link's path without the token.
+    pub path: &'static str,
+    pub button: &'static str,
+}
+
+/// The page an emailed link opens: a button that uses it, or why it cannot be used (also
+/// when it is a link of another kind).
+pub(super) async fn show_link(
+    s: &AppState,
+    token: &str,
+    page: &LinkPage,
+) -> Result<Response, PageError> {
+    match s.engine.portal_link(token).await {
+        Ok(info) if info.purpose == page.purpose => Ok(confirm_link(
+            s,
+            page.heading,
+            &(page.says)(&info.email),
+            &format!("{}/{token}", page.path),
+            page.button,
+        )),
+        Ok(_) => bad_link(s, steward_engine::EngineError::not_found("link")),
+        Err(e) => bad_link(s, e),
+    }
+}
+
+const SIGN_IN_LINK: LinkPage = LinkPage {
+    purpose: steward_store::portal::SIGN_IN,
+    heading: "Sign in",
+    says: |email| format!("Sign in as {email}."),
+    path: "/portal/link",
+    button: "Sign in",
+};
+
 pub async fn link_page(
     State(s): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    match s.engine.portal_link(&token).await {
-        Ok(info) if info.purpose == steward_store::portal::SIGN_IN => Ok(confirm_link(
-            &s,
-            "Sign in",
-            &format!("Sign in as {}.", info.email),
-            &format!("/portal/link/{token}"),
-            "Sign in",
-        )),
-        Ok(_) => bad_link(&s, steward_engine::EngineError::not_found("sign-in link")),
-        Err(e) => bad_link(&s, e),
-    }
+    show_link(&s, &token, &SIGN_IN_LINK).await
 }
 
 pub async fn use_link(
