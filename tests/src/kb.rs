@@ -262,3 +262,55 @@ async fn editors_preview_and_save_articles_in_the_workspace_and_agents_only_read
     assert_eq!(s, StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn categories_hold_sections_one_level_deep_and_the_help_center_shows_both() {
+    let app = spawn_app().await;
+    let (_, returns) = app
+        .post("/api/v1/kb/categories", json!({"name": "Orders"}))
+        .await;
+    let (s, section) = app
+        .post(
+            "/api/v1/kb/categories",
+            json!({"name": "Returns", "parent_id": returns["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{section}");
+    assert_eq!(section["parent_id"], returns["id"]);
+    let (s, p) = app
+        .post(
+            "/api/v1/kb/categories",
+            json!({"name": "Too deep", "parent_id": section["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    article(&app, json!({"title": "Tracking an order", "body": "Use the link.", "state": "published", "category_id": returns["id"]})).await;
+    article(&app, json!({"title": "Printing a return label", "body": "From My orders.", "state": "published", "category_id": section["id"]})).await;
+
+    let (_, home) = public(&app, "/help").await;
+    assert!(
+        home.contains("<h2><a href=\"/help/categories/orders\">Orders</a></h2>"),
+        "{home}"
+    );
+    assert!(home.contains("<h3><a href=\"/help/categories/returns\">Returns</a></h3>"));
+    assert!(home.contains("Tracking an order") && home.contains("Printing a return label"));
+    let (_, sec) = public(&app, "/help/categories/returns").await;
+    assert!(sec.contains("Printing a return label") && !sec.contains("Tracking an order"));
+    assert!(
+        sec.contains("href=\"/help/categories/orders\">Orders</a>"),
+        "the way back up"
+    );
+    let res = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/kb/categories/{}", returns["id"]),
+            Some(&app.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "a category with sections stays"
+    );
+}

@@ -40,6 +40,9 @@ pub struct CategoryInput {
     pub slug: Option<String>,
     #[serde(default)]
     pub position: i64,
+    /// Makes it a section of this top-level category.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
 }
 
 /// Markdown as sanitized HTML.
@@ -96,9 +99,33 @@ impl Engine {
             name: &name,
             description: &description,
             position: input.position,
+            parent_id: input.parent_id,
         };
         let at = now_ms();
         let mut tx = self.store.write().await?;
+        if let Some(parent) = input.parent_id {
+            // One level: a section sits in a top-level category and has no sections itself.
+            let p = kb::category(&mut tx, parent).await?.ok_or_else(|| {
+                EngineError::invalid("parent_id", format!("category {parent} does not exist"))
+            })?;
+            if p.parent_id.is_some() || Some(parent) == id {
+                return Err(EngineError::invalid(
+                    "parent_id",
+                    "must be a top-level category (sections hold no sections)",
+                ));
+            }
+            if let Some(id) = id
+                && kb::categories(&mut tx)
+                    .await?
+                    .iter()
+                    .any(|c| c.parent_id == Some(id))
+            {
+                return Err(EngineError::invalid(
+                    "parent_id",
+                    "this category has sections; it stays top-level",
+                ));
+            }
+        }
         let saved = match id {
             None => kb::insert_category(&mut tx, &fields, at).await,
             Some(id) => match kb::update_category(&mut tx, id, &fields, at).await {
@@ -132,7 +159,7 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("category"))?;
         if !kb::delete_empty_category(&mut tx, id).await? {
             return Err(EngineError::conflict(
-                "the category has articles; move or delete them first",
+                "the category has articles or sections; move or delete them first",
             ));
         }
         tx.commit().await?;

@@ -148,6 +148,7 @@ pub async fn ensure_help_center(engine: &Engine) -> anyhow::Result<()> {
                     description: (*description).into(),
                     slug: None,
                     position: i as i64,
+                    parent_id: None,
                 },
             )
             .await

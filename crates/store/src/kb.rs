@@ -15,6 +15,8 @@ pub struct Category {
     pub position: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The category this section sits in; `None` for a top-level category.
+    pub parent_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -44,8 +46,8 @@ pub struct Article {
     pub translation_of: Option<i64>,
 }
 
-const CATEGORY: &str =
-    "SELECT id, slug, name, description, position, created_at, updated_at FROM kb_categories";
+const CATEGORY: &str = "SELECT id, slug, name, description, position, created_at, updated_at, \
+    parent_id FROM kb_categories";
 const ARTICLE: &str = "SELECT a.id, a.category_id, a.slug, a.title, a.body_md, a.body_html, \
     a.state, a.visibility, a.locale, a.tags, a.author_id, a.views, a.helpful_yes, a.helpful_no, \
     a.reviewed_at, a.published_at, a.created_at, a.updated_at, a.translation_of FROM kb_articles a";
@@ -76,6 +78,7 @@ pub struct CategoryFields<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub position: i64,
+    pub parent_id: Option<i64>,
 }
 
 pub async fn categories(conn: &mut Conn) -> Result<Vec<Category>> {
@@ -106,14 +109,15 @@ pub async fn category_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Cate
 
 pub async fn insert_category(tx: &mut Conn, f: &CategoryFields<'_>, at: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO kb_categories (slug, name, description, position, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO kb_categories (slug, name, description, position, created_at, updated_at, parent_id) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
     )
     .bind(f.slug.to_string())
     .bind(f.name.to_string())
     .bind(f.description.to_string())
     .bind(f.position)
     .bind(at)
+    .bind(f.parent_id)
     .fetch_one(tx)
     .await?)
 }
@@ -126,7 +130,7 @@ pub async fn update_category(
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE kb_categories SET slug = $1, name = $2, description = $3, position = $4, \
-         updated_at = $5 WHERE id = $6",
+         updated_at = $5, parent_id = $7 WHERE id = $6",
     )
     .bind(f.slug.to_string())
     .bind(f.name.to_string())
@@ -134,16 +138,19 @@ pub async fn update_category(
     .bind(f.position)
     .bind(at)
     .bind(id)
+    .bind(f.parent_id)
     .execute(tx)
     .await?;
     Ok(done.rows_affected() > 0)
 }
 
-/// Deletes a category with no articles; `false` when it has some or does not exist.
+/// Deletes a category with no articles and no sections; `false` when it has some or does not
+/// exist.
 pub async fn delete_empty_category(tx: &mut Conn, id: i64) -> Result<bool> {
     let done = sqlx::query(
         "DELETE FROM kb_categories WHERE id = $1 \
-         AND NOT EXISTS (SELECT 1 FROM kb_articles WHERE category_id = $1)",
+         AND NOT EXISTS (SELECT 1 FROM kb_articles WHERE category_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM kb_categories WHERE parent_id = $1)",
     )
     .bind(id)
     .execute(tx)

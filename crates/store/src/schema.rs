@@ -546,6 +546,7 @@ fn migrations(backend: Backend) -> Vec<(i64, String)> {
         (27, backend.render(kb::V27)),
         (28, backend.render(kb::V28)),
         (29, backend.render(portal::V29)),
+        (30, backend.render(kb::V30)),
     ]
 }
 

@@ -76,3 +76,9 @@ pub(crate) const V28: &str = r#"
 ALTER TABLE kb_articles ADD COLUMN translation_of BIGINT;
 CREATE INDEX kb_articles_translation ON kb_articles (translation_of);
 "#;
+
+/// Migration 30: sections. A category may sit inside another (`parent_id`), one level deep:
+/// categories hold sections, both hold articles.
+pub(crate) const V30: &str = r#"
+ALTER TABLE kb_categories ADD COLUMN parent_id BIGINT;
+"#;

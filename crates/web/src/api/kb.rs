@@ -21,6 +21,8 @@ pub struct CategoryOut {
     pub name: String,
     pub description: String,
     pub position: i64,
+    /// The top-level category this section sits in; absent for a top-level category.
+    pub parent_id: Option<i64>,
     /// The category's page in the help center.
     pub url: String,
 }
@@ -33,6 +35,7 @@ pub fn category_out(c: Category) -> CategoryOut {
         name: c.name,
         description: c.description,
         position: c.position,
+        parent_id: c.parent_id,
     }
 }
 
@@ -97,6 +100,8 @@ pub struct CategoryIn {
     pub slug: Option<String>,
     #[serde(default)]
     pub position: i64,
+    /// Makes it a section of this top-level category.
+    pub parent_id: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -140,6 +145,7 @@ fn category_input(b: CategoryIn) -> CategoryInput {
         description: b.description,
         slug: b.slug,
         position: b.position,
+        parent_id: b.parent_id,
     }
 }
 

@@ -42,6 +42,37 @@ fn title_link(t: &Title) -> ArticleLink {
 pub struct Section {
     pub category: Category,
     pub articles: Vec<ArticleLink>,
+    /// Its sections with their articles.
+    pub subsections: Vec<(Category, Vec<ArticleLink>)>,
+    /// The category a section sits in (a section's own page).
+    pub parent: Option<Category>,
+}
+
+/// `tops` with their articles and sections' articles from `titles`, leaving out empty ones.
+fn sections_of(tops: Vec<Category>, all: &[Category], titles: &[Title]) -> Vec<Section> {
+    let in_cat = |id: i64| -> Vec<ArticleLink> {
+        titles
+            .iter()
+            .filter(|a| a.category_id == Some(id))
+            .map(title_link)
+            .collect()
+    };
+    tops.into_iter()
+        .map(|c| Section {
+            articles: in_cat(c.id),
+            subsections: all
+                .iter()
+                .filter(|x| x.parent_id == Some(c.id))
+                .map(|x| (x.clone(), in_cat(x.id)))
+                .filter(|(_, list)| !list.is_empty())
+                .collect(),
+            parent: c
+                .parent_id
+                .and_then(|p| all.iter().find(|x| x.id == p).cloned()),
+            category: c,
+        })
+        .filter(|sec| !sec.articles.is_empty() || !sec.subsections.is_empty())
+        .collect()
 }
 
 #[derive(Template)]
@@ -80,6 +111,8 @@ struct ArticlePage {
     id: i64,
     html: String,
     category: Option<Category>,
+    /// The category the article's section sits in.
+    parent: Option<Category>,
     updated: String,
     thanked: bool,
     related: Vec<ArticleLink>,
@@ -93,21 +126,13 @@ pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Respo
     let all = s.engine.kb_titles(None, None).await?;
     let languages = languages(&all, &lang);
     let articles = one_per_group(all, &lang);
-    let sections = s
-        .engine
-        .kb_categories()
-        .await?
-        .into_iter()
-        .map(|c| Section {
-            articles: articles
-                .iter()
-                .filter(|a| a.category_id == Some(c.id))
-                .map(title_link)
-                .collect(),
-            category: c,
-        })
-        .filter(|sec| !sec.articles.is_empty())
+    let categories = s.engine.kb_categories().await?;
+    let tops = categories
+        .iter()
+        .filter(|c| c.parent_id.is_none())
+        .cloned()
         .collect();
+    let sections = sections_of(tops, &categories, &articles);
     Ok(render(&HomePage {
         lang,
         languages,
@@ -125,19 +150,33 @@ pub async fn category(
 ) -> Result<Response, PageError> {
     let lang = reader_language(&headers);
     let c = s.engine.kb_category_by_slug(&slug).await?;
-    let all = s.engine.kb_titles(None, Some(c.id)).await?;
+    let categories = s.engine.kb_categories().await?;
+    // The category's own articles and its sections'.
+    let mut all = s.engine.kb_titles(None, Some(c.id)).await?;
+    for sub in categories.iter().filter(|x| x.parent_id == Some(c.id)) {
+        all.extend(s.engine.kb_titles(None, Some(sub.id)).await?);
+    }
     let languages = languages(&all, &lang);
-    let articles = one_per_group(all, &lang).iter().map(title_link).collect();
+    let articles = one_per_group(all, &lang);
+    let title = format!("{} · {}", c.name, s.public_brand().name);
+    let mut sections = sections_of(vec![c.clone()], &categories, &articles);
+    if sections.is_empty() {
+        sections.push(Section {
+            parent: c
+                .parent_id
+                .and_then(|p| categories.iter().find(|x| x.id == p).cloned()),
+            category: c,
+            articles: Vec::new(),
+            subsections: Vec::new(),
+        });
+    }
     Ok(render(&HomePage {
         lang,
         languages,
-        title: format!("{} · {}", c.name, s.public_brand().name),
+        title,
         brand: s.public_brand(),
         q: String::new(),
-        sections: vec![Section {
-            category: c,
-            articles,
-        }],
+        sections,
     }))
 }
 
@@ -198,6 +237,10 @@ pub async fn article(
         Some(c) => s.engine.kb_category(c).await?,
         None => None,
     };
+    let parent = match category.as_ref().and_then(|c| c.parent_id) {
+        Some(p) => s.engine.kb_category(p).await?,
+        None => None,
+    };
     let related = s
         .engine
         .kb_related(None, &a, 5)
@@ -219,6 +262,7 @@ pub async fn article(
         })
         .collect();
     Ok(render(&ArticlePage {
+        parent,
         lang: a.locale.clone(),
         languages: Vec::new(),
         also,

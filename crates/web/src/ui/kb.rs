@@ -185,13 +185,15 @@ async fn editor(
     error: String,
 ) -> Result<Response, PageError> {
     let mut categories = vec![Choice::new(0, "No category", input.category_id.is_none())];
-    categories.extend(
-        s.engine
-            .kb_categories()
-            .await?
-            .into_iter()
-            .map(|c| Choice::new(c.id, c.name, input.category_id == Some(c.id))),
-    );
+    let all = s.engine.kb_categories().await?;
+    // Sections are named with the category they sit in.
+    categories.extend(all.iter().map(|c| {
+        let name = match c.parent_id.and_then(|p| all.iter().find(|x| x.id == p)) {
+            Some(p) => format!("{} › {}", p.name, c.name),
+            None => c.name.clone(),
+        };
+        Choice::new(c.id, name, input.category_id == Some(c.id))
+    }));
     let pick = |v: &Option<String>, default: &str, all: &[&str]| {
         let now = v.as_deref().unwrap_or(default).to_string();
         all.iter()
