@@ -268,5 +268,43 @@ async fn by_email_the_bot_answers_new_mail_of_its_inboxes_once_and_leaves_it_for
         "the bot's answer is not a person's first response"
     );
     assert_eq!(c["status"], "new", "still waiting for a person");
+
+    // The answer did it: Rita marks her request solved in the portal, from the mail's link.
+    let number = c["number"].as_i64().expect("number");
+    assert!(
+        bot_mail
+            .text
+            .contains(&format!("/portal/requests/{number}")),
+        "{}",
+        bot_mail.text
+    );
+    let rita = crate::portal::customer_signs_in(&app, &relay, "rita@example.com", 1).await;
+    let (_, page) =
+        crate::portal::get_page(&rita, &app, &format!("/portal/requests/{number}")).await;
+    assert!(page.contains("mark it solved"));
+    let res = crate::portal::post_form(
+        &rita,
+        &app,
+        &format!("/portal/requests/{number}/solved"),
+        &[("_csrf", &crate::portal::csrf_in(&page))],
+    )
+    .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let (_, c) = app
+        .get(&format!("/api/v1/conversations/{}", rita_id(&c)))
+        .await;
+    assert_eq!(c["status"], "solved");
+    let solved_by = app
+        .events_of(c["id"].as_i64().expect("id"), "status.changed")
+        .await;
+    assert_eq!(
+        solved_by.last().map(|e| e["actor_kind"].clone()),
+        Some(json!("customer")),
+        "{solved_by:?}"
+    );
     app.stop().await;
+}
+
+fn rita_id(c: &Value) -> i64 {
+    c["id"].as_i64().expect("id")
 }

@@ -345,3 +345,21 @@ async fn every_portal_route_without_a_session_asks_to_sign_in_and_shows_nothing(
     }
     assert_eq!(message_count(&t).await, 2);
 }
+
+#[tokio::test]
+async fn marking_another_customers_request_solved_answers_not_found_and_changes_nothing() {
+    let t = two_customers().await;
+    let res = post_form(
+        &t.ann,
+        &t.app,
+        &format!("/portal/requests/{}/solved", t.bob_number),
+        &[("_csrf", &ann_csrf(&t).await)],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (_, c) = t
+        .app
+        .get(&format!("/api/v1/conversations/{}", t.bob_id))
+        .await;
+    assert_eq!(c["status"], "new", "as it was");
+}

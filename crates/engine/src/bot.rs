@@ -229,10 +229,12 @@ impl Engine {
             return Ok(());
         }
         let text = format!(
-            "This is an automatic answer from our help center (a bot, not a person). This article may answer your question:\n\n{}\n{}\n{}\n\nIf it does, there is nothing more to do. If not, a person from our team will answer you; you can add details by replying to this mail.",
+            "This is an automatic answer from our help center (a bot, not a person). This article may answer your question:\n\n{}\n{}\n{}\n\nIf it does, you can mark your request solved here: {}/portal/requests/{}\nIf not, a person from our team will answer you; you can add details by replying to this mail.",
             a.title,
             summary(&a),
-            self.article_url(&a)
+            self.article_url(&a),
+            self.email.workspace_url.trim_end_matches('/'),
+            c.number
         );
         self.automated_message(id, AuthorKind::Bot, &text).await?;
         Ok(())

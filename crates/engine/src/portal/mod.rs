@@ -10,6 +10,7 @@
 mod password;
 mod profile;
 mod requests;
+mod solve;
 mod survey;
 
 pub use requests::{NewRequest, RequestView};

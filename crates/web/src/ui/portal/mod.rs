@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/requests/{number}", get(requests::view))
         .route("/portal/requests/{number}/reply", post(requests::reply))
         .route("/portal/requests/{number}/rating", post(requests::rate))
+        .route("/portal/requests/{number}/solved", post(requests::solve))
         .route("/portal/files/{id}", get(requests::file))
         .route("/portal/new", get(new_request::forms))
         .route(

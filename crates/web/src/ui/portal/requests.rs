@@ -56,6 +56,8 @@ struct RequestPage {
     status_class: &'static str,
     status_hint: &'static str,
     closed: bool,
+    /// Whether the customer may mark it solved (it is still open work).
+    solvable: bool,
     messages: Vec<MessageView>,
     error: String,
     draft: String,
@@ -183,6 +185,7 @@ async fn request_page(
         status_class,
         status_hint,
         closed: c.status == Status::Closed,
+        solvable: !matches!(c.status, Status::Solved | Status::Closed) && c.merged_into.is_none(),
         messages,
         error,
         draft,
@@ -203,6 +206,18 @@ pub async fn view(
         return Ok(Redirect::to(&format!("/portal/requests/{target}")).into_response());
     }
     request_page(&s, &customer, number, String::new(), String::new(), false).await
+}
+
+/// "This is solved": the customer closes their own request.
+pub async fn solve(
+    State(s): State<AppState>,
+    customer: Customer,
+    Path(number): Path<i64>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    customer.check_csrf(form.get("_csrf"))?;
+    let c = s.engine.portal_solve(&customer.customer, number).await?;
+    Ok(Redirect::to(&format!("/portal/requests/{}", c.number)).into_response())
 }
 
 /// The customer rates the request (the same survey the mail links to).
