@@ -49,6 +49,22 @@ fn summary(a: &Article) -> String {
 }
 
 impl Engine {
+    /// Whether the bot answers chats: read at most every 5 s per node, since every visitor
+    /// message asks.
+    pub(crate) async fn bot_answers_chats(&self) -> Result<bool> {
+        if let Ok(g) = self.bot_chat_cache.lock()
+            && let Some((at, on)) = *g
+            && at.elapsed() < std::time::Duration::from_secs(5)
+        {
+            return Ok(on);
+        }
+        let on = self.bot_settings().await?.chat;
+        if let Ok(mut g) = self.bot_chat_cache.lock() {
+            *g = Some((std::time::Instant::now(), on));
+        }
+        Ok(on)
+    }
+
     pub async fn bot_settings(&self) -> Result<Settings> {
         let mut conn = self.store.pool().acquire().await?;
         settings_of(&mut conn).await
@@ -84,6 +100,9 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
+        if let Ok(mut g) = self.bot_chat_cache.lock() {
+            *g = Some((std::time::Instant::now(), s.chat));
+        }
         Ok(s)
     }
 

@@ -82,6 +82,8 @@ pub struct Engine {
     sla_cache: std::sync::Arc<sla::Cache>,
     /// Help-center views not yet written, and when they last were.
     kb_views: std::sync::Arc<std::sync::Mutex<KbViews>>,
+    /// Whether the answer bot answers chats, and when that was read (checked per message).
+    bot_chat_cache: std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, bool)>>>,
     /// This node's copy of the branding, and when it was read.
     branding_cache: std::sync::Arc<branding::Cached>,
     /// The automated chat responder, once installed.
@@ -102,6 +104,7 @@ impl Engine {
             chat_responder: Default::default(),
             kb_views: Default::default(),
             branding_cache: Default::default(),
+            bot_chat_cache: Default::default(),
         }
     }
 

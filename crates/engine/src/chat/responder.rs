@@ -41,6 +41,10 @@ impl Engine {
     /// the bot's to answer. Failures are logged: the message itself is already taken.
     pub(crate) async fn after_visitor_message(&self, chat_id: i64, text: &str) {
         let responder = self.chat_responder.get();
+        // Nothing to read for a chat no responder will answer.
+        if responder.is_none() && !self.bot_answers_chats().await.unwrap_or(false) {
+            return;
+        }
         let turn = async {
             let mut conn = self.store.pool().acquire().await?;
             let row = chat::chat(&mut conn, chat_id).await?;
