@@ -416,3 +416,36 @@ async fn a_customer_may_set_a_password_and_sign_in_with_it_as_well_as_by_link() 
     let res = password_sign_in(&browser(), &app, "ann@acme.test", "kettle-on-fire-42").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_long_request_list_comes_in_pages_without_gaps_or_repeats() {
+    let relay = TestRelay::start().await;
+    let app = spawn_app_with(email_config(Some(relay.port))).await;
+    for i in 0..53 {
+        request_of(&app, "ann@acme.test", &format!("Question {i:02}")).await;
+    }
+    let ann = customer_signs_in(&app, &relay, "ann@acme.test", 1).await;
+    let (_, first) = get_page(&ann, &app, "/portal").await;
+    let older = first
+        .split("<a href=\"/portal?after=")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(|a| format!("/portal?after={a}"))
+        .expect("a link to older requests");
+    let (_, second) = get_page(&ann, &app, &older).await;
+    assert!(!second.contains("Older requests"), "the last page");
+    let mut seen: Vec<String> = Vec::new();
+    for page in [&first, &second] {
+        for i in 0..53 {
+            let subject = format!("Question {i:02}<");
+            if page.contains(&subject) {
+                seen.push(subject);
+            }
+        }
+    }
+    assert_eq!(first.matches("/portal/requests/").count(), 50);
+    seen.sort();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!((before, seen.len()), (53, 53), "every request once");
+}

@@ -31,22 +31,37 @@ pub struct NewRequest {
     pub attachments: Vec<Upload>,
 }
 
+/// Requests per page of the portal's list.
+pub const PAGE: i64 = 50;
+
 fn not_found() -> EngineError {
     EngineError::not_found("request")
 }
 
 impl Engine {
-    /// The customer's requests, newest activity first (at most 200; merged ones are shown
-    /// through what they were merged into).
-    pub async fn portal_requests(&self, c: &PortalCustomer) -> Result<Vec<Conversation>> {
+    /// A page of the customer's requests, newest activity first, continuing after `after`
+    /// (last activity, id) when given; with where the next page starts, if there is one.
+    /// Merged ones are shown through what they were merged into.
+    pub async fn portal_requests(
+        &self,
+        c: &PortalCustomer,
+        after: Option<(i64, i64)>,
+    ) -> Result<(Vec<Conversation>, Option<(i64, i64)>)> {
         let mut conn = self.store.pool().acquire().await?;
         let filter = Filter {
             customer_id: Some(c.customer_id),
             sort: Sort::LastActivity,
-            limit: 200,
+            limit: PAGE + 1,
+            after,
             ..Filter::default()
         };
-        Ok(conversations::list(&mut conn, &filter, &ConversationScope::All).await?)
+        let mut list = conversations::list(&mut conn, &filter, &ConversationScope::All).await?;
+        let more = list.len() as i64 > PAGE;
+        list.truncate(PAGE as usize);
+        let next = more
+            .then(|| list.last().map(|l| (l.last_activity_at, l.id)))
+            .flatten();
+        Ok((list, next))
     }
 
     /// The customer's conversation numbered `number`, or not found.

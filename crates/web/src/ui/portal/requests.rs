@@ -31,6 +31,8 @@ struct ListPage {
     csrf: String,
     notice: String,
     requests: Vec<RequestRow>,
+    /// The next page's address, if there is one.
+    older: Option<String>,
 }
 
 pub struct MessageView {
@@ -79,6 +81,8 @@ pub struct SurveyView {
 pub struct ListQuery {
     sent: Option<i64>,
     solved: Option<String>,
+    /// Where the page starts: `{last activity}-{id}` of the previous page's last request.
+    after: Option<String>,
 }
 
 pub async fn list(
@@ -86,10 +90,12 @@ pub async fn list(
     customer: Customer,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let requests = s
-        .engine
-        .portal_requests(&customer.customer)
-        .await?
+    let after = q.after.as_deref().and_then(|a| {
+        let (k, id) = a.split_once('-')?;
+        Some((k.parse().ok()?, id.parse().ok()?))
+    });
+    let (page, next) = s.engine.portal_requests(&customer.customer, after).await?;
+    let requests = page
         .into_iter()
         .map(|c| {
             let (status, status_class, _) = status_words(c.status);
@@ -114,6 +120,7 @@ pub async fn list(
         csrf: customer.csrf,
         notice,
         requests,
+        older: next.map(|(k, id)| format!("/portal?after={k}-{id}")),
     }))
 }
 
