@@ -345,6 +345,24 @@ async fn articles_are_suggested_while_typing_and_one_that_answers_counts_a_defle
         report["deflecting_articles"],
         json!([["Reset your password", 2]])
     );
+
+    // The public count is limited per client address: 20 an hour.
+    for _ in 0..19 {
+        let (s, _) = app
+            .post(
+                "/help/deflections",
+                json!({"article_id": article, "source": "help"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+    }
+    let (s, p) = app
+        .post(
+            "/help/deflections",
+            json!({"article_id": article, "source": "help"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{p}");
 }
 
 async fn titles_to_id(app: &TestApp, title: &str) -> i64 {

@@ -9,7 +9,7 @@ use crate::{Engine, EngineError, Result};
 use serde::Deserialize;
 use steward_domain::Actor;
 use steward_domain::kb::{self as rules, Reach as Visibility, State};
-use steward_store::kb::{self, Article, ArticleFields, Category, CategoryFields, Reach};
+use steward_store::kb::{self, Article, ArticleFields, Category, CategoryFields, Reach, Title};
 use steward_store::now_ms;
 
 /// What an editor sends for an article.
@@ -56,7 +56,7 @@ pub fn render(md: &str) -> String {
 
 /// What a reader may see: nobody signed in, the public; agents, published articles;
 /// supervisors and admins, drafts too.
-fn reach(by: Option<&Actor>) -> Reach {
+pub(crate) fn reach(by: Option<&Actor>) -> Reach {
     match by {
         None => Reach::Public,
         Some(a) if a.may_supervise().is_ok() => Reach::Everything,
@@ -219,6 +219,7 @@ impl Engine {
         };
         kb::reindex(&mut tx, id, &format!("{title}\n{}", html_to_text(&html))).await?;
         kb::insert_version(&mut tx, id, &fields, Some(by.user_id), at).await?;
+        kb::set_file_links(&mut tx, id, &crate::kb_files::linked_files(&input.body)).await?;
         if state == State::Published {
             crate::kb_review::ensure_review_job(&mut tx, at).await?;
         }
@@ -348,5 +349,32 @@ impl Engine {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Engine {
+    /// Other articles in `a`'s category and language, most read first, as `by` may see them
+    /// (an article without a category has none). An index range, cheap on every page view.
+    pub async fn kb_related(
+        &self,
+        by: Option<&Actor>,
+        a: &Article,
+        limit: i64,
+    ) -> Result<Vec<Title>> {
+        let Some(category) = a.category_id else {
+            return Ok(Vec::new());
+        };
+        let mut conn = self.store.pool().acquire().await?;
+        let root = a.translation_of.unwrap_or(a.id);
+        Ok(
+            kb::in_category(&mut conn, category, a.id, reach(by), limit * 2)
+                .await?
+                .into_iter()
+                .filter(|t| {
+                    t.root() != root && steward_domain::kb::same_language(&t.locale, &a.locale)
+                })
+                .take(limit as usize)
+                .collect(),
+        )
     }
 }

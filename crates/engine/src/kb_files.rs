@@ -1,7 +1,8 @@
 //! Images and other files in articles: uploaded by those who write articles, kept in the blob
-//! store with a `kb_files` row, and linked from Markdown at `/help/files/{id}/{name}`. The
-//! public may fetch a file only while a published public article links to it; agents may
-//! fetch any (internal articles have files too).
+//! store with a `kb_files` row, and linked from Markdown at `/help/files/{id}/{name}` (which
+//! files an article links is recorded when it is saved). The public may fetch a file only
+//! while a published public article links to it; agents may fetch any (internal articles have
+//! files too).
 
 use crate::conversation::{Upload, clean_content_type, clean_filename};
 use crate::{Engine, EngineError, Result};
@@ -14,6 +15,21 @@ pub struct Uploaded {
     pub file: KbFile,
     pub url: String,
     pub markdown: String,
+}
+
+/// The ids of the files Markdown `md` links (`/help/files/{id}/`), each once.
+pub fn linked_files(md: &str) -> Vec<i64> {
+    let mut out: Vec<i64> = md
+        .split("/help/files/")
+        .skip(1)
+        .filter_map(|rest| {
+            let (id, _) = rest.split_once('/')?;
+            id.parse().ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The file's address: its id, then a name safe in a URL path.
@@ -91,5 +107,17 @@ impl Engine {
         drop(conn);
         let bytes = self.store.blobs.get(&f.sha256).await?;
         Ok((f, bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linked_files;
+
+    #[test]
+    fn the_files_an_article_links_are_found_once_each() {
+        let md = "![a](/help/files/7/a.png) see [b](/help/files/12/b.pdf) and ![a](/help/files/7/a.png) /help/files/x/y";
+        assert_eq!(linked_files(md), vec![7, 12]);
+        assert!(linked_files("no files").is_empty());
     }
 }

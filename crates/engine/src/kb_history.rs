@@ -5,7 +5,7 @@
 use crate::kb::ArticleInput;
 use crate::{Engine, EngineError, Result};
 use steward_domain::Actor;
-use steward_store::kb::{self, Article, Reach, Title, Version};
+use steward_store::kb::{self, Article, Version};
 
 impl Engine {
     /// Article `id`'s saved states, newest first.
@@ -47,33 +47,5 @@ impl Engine {
             translation_of: current.translation_of,
         };
         self.save_kb_article(by, Some(id), &input).await
-    }
-}
-
-impl Engine {
-    /// Other articles in `a`'s category and language, most read first, as `by` may see them
-    /// (an article without a category has none). An index range, cheap on every page view.
-    pub async fn kb_related(
-        &self,
-        by: Option<&Actor>,
-        a: &Article,
-        limit: i64,
-    ) -> Result<Vec<Title>> {
-        let Some(category) = a.category_id else {
-            return Ok(Vec::new());
-        };
-        let reach = match by {
-            None => Reach::Public,
-            Some(x) if x.may_supervise().is_ok() => Reach::Everything,
-            Some(_) => Reach::Agents,
-        };
-        let mut conn = self.store.pool().acquire().await?;
-        let root = a.translation_of.unwrap_or(a.id);
-        Ok(kb::in_category(&mut conn, category, a.id, reach, limit * 2)
-            .await?
-            .into_iter()
-            .filter(|t| t.root() != root && steward_domain::kb::same_language(&t.locale, &a.locale))
-            .take(limit as usize)
-            .collect())
     }
 }

@@ -60,20 +60,20 @@ impl Engine {
         let at = now_ms();
         let mut tx = self.store.write().await?;
         let stale = kb::stale(&mut tx, at - REVIEW_AFTER_DAYS * DAY_MS).await?;
-        let admins: Vec<String> = users::list(&mut tx)
+        let active: Vec<_> = users::list(&mut tx)
             .await?
             .into_iter()
-            .filter(|u| u.active == 1 && u.role == Role::Admin)
-            .map(|u| u.email)
+            .filter(|u| u.active == 1)
+            .collect();
+        let admins: Vec<String> = active
+            .iter()
+            .filter(|u| u.role == Role::Admin)
+            .map(|u| u.email.clone())
             .collect();
         let mut by_owner: BTreeMap<String, Vec<StaleArticle>> = BTreeMap::new();
         for a in stale {
-            let owner = match a.author_id {
-                Some(id) => users::get(&mut tx, id).await?.filter(|u| u.active == 1),
-                None => None,
-            };
-            match owner {
-                Some(u) => by_owner.entry(u.email).or_default().push(a),
+            match active.iter().find(|u| Some(u.id) == a.author_id) {
+                Some(u) => by_owner.entry(u.email.clone()).or_default().push(a),
                 None => {
                     for email in &admins {
                         by_owner.entry(email.clone()).or_default().push(a.clone());

@@ -66,12 +66,7 @@ impl Engine {
 
     /// The versions of the article whose group root is `root`, as `by` may see them.
     pub async fn kb_translations(&self, by: Option<&Actor>, root: i64) -> Result<Vec<Title>> {
-        let reach = match by {
-            None => Reach::Public,
-            Some(a) if a.may_supervise().is_ok() => Reach::Everything,
-            Some(_) => Reach::Agents,
-        };
         let mut conn = self.store.pool().acquire().await?;
-        Ok(kb::translations(&mut conn, root, reach).await?)
+        Ok(kb::translations(&mut conn, root, crate::kb::reach(by)).await?)
     }
 }

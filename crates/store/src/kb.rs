@@ -231,6 +231,10 @@ pub async fn update_article(
 }
 
 pub async fn delete_article(tx: &mut Conn, id: i64) -> Result<bool> {
+    sqlx::query("DELETE FROM kb_file_links WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM kb_article_versions WHERE article_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -496,16 +500,32 @@ pub async fn file(conn: &mut Conn, id: i64) -> Result<Option<KbFile>> {
     .await?)
 }
 
-/// Whether a published public article links to file `id` (its address, `/help/files/{id}/`).
+/// Records which files article `id` links (replacing what it linked before).
+pub async fn set_file_links(tx: &mut Conn, id: i64, files: &[i64]) -> Result<()> {
+    sqlx::query("DELETE FROM kb_file_links WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for f in files {
+        sqlx::query("INSERT INTO kb_file_links (article_id, file_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*f)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether a published public article links to file `id`.
 pub async fn file_is_public(conn: &mut Conn, id: i64) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM kb_articles WHERE state = 'published' AND visibility = 'public' \
-         AND body_md LIKE $1",
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT l.article_id FROM kb_file_links l JOIN kb_articles a ON a.id = l.article_id \
+         WHERE l.file_id = $1 AND a.state = 'published' AND a.visibility = 'public' LIMIT 1",
     )
-    .bind(format!("%/help/files/{id}/%"))
-    .fetch_one(conn)
+    .bind(id)
+    .fetch_optional(conn)
     .await?;
-    Ok(n > 0)
+    Ok(found.is_some())
 }
 
 /// The articles of translation group `root` (the original and its translations) that `reach`

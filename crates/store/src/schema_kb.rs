@@ -56,7 +56,9 @@ CREATE INDEX kb_article_versions_article ON kb_article_versions (article_id, id)
 "#;
 
 /// Migration 27: files (images, PDFs) uploaded for articles (`kb_files`); their bytes are in the
-/// blob store, and articles link to them at `/help/files/{id}/{name}`.
+/// blob store, and articles link to them at `/help/files/{id}/{name}`. `kb_file_links` says
+/// which article links which file (written with the article), so whether the public may fetch
+/// a file is one index look-up.
 pub(crate) const V27: &str = r#"
 CREATE TABLE kb_files (
     id {pk},
@@ -67,6 +69,12 @@ CREATE TABLE kb_files (
     uploaded_by BIGINT,
     created_at BIGINT NOT NULL
 );
+CREATE TABLE kb_file_links (
+    article_id BIGINT NOT NULL,
+    file_id BIGINT NOT NULL,
+    PRIMARY KEY (article_id, file_id)
+);
+CREATE INDEX kb_file_links_file ON kb_file_links (file_id);
 "#;
 
 /// Migration 28: translations. An article written in another language names the article it

@@ -216,6 +216,22 @@ fn check_csrf(expected: &str, sent: &str) -> Result<(), PageError> {
     }
 }
 
+/// A form that has no session yet (signing in) carries a random token that must also come
+/// back as cookie `name` (double submit): another site can make a browser post the form but
+/// cannot read or set the cookie. This is the cookie, for the form's `path`.
+pub fn form_cookie(name: &str, path: &str, token: &str, secure: bool) -> String {
+    format!(
+        "{name}={token}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Whether the form's token `sent` matches the cookie `name` its page set.
+pub fn form_cookie_matches(headers: &axum::http::HeaderMap, name: &str, sent: &str) -> bool {
+    let kept = cookie_in(headers, name).unwrap_or_default();
+    !kept.is_empty() && constant_time_eq(kept.as_bytes(), sent.as_bytes())
+}
+
 /// The portal session cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS.
 pub fn portal_cookie(token: &str, secure: bool, max_age_s: i64) -> String {
     format!(

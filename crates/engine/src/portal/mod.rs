@@ -79,8 +79,8 @@ fn link_problem(l: Option<&Link>, at: i64) -> Option<EngineError> {
     }
 }
 
-/// Only a path on this site may be where a sign-in returns to.
-fn safe_next(next: Option<&str>) -> Option<String> {
+/// Only a portal path on this site may be where a sign-in returns to.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
     next.map(str::trim)
         .filter(|n| n.starts_with("/portal") && !n.starts_with("//") && !n.contains('\\'))
         .filter(|n| n.len() <= 300)

@@ -19,6 +19,8 @@ pub struct RequestView {
     pub conversation: Conversation,
     pub messages: Vec<Message>,
     pub attachments: Vec<Attachment>,
+    /// Its satisfaction survey, once one was sent.
+    pub survey: Option<crate::csat::SurveyPage>,
 }
 
 /// A new request from a web form.
@@ -77,17 +79,23 @@ impl Engine {
             .ok_or_else(not_found)
     }
 
-    /// Request `number` with its public messages and their files.
+    /// Request `number` with its public messages, their files and its survey.
     pub async fn portal_request(&self, c: &PortalCustomer, number: i64) -> Result<RequestView> {
         let conversation = self.own_conversation(c, number).await?;
         let mut conn = self.store.pool().acquire().await?;
         let messages = messages::list(&mut conn, conversation.id, false).await?;
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
         let attachments = messages::attachments_of(&mut conn, &ids).await?;
+        let survey =
+            match steward_store::surveys::of_conversation(&mut conn, conversation.id).await? {
+                Some(s) => Some(crate::csat::page_of(&mut conn, s).await?),
+                None => None,
+            };
         Ok(RequestView {
             conversation,
             messages,
             attachments,
+            survey,
         })
     }
 

@@ -7,20 +7,6 @@ use crate::{Engine, EngineError, Result};
 use steward_store::surveys;
 
 impl Engine {
-    /// The survey of request `number`, once one was sent.
-    pub async fn portal_survey(
-        &self,
-        c: &PortalCustomer,
-        number: i64,
-    ) -> Result<Option<SurveyPage>> {
-        let conv = self.own_conversation(c, number).await?;
-        let mut conn = self.store.pool().acquire().await?;
-        match surveys::of_conversation(&mut conn, conv.id).await? {
-            Some(s) => Ok(Some(page_of(&mut conn, s).await?)),
-            None => Ok(None),
-        }
-    }
-
     /// The customer rates request `number` (or changes their rating while they may).
     pub async fn portal_answer_survey(
         &self,

@@ -4,7 +4,7 @@
 use super::form::FormData;
 use super::render;
 use crate::AppState;
-use crate::authz::{Agent, SESSION_COOKIE, session_cookie};
+use crate::authz::{Agent, SESSION_COOKIE, form_cookie, form_cookie_matches, session_cookie};
 use crate::error::PageError;
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
@@ -42,10 +42,7 @@ fn login_page_with(
         csrf: csrf.clone(),
     });
     *res.status_mut() = status;
-    let cookie = format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        if s.secure_cookies { "; Secure" } else { "" }
-    );
+    let cookie = form_cookie(LOGIN_CSRF_COOKIE, "/login", &csrf, s.secure_cookies);
     if let Ok(v) = header::HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -79,19 +76,6 @@ pub async fn login_page(State(s): State<AppState>, Query(q): Query<Next>) -> Res
     )
 }
 
-/// The login CSRF cookie the browser sent, if any.
-fn sent_login_csrf(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == LOGIN_CSRF_COOKIE)
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_default()
-}
-
 pub async fn sign_in(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -105,8 +89,7 @@ pub async fn sign_in(
     let page = |error: &str, status: StatusCode| {
         login_page_with(&s, next.clone(), error, email.clone(), status)
     };
-    let csrf = sent_login_csrf(&headers);
-    if csrf.is_empty() || csrf != form.get("_csrf") {
+    if !form_cookie_matches(&headers, LOGIN_CSRF_COOKIE, form.get("_csrf")) {
         return Ok(page(
             "The sign-in form expired. Please try again.",
             StatusCode::FORBIDDEN,

@@ -383,9 +383,20 @@ pub struct DeflectionBody {
 /// preflight. The portal posts to `/portal/deflect`, which knows the customer.
 pub async fn deflected(
     State(s): State<AppState>,
+    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
+    // Public and unsigned: a limit per client address keeps the report honest.
+    let key = format!("deflect:{}", addr.ip());
+    if !s.feedback_limiter.allowed(&key) {
+        return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+            "this address has counted many answers in the last hour; try again later",
+        ));
+    }
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -404,6 +415,7 @@ pub async fn deflected(
     s.engine
         .record_deflection(b.article_id, &b.source, None, &b.query)
         .await?;
+    s.feedback_limiter.fail(&key);
     Ok((
         [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
         StatusCode::NO_CONTENT,

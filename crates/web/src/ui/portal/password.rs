@@ -48,11 +48,8 @@ pub async fn sign_in(
                 s.secure_cookies,
                 steward_engine::portal::SESSION_TTL_MS / 1000,
             );
-            let to = if next.starts_with("/portal") && !next.starts_with("//") {
-                next.to_string()
-            } else {
-                "/portal".to_string()
-            };
+            let to =
+                steward_engine::portal::safe_next(Some(next)).unwrap_or_else(|| "/portal".into());
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
         }
         None => {

@@ -133,24 +133,20 @@ async fn request_page(
     thanked: bool,
 ) -> Result<Response, PageError> {
     let v = s.engine.portal_request(&customer.customer, number).await?;
-    let survey = s
-        .engine
-        .portal_survey(&customer.customer, number)
-        .await?
-        .map(|p| SurveyView {
-            question: p.question,
-            choices: p
-                .scale
-                .ratings()
-                .iter()
-                .rev()
-                .map(|(value, label)| (*value, *label, p.survey.rating == Some(*value)))
-                .collect(),
-            comment: p.survey.comment.unwrap_or_default(),
-            answered: p.survey.rating.is_some(),
-            open: p.open,
-            thanked,
-        });
+    let survey = v.survey.map(|p| SurveyView {
+        question: p.question,
+        choices: p
+            .scale
+            .ratings()
+            .iter()
+            .rev()
+            .map(|(value, label)| (*value, *label, p.survey.rating == Some(*value)))
+            .collect(),
+        comment: p.survey.comment.unwrap_or_default(),
+        answered: p.survey.rating.is_some(),
+        open: p.open,
+        thanked,
+    });
     let c = v.conversation;
     let messages = v
         .messages

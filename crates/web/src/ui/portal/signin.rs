@@ -6,7 +6,7 @@ use super::super::form::FormData;
 use super::super::render;
 use super::form_error;
 use crate::AppState;
-use crate::authz::{Customer, PORTAL_COOKIE, cookie_in, portal_cookie};
+use crate::authz::{Customer, PORTAL_COOKIE, form_cookie, form_cookie_matches, portal_cookie};
 use crate::error::PageError;
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -103,10 +103,7 @@ pub(super) fn sign_in_page(
 
 /// Sets the cookie a form without a session must repeat (double submit).
 fn with_form_cookie(s: &AppState, mut res: Response, csrf: &str) -> Response {
-    let cookie = format!(
-        "{LINK_CSRF_COOKIE}={csrf}; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        if s.secure_cookies { "; Secure" } else { "" }
-    );
+    let cookie = form_cookie(LINK_CSRF_COOKIE, "/portal", csrf, s.secure_cookies);
     if let Ok(v) = header::HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -208,8 +205,7 @@ pub(super) fn confirm_link(
 
 /// Whether the form repeated the link page's cookie.
 pub(super) fn link_form_ok(headers: &HeaderMap, form: &FormData) -> bool {
-    let sent = cookie_in(headers, LINK_CSRF_COOKIE).unwrap_or_default();
-    !sent.is_empty() && sent == form.get("_csrf")
+    form_cookie_matches(headers, LINK_CSRF_COOKIE, form.get("_csrf"))
 }
 
 /// What the page of one kind of emailed link says, and where its button posts.
