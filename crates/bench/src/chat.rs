@@ -40,6 +40,8 @@ pub struct ChatResult {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub busy_rss_mb: f64,
+    /// The server's CPU time (user and system) over the timed part, per message sent.
+    pub cpu_us_per_message: f64,
 }
 
 type Ws =
@@ -226,11 +228,12 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         });
         senders.push(send_tx);
     }
-    let (busy_rss_mb, sent, elapsed) = {
+    let (busy_rss_mb, sent, elapsed, cpu_before) = {
         let every = Duration::from_secs_f64(1.0 / o.rate.max(1) as f64);
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let start = Instant::now();
+        let cpu_before = server::cpu_seconds(server.pid());
         let mut sent = 0u64;
         let mut cseqs = vec![1i64; senders.len()];
         while start.elapsed() < o.duration {
@@ -242,10 +245,11 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         }
         let elapsed = start.elapsed().as_secs_f64();
         let rss = server::rss_mb(server.pid()).0;
-        (rss, sent, elapsed)
+        (rss, sent, elapsed, cpu_before)
     };
-    // Let the last deliveries arrive.
+    // Let the last deliveries arrive; the CPU they take counts.
     tokio::time::sleep(Duration::from_secs(3)).await;
+    let cpu = server::cpu_seconds(server.pid()) - cpu_before;
     listener.abort();
     drop(sockets);
     let h = hist
@@ -266,5 +270,6 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         p99_ms: ms(0.99),
         max_ms: h.max() as f64 / 1000.0,
         busy_rss_mb,
+        cpu_us_per_message: cpu * 1e6 / sent.max(1) as f64,
     })
 }

@@ -359,7 +359,7 @@ async fn do_chat(
     })
     .await?;
     println!(
-        "Chat: {} visitor sockets connected in {:.1} s; server RSS {:.1} MB idle, {:.1} MB with them all, {:.1} MB while chatting. {} messages sent at {:.0}/s, {} reached the agent's page: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "Chat: {} visitor sockets connected in {:.1} s; server RSS {:.1} MB idle, {:.1} MB with them all, {:.1} MB while chatting. {} messages sent at {:.0}/s, {} reached the agent's page: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; the server used {:.0} µs of CPU per message",
         r.visitors,
         r.connect_s,
         r.idle_rss_mb,
@@ -371,7 +371,8 @@ async fn do_chat(
         r.p50_ms,
         r.p90_ms,
         r.p99_ms,
-        r.max_ms
+        r.max_ms,
+        r.cpu_us_per_message
     );
     Ok(())
 }

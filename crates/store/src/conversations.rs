@@ -38,6 +38,40 @@ pub async fn get_for_update(
     Ok(q.query_as().fetch_optional(tx).await?)
 }
 
+/// [`get_for_update`], with the agents who follow the conversation read in the same statement
+/// (who hears of the change the transaction makes).
+pub async fn get_for_update_with_followers(
+    tx: &mut Conn,
+    backend: crate::Backend,
+    id: i64,
+) -> Result<Option<(Conversation, Vec<i64>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        conversation: Conversation,
+        followers: Option<String>,
+    }
+    let with_followers = format!(
+        ", (SELECT {} FROM conversation_followers f WHERE f.conversation_id = c.id) AS followers \
+         FROM conversations c ",
+        backend.join_text("CAST(f.user_id AS TEXT)")
+    );
+    let mut q = Sql::new(&SELECT.replacen(" FROM conversations c ", &with_followers, 1));
+    q.push(" WHERE c.id = ").bind(id);
+    q.push(backend.lock_conversation_rows());
+    let row: Option<Row> = q.query_as().fetch_optional(tx).await?;
+    Ok(row.map(|r| {
+        let followers = r
+            .followers
+            .as_deref()
+            .unwrap_or_default()
+            .split('\u{1f}')
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        (r.conversation, followers)
+    }))
+}
+
 pub async fn get_by_number(conn: &mut Conn, number: i64) -> Result<Option<Conversation>> {
     let mut q = Sql::new(SELECT);
     q.push(" WHERE c.number = ").bind(number);
@@ -179,6 +213,17 @@ pub async fn update(
     q.push(" WHERE id = ").bind(id);
     q.query().execute(tx).await?;
     Ok(())
+}
+
+/// The row [`update`] leaves when `changes` is empty and `activity` is set, worked out from the
+/// row read before it (under the write lock), so the writer need not read it again.
+pub fn touched(c: &Conversation, at: i64, new_messages: i64) -> Conversation {
+    Conversation {
+        updated_at: at,
+        last_activity_at: at,
+        message_count: c.message_count + new_messages,
+        ..c.clone()
+    }
 }
 
 /// Tag names per conversation, for a page of conversations.

@@ -40,7 +40,6 @@ impl Backend {
         }
     }
 
-    /// Fills the schema template's type placeholders.
     /// The aggregate that joins a text column's values with the unit separator (U+001F).
     pub fn join_text(self, column: &str) -> String {
         match self {
@@ -49,6 +48,7 @@ impl Backend {
         }
     }
 
+    /// Fills the schema template's type placeholders.
     pub fn render(self, template: &str) -> String {
         let (pk, bytes) = match self {
             Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),

@@ -26,10 +26,19 @@ pub struct NewMessage<'a> {
 }
 
 pub async fn insert(tx: &mut Conn, m: &NewMessage<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(insert_returning(tx, m).await?.id)
+}
+
+/// Inserts the message and returns it as [`get`] would read it, in the same statement.
+pub async fn insert_returning(tx: &mut Conn, m: &NewMessage<'_>) -> Result<Message> {
+    Ok(sqlx::query_as(
         "INSERT INTO messages (conversation_id, author_kind, author_user_id, author_customer_id, \
          visibility, channel, body_text, body_html, created_at, client_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         RETURNING id, conversation_id, author_kind, author_user_id, author_customer_id, \
+         COALESCE((SELECT u.name FROM users u WHERE u.id = messages.author_user_id), \
+         (SELECT cu.name FROM customers cu WHERE cu.id = messages.author_customer_id)) AS author_name, \
+         visibility, channel, body_text, body_html, created_at",
     )
     .bind(m.conversation_id)
     .bind(m.author_kind.as_str())

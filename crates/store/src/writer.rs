@@ -12,6 +12,12 @@
 //! flusher queues for it behind the writers already waiting, they all join the open batch
 //! before it commits. One writer alone pays one extra task hop and nothing else.
 //!
+//! Every statement is a trip to the driver's thread and back, made while holding the one
+//! writer, so the bookkeeping rides along with real work: the batch's first writer opens it in
+//! the same trip as its savepoint, and a committed savepoint is released in the same trip as
+//! the next writer's savepoint (or by the batch's `COMMIT`). Savepoints carry a number each, so
+//! undoing a caller's can never reach one that belongs to another.
+//!
 //! PostgreSQL groups the commits of concurrent connections itself; there a [`Tx`] is a plain
 //! transaction.
 
@@ -108,8 +114,14 @@ struct Slot {
     conn: AnyConnection,
     /// An outer `BEGIN IMMEDIATE` is open.
     open: bool,
-    /// A caller's savepoint was left open (it failed or was dropped); undo it before reuse.
-    dirty: bool,
+    /// The savepoint of a caller that has not committed: the one working now, or one left open
+    /// by a failed or dropped caller (undone before the writer is used again). It may not
+    /// exist if its caller was cancelled before the statement ran.
+    dirty: Option<u64>,
+    /// A committed caller's savepoint, released with the next statement that goes anyway.
+    unreleased: Option<u64>,
+    /// The number the next savepoint takes.
+    next: u64,
     /// Text-index changes of the batch's committed savepoints, applied before its `COMMIT`.
     index_ops: Vec<IndexOp>,
     /// Told the outcome of the open batch's `COMMIT`.
@@ -149,7 +161,9 @@ impl GroupWriter {
             slot: Arc::new(Mutex::new(Slot {
                 conn,
                 open: false,
-                dirty: false,
+                dirty: None,
+                unreleased: None,
+                next: 0,
                 index_ops: Vec::new(),
                 batch: watch::channel(None).0,
                 stats: WriteStats::default(),
@@ -163,17 +177,7 @@ impl GroupWriter {
     pub(crate) async fn begin(&self) -> Result<Tx> {
         let mut slot = self.slot.clone().lock_owned().await;
         slot.undo_dirty().await?;
-        if !slot.open {
-            sqlx::raw_sql("BEGIN IMMEDIATE")
-                .execute(&mut slot.conn)
-                .await?;
-            slot.open = true;
-        }
-        // Set before the savepoint exists, so a cancelled or failed call still gets undone.
-        slot.dirty = true;
-        sqlx::raw_sql("SAVEPOINT steward_write")
-            .execute(&mut slot.conn)
-            .await?;
+        slot.savepoint().await?;
         Ok(Tx {
             inner: Inner::Grouped(GroupedTx {
                 slot,
@@ -196,10 +200,8 @@ impl GroupWriter {
 impl GroupedTx {
     async fn commit(self, index_ops: Vec<IndexOp>) -> Result<()> {
         let GroupedTx { mut slot, wake } = self;
-        sqlx::raw_sql("RELEASE steward_write")
-            .execute(&mut slot.conn)
-            .await?;
-        slot.dirty = false;
+        // Kept in the batch: its savepoint is released by the next statement that goes anyway.
+        slot.unreleased = slot.dirty.take();
         slot.index_ops.extend(index_ops);
         slot.stats.transactions += 1;
         let mut outcome = slot.batch.subscribe();
@@ -227,14 +229,72 @@ impl GroupedTx {
 }
 
 impl Slot {
-    async fn undo_dirty(&mut self) -> Result<()> {
-        if self.dirty {
-            sqlx::raw_sql("ROLLBACK TO steward_write; RELEASE steward_write")
-                .execute(&mut self.conn)
-                .await?;
-            self.dirty = false;
+    /// Opens a savepoint for a new caller: with the batch's `BEGIN` when it is the first, and
+    /// releasing the last caller's committed savepoint on the way.
+    async fn savepoint(&mut self) -> Result<()> {
+        let n = self.next;
+        self.next += 1;
+        // Set before the savepoint exists, so a cancelled or failed call still gets undone.
+        self.dirty = Some(n);
+        let sql = match (self.open, self.unreleased) {
+            (false, _) => format!("BEGIN IMMEDIATE; SAVEPOINT steward_write_{n}"),
+            (true, Some(done)) => {
+                format!("RELEASE steward_write_{done}; SAVEPOINT steward_write_{n}")
+            }
+            (true, None) => format!("SAVEPOINT steward_write_{n}"),
+        };
+        let ran = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut self.conn)
+            .await;
+        match ran {
+            Ok(_) => {
+                self.open = true;
+                self.unreleased = None;
+                Ok(())
+            }
+            Err(e) if !self.open => {
+                // Neither may have happened: leave nothing to undo, and roll back a `BEGIN`
+                // whose savepoint failed (or one a cancelled caller left behind).
+                self.dirty = None;
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await;
+                Err(e.into())
+            }
+            Err(_) => {
+                // The release failed: that savepoint is gone already (a cancelled caller's
+                // trip ran after all) or stays nested until `COMMIT`; either way it is kept.
+                self.unreleased = None;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SAVEPOINT steward_write_{n}")))
+                    .execute(&mut self.conn)
+                    .await?;
+                Ok(())
+            }
         }
-        Ok(())
+    }
+
+    async fn undo_dirty(&mut self) -> Result<()> {
+        let Some(n) = self.dirty else {
+            return Ok(());
+        };
+        let undone = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ROLLBACK TO steward_write_{n}; RELEASE steward_write_{n}"
+        )))
+        .execute(&mut self.conn)
+        .await;
+        match undone {
+            Ok(_) => {
+                self.dirty = None;
+                Ok(())
+            }
+            // Its call was cancelled before the savepoint ran: there is nothing to undo (and
+            // being numbered, the rollback could not reach another caller's change).
+            Err(e) if e.to_string().contains("no such savepoint") => {
+                self.dirty = None;
+                Ok(())
+            }
+            // Still there: the batch's `COMMIT` must not take it, so the flusher rolls the
+            // batch back when this cannot be undone.
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Undoes a left-over savepoint, applies the batch's text-index changes and commits.
@@ -260,10 +320,12 @@ impl Slot {
             Err(e) => {
                 tracing::error!(error = %e, "a batch of writes failed to commit");
                 let _ = sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await;
-                self.dirty = false;
+                self.dirty = None;
                 Err(e.to_string())
             }
         };
+        // `COMMIT` (or `ROLLBACK`) ends every savepoint.
+        self.unreleased = None;
         self.open = false;
         let done = std::mem::replace(&mut self.batch, watch::channel(None).0);
         done.send_replace(Some(outcome));
@@ -362,6 +424,59 @@ mod tests {
             .expect("rollback");
         insert(&store, 4, None).await.commit().await.expect("d");
         assert_eq!(rows(&store).await, vec![1, 4]);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_writer_rolled_back_right_after_another_committed_keeps_the_committed_change() {
+        let (store, dir) = store("after").await;
+        let first = insert(&store, 1, None).await;
+        let (store2, store3) = (store.clone(), store.clone());
+        // Both queue behind `first`, so all three share a batch: the second opens its
+        // savepoint in the trip that releases the first's, then gives up.
+        let second = tokio::spawn(async move {
+            insert(&store2, 2, None)
+                .await
+                .rollback()
+                .await
+                .expect("rollback")
+        });
+        let third = tokio::spawn(async move { insert(&store3, 3, None).await.commit().await });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        first.commit().await.expect("first");
+        second.await.expect("task");
+        third.await.expect("task").expect("third");
+        assert_eq!(rows(&store).await, vec![1, 3]);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_savepoint_whose_call_was_cancelled_before_it_ran_undoes_nothing_of_others() {
+        let (store, dir) = store("cancelled").await;
+        let first = insert(&store, 1, None).await;
+        let super::Inner::Grouped(tx) = first.inner else {
+            panic!("SQLite writes are grouped");
+        };
+        let super::GroupedTx { mut slot, wake } = tx;
+        // The first caller commits; the next is cancelled before its savepoint statement ran.
+        slot.unreleased = slot.dirty.take();
+        slot.dirty = Some(slot.next);
+        slot.next += 1;
+        slot.undo_dirty().await.expect("nothing to undo");
+        slot.savepoint()
+            .await
+            .expect("the next writer opens its savepoint");
+        sqlx::query("INSERT INTO t (n) VALUES (2)")
+            .execute(&mut slot.conn)
+            .await
+            .expect("insert");
+        slot.unreleased = slot.dirty.take();
+        slot.flush().await;
+        drop(slot);
+        drop(wake);
+        assert_eq!(rows(&store).await, vec![1, 2]);
         store.close().await;
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -155,9 +155,10 @@ impl Engine {
         let files = self.store_uploads(cmd.attachments).await?;
         let at = cmd.at.unwrap_or_else(now_ms);
         let mut tx = self.store.write().await?;
-        let c = conversations::get_for_update(&mut tx, self.store.backend(), id)
-            .await?
-            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        let (c, followers) =
+            conversations::get_for_update_with_followers(&mut tx, self.store.backend(), id)
+                .await?
+                .ok_or_else(|| EngineError::not_found("conversation"))?;
         // Checked again on the locked row: a transfer may have landed since the first look.
         if let Some(by) = by {
             super::authorize(&mut tx, by, &c).await?;
@@ -173,6 +174,14 @@ impl Engine {
                 let target = customer_target(&mut tx, &c, at).await?;
                 match (by, sender) {
                     (Some(by), _) => (target, None, Some(c.customer_id), Doer::User(by.user_id)),
+                    // The conversation's own customer by id (a chat visitor) exists: the
+                    // row just read joins it.
+                    (None, Some(sender)) if sender.id == Some(c.customer_id) => (
+                        target,
+                        None,
+                        Some(c.customer_id),
+                        Doer::Customer(c.customer_id),
+                    ),
                     (None, Some(sender)) => {
                         let customer = identify(&mut tx, sender, Doer::System, at).await?;
                         (target, None, Some(customer), Doer::Customer(customer))
@@ -218,7 +227,16 @@ impl Engine {
                 (c.id, Some(by.user_id), None, Doer::User(by.user_id))
             }
         };
-        let message_id = messages::insert(
+        // Only the counts and times change when the message is appended as it is.
+        let untouched = match cmd.author {
+            AuthorKind::Customer => matches!(
+                lifecycle::on_customer_reply(c.status),
+                CustomerReply::Append
+            ),
+            AuthorKind::Bot | AuthorKind::System => true,
+            AuthorKind::Agent => false,
+        };
+        let message = messages::insert_returning(
             &mut tx,
             &NewMessage {
                 conversation_id: target,
@@ -234,6 +252,7 @@ impl Engine {
             },
         )
         .await?;
+        let message_id = message.id;
         attachments::link(&mut tx, message_id, &files, at).await?;
         let counted = Changes {
             agent_replies: i64::from(
@@ -274,18 +293,19 @@ impl Engine {
         if target != c.id {
             self.refresh_sla(&mut tx, c.id).await?;
         }
-        let mut conversation = conversations::get(&mut tx, target)
-            .await?
-            .ok_or_else(|| EngineError::not_found("conversation"))?;
+        let mut conversation = if untouched && target == c.id {
+            conversations::touched(&c, at, 1)
+        } else {
+            conversations::get(&mut tx, target)
+                .await?
+                .ok_or_else(|| EngineError::not_found("conversation"))?
+        };
         let trigger = match cmd.author {
             AuthorKind::Customer if target != c.id => Trigger::Created,
             AuthorKind::Customer => Trigger::CustomerMessage,
             _ => Trigger::Updated,
         };
         self.settle(&mut tx, &mut conversation, trigger).await?;
-        let message = messages::get(&mut tx, message_id)
-            .await?
-            .ok_or_else(|| EngineError::not_found("message"))?;
         if let Some(by) = by
             && cmd.author == AuthorKind::Agent
         {
@@ -294,8 +314,12 @@ impl Engine {
         }
         tx.commit().await?;
         let by_user = by.map(|b| b.user_id);
-        self.announce(&conversation, None, "message", by_user).await;
-        if target != id {
+        if target == c.id {
+            // Its followers were read with the locked row.
+            self.bus
+                .conversation_changed(&conversation, None, "message", by_user, followers);
+        } else {
+            self.announce(&conversation, None, "message", by_user).await;
             self.announce(&c, None, "follow_up", by_user).await;
         }
         if self.email.has_inboxes() {
