@@ -510,3 +510,60 @@ async fn rules_run_in_the_order_admins_set() {
     assert_eq!(list[0]["name"], "Low");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_rule_on_customer_messages_sees_the_conversations_tags_and_acts_on_the_new_message() {
+    let app = spawn_app().await;
+    rule(
+        &app,
+        json!({
+            "name": "VIP replies are urgent", "trigger": "message.received",
+            "conditions": {"tags": ["vip"]},
+            "actions": [{"type": "set_priority", "priority": "urgent"}],
+        }),
+    )
+    .await;
+    let vip = app
+        .conversation("vip@test.example", "Order", "Where is it?")
+        .await;
+    let plain = app
+        .conversation("plain@test.example", "Order", "Where is it?")
+        .await;
+    let (vip_id, plain_id) = (
+        vip["id"].as_i64().expect("id"),
+        plain["id"].as_i64().expect("id"),
+    );
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/conversations/{vip_id}"),
+            json!({"tags": ["vip"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for (id, c) in [(vip_id, &vip), (plain_id, &plain)] {
+        let sender = CustomerRef {
+            id: c["customer"]["id"].as_i64(),
+            ..Default::default()
+        };
+        let cmd = steward_engine::conversation::NewMessageCmd {
+            author: steward_domain::AuthorKind::Customer,
+            ..steward_engine::conversation::NewMessageCmd::reply("Any news?")
+        };
+        let (after, message) = app
+            .engine
+            .receive_message(id, &sender, cmd)
+            .await
+            .expect("the customer's message is taken");
+        assert_eq!(
+            message.author_name.as_deref(),
+            c["customer"]["name"].as_str(),
+            "the message comes back named for its author"
+        );
+        assert_eq!(after.message_count, 2, "the count moved with the message");
+    }
+    let (_, vip) = app.get(&format!("/api/v1/conversations/{vip_id}")).await;
+    let (_, plain) = app.get(&format!("/api/v1/conversations/{plain_id}")).await;
+    assert_eq!(vip["priority"], "urgent", "{vip}");
+    assert_eq!(plain["priority"], "normal", "{plain}");
+    app.stop().await;
+}

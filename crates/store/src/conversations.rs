@@ -38,37 +38,51 @@ pub async fn get_for_update(
     Ok(q.query_as().fetch_optional(tx).await?)
 }
 
-/// [`get_for_update`], with the agents who follow the conversation read in the same statement
-/// (who hears of the change the transaction makes).
-pub async fn get_for_update_with_followers(
+/// A conversation read under the write lock together with what the change about to be made
+/// needs beside it.
+pub struct Locked {
+    pub conversation: Conversation,
+    /// The agents who follow it (who hear of the change).
+    pub followers: Vec<i64>,
+    /// What automations, routing and SLAs look at; still true after a change that touches
+    /// neither the customer, the team, the inbox nor the tags.
+    pub facts: crate::sla::ConversationFacts,
+}
+
+/// [`get_for_update`], with its followers and its facts read in the same statement.
+pub async fn get_for_update_in_full(
     tx: &mut Conn,
     backend: crate::Backend,
     id: i64,
-) -> Result<Option<(Conversation, Vec<i64>)>> {
+) -> Result<Option<Locked>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         conversation: Conversation,
         followers: Option<String>,
+        #[sqlx(flatten)]
+        facts: crate::sla::ConversationFacts,
     }
-    let with_followers = format!(
-        ", (SELECT {} FROM conversation_followers f WHERE f.conversation_id = c.id) AS followers \
-         FROM conversations c ",
-        backend.join_text("CAST(f.user_id AS TEXT)")
+    let extra = format!(
+        ", (SELECT {} FROM conversation_followers f WHERE f.conversation_id = c.id) AS followers, \
+         {} FROM conversations c ",
+        backend.join_text("CAST(f.user_id AS TEXT)"),
+        crate::sla::facts_columns(backend)
     );
-    let mut q = Sql::new(&SELECT.replacen(" FROM conversations c ", &with_followers, 1));
+    let mut q = Sql::new(&SELECT.replacen(" FROM conversations c ", &extra, 1));
     q.push(" WHERE c.id = ").bind(id);
     q.push(backend.lock_conversation_rows());
     let row: Option<Row> = q.query_as().fetch_optional(tx).await?;
-    Ok(row.map(|r| {
-        let followers = r
+    Ok(row.map(|r| Locked {
+        followers: r
             .followers
             .as_deref()
             .unwrap_or_default()
             .split('\u{1f}')
             .filter_map(|id| id.parse().ok())
-            .collect();
-        (r.conversation, followers)
+            .collect(),
+        conversation: r.conversation,
+        facts: r.facts,
     }))
 }
 

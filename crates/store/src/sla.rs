@@ -162,20 +162,28 @@ impl ConversationFacts {
     }
 }
 
+/// The [`ConversationFacts`] columns, for a query over `conversations c` joined to its
+/// customer `cu` and (left) its team `t`.
+pub(crate) fn facts_columns(backend: crate::Backend) -> String {
+    format!(
+        "cu.organization_id, cu.tier, COALESCE(t.calendar_id, (SELECT ist.calendar_id FROM inbox_settings ist \
+         WHERE ist.address = c.inbox)) AS calendar_id, \
+         (SELECT value FROM counters WHERE name = 'sla_version') AS version, \
+         (SELECT {} FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
+          WHERE ct.conversation_id = c.id) AS tags",
+        backend.join_text("tg.name")
+    )
+}
+
 pub async fn facts(
     conn: &mut Conn,
     backend: crate::Backend,
     id: i64,
 ) -> Result<Option<ConversationFacts>> {
     let sql = format!(
-        "SELECT cu.organization_id, cu.tier, COALESCE(t.calendar_id, (SELECT ist.calendar_id FROM inbox_settings ist \
-         WHERE ist.address = c.inbox)) AS calendar_id, \
-         (SELECT value FROM counters WHERE name = 'sla_version') AS version, \
-         (SELECT {} FROM conversation_tags ct JOIN tags tg ON tg.id = ct.tag_id \
-          WHERE ct.conversation_id = c.id) AS tags \
-         FROM conversations c JOIN customers cu ON cu.id = c.customer_id \
+        "SELECT {} FROM conversations c JOIN customers cu ON cu.id = c.customer_id \
          LEFT JOIN teams t ON t.id = c.team_id WHERE c.id = $1",
-        backend.join_text("tg.name")
+        facts_columns(backend)
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)

@@ -155,10 +155,13 @@ impl Engine {
         let files = self.store_uploads(cmd.attachments).await?;
         let at = cmd.at.unwrap_or_else(now_ms);
         let mut tx = self.store.write().await?;
-        let (c, followers) =
-            conversations::get_for_update_with_followers(&mut tx, self.store.backend(), id)
-                .await?
-                .ok_or_else(|| EngineError::not_found("conversation"))?;
+        let conversations::Locked {
+            conversation: c,
+            followers,
+            facts,
+        } = conversations::get_for_update_in_full(&mut tx, self.store.backend(), id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("conversation"))?;
         // Checked again on the locked row: a transfer may have landed since the first look.
         if let Some(by) = by {
             super::authorize(&mut tx, by, &c).await?;
@@ -293,7 +296,10 @@ impl Engine {
         if target != c.id {
             self.refresh_sla(&mut tx, c.id).await?;
         }
-        let mut conversation = if untouched && target == c.id {
+        // Appended as it is, the conversation and its facts are the ones read under the lock
+        // (with new counts): nothing more to read.
+        let unchanged = untouched && target == c.id;
+        let mut conversation = if unchanged {
             conversations::touched(&c, at, 1)
         } else {
             conversations::get(&mut tx, target)
@@ -305,7 +311,12 @@ impl Engine {
             AuthorKind::Customer => Trigger::CustomerMessage,
             _ => Trigger::Updated,
         };
-        self.settle(&mut tx, &mut conversation, trigger).await?;
+        if unchanged {
+            self.settle_with(&mut tx, &mut conversation, trigger, facts)
+                .await?;
+        } else {
+            self.settle(&mut tx, &mut conversation, trigger).await?;
+        }
         if let Some(by) = by
             && cmd.author == AuthorKind::Agent
         {

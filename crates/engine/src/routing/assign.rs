@@ -208,6 +208,18 @@ impl Engine {
         let Some(known) = steward_store::sla::facts(tx, backend, c.id).await? else {
             return Ok(());
         };
+        self.settle_with(tx, c, trigger, known).await
+    }
+
+    /// [`Engine::settle`] with the conversation's facts already read in this transaction
+    /// (and still true).
+    pub(crate) async fn settle_with(
+        &self,
+        tx: &mut Tx,
+        c: &mut Conversation,
+        trigger: Trigger,
+        known: ConversationFacts,
+    ) -> Result<()> {
         let changed = self.run_automations(tx, c, trigger, &known).await?;
         // The facts read above still hold unless a rule changed the conversation.
         self.route(tx, c, (!changed).then_some(&known)).await?;
