@@ -2,13 +2,25 @@
 //! engine's job before it gets here.
 
 use crate::models::{Attachment, Message};
+use crate::search::{self, DocKind};
 use crate::sql::Sql;
-use crate::{Conn, Result};
+use crate::{Backend, Conn, Result, Tx};
+use sqlx::{FromRow, Row};
 use steward_domain::{AuthorKind, Channel, Visibility};
 
 pub(crate) const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_kind, m.author_user_id, m.author_customer_id, \
     COALESCE(u.name, cu.name) AS author_name, m.visibility, m.channel, m.body_text, m.body_html, m.created_at \
     FROM messages m LEFT JOIN users u ON u.id = m.author_user_id LEFT JOIN customers cu ON cu.id = m.author_customer_id";
+
+/// Inserts a message (`$1`–`$10`: the fields of [`NewMessage`] in order) and returns it as
+/// [`get`] reads it.
+const INSERT_RETURNING: &str = "INSERT INTO messages (conversation_id, author_kind, author_user_id, \
+     author_customer_id, visibility, channel, body_text, body_html, created_at, client_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     RETURNING id, conversation_id, author_kind, author_user_id, author_customer_id, \
+     COALESCE((SELECT u.name FROM users u WHERE u.id = messages.author_user_id), \
+     (SELECT cu.name FROM customers cu WHERE cu.id = messages.author_customer_id)) AS author_name, \
+     visibility, channel, body_text, body_html, created_at";
 
 pub struct NewMessage<'a> {
     pub conversation_id: i64,
@@ -31,27 +43,71 @@ pub async fn insert(tx: &mut Conn, m: &NewMessage<'_>) -> Result<i64> {
 
 /// Inserts the message and returns it as [`get`] would read it, in the same statement.
 pub async fn insert_returning(tx: &mut Conn, m: &NewMessage<'_>) -> Result<Message> {
-    Ok(sqlx::query_as(
-        "INSERT INTO messages (conversation_id, author_kind, author_user_id, author_customer_id, \
-         visibility, channel, body_text, body_html, created_at, client_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         RETURNING id, conversation_id, author_kind, author_user_id, author_customer_id, \
-         COALESCE((SELECT u.name FROM users u WHERE u.id = messages.author_user_id), \
-         (SELECT cu.name FROM customers cu WHERE cu.id = messages.author_customer_id)) AS author_name, \
-         visibility, channel, body_text, body_html, created_at",
-    )
-    .bind(m.conversation_id)
-    .bind(m.author_kind.as_str())
-    .bind(m.author_user_id)
-    .bind(m.author_customer_id)
-    .bind(m.visibility.as_str())
-    .bind(m.channel.as_str())
-    .bind(m.body_text.to_string())
-    .bind(m.body_html.map(str::to_string))
-    .bind(m.at)
-    .bind(m.client_key.map(str::to_string))
-    .fetch_one(tx)
-    .await?)
+    let row = bind_message(sqlx::query(INSERT_RETURNING), m)
+        .fetch_one(tx)
+        .await?;
+    Ok(Message::from_row(&row)?)
+}
+
+/// Binds `$1`–`$10` of [`INSERT_RETURNING`].
+fn bind_message(q: AnyQuery, m: &NewMessage<'_>) -> AnyQuery {
+    q.bind(m.conversation_id)
+        .bind(m.author_kind.as_str())
+        .bind(m.author_user_id)
+        .bind(m.author_customer_id)
+        .bind(m.visibility.as_str())
+        .bind(m.channel.as_str())
+        .bind(m.body_text.to_string())
+        .bind(m.body_html.map(str::to_string))
+        .bind(m.at)
+        .bind(m.client_key.map(str::to_string))
+}
+
+type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Adds a message the way every message is added, in one go: the row (returned as [`get`]
+/// reads it), its conversation's times and counts (as `conversations::update` with no other
+/// change, activity, one more message and `agent_replies` more public agent replies), and its
+/// search entry of kind `doc`. On SQLite the three statements make one trip to the writer's
+/// thread, the message id passing from one to the next inside the database.
+pub async fn append(
+    tx: &mut Tx,
+    m: &NewMessage<'_>,
+    agent_replies: i64,
+    doc: DocKind,
+) -> Result<Message> {
+    if tx.backend() == Backend::Postgres {
+        let changes = crate::conversations::Changes {
+            agent_replies,
+            ..Default::default()
+        };
+        crate::conversations::update(tx, m.conversation_id, &changes, m.at, true, 1).await?;
+        let message = insert_returning(tx, m).await?;
+        search::index(tx, doc, m.conversation_id, Some(message.id), m.body_text).await?;
+        return Ok(message);
+    }
+    let sql = format!(
+        "UPDATE conversations SET updated_at = $9, last_activity_at = $9, \
+         message_count = message_count + 1, agent_replies = agent_replies + $11 WHERE id = $1; \
+         {INSERT_RETURNING}; \
+         INSERT INTO search_rows (kind, conversation_id, message_id) \
+         VALUES ($12, $1, last_insert_rowid()) RETURNING id"
+    );
+    let rows = bind_message(sqlx::query(sqlx::AssertSqlSafe(sql)), m)
+        .bind(agent_replies)
+        .bind(doc.as_str())
+        .fetch_all(&mut **tx)
+        .await?;
+    let [message, doc_row] = rows.as_slice() else {
+        return Err(crate::StoreError::Config(format!(
+            "adding a message returned {} rows, not 2",
+            rows.len()
+        )));
+    };
+    let message = Message::from_row(message)?;
+    let rowid: i64 = doc_row.try_get(0)?;
+    search::put_doc(tx, rowid, m.body_text);
+    Ok(message)
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Message>> {

@@ -19,7 +19,7 @@ pub enum DocKind {
 }
 
 impl DocKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DocKind::Subject => "subject",
             DocKind::Message => "message",
@@ -42,12 +42,17 @@ pub async fn index(
         .bind(message_id)
         .fetch_one(&mut **tx)
         .await?;
+    put_doc(tx, id, body);
+    Ok(())
+}
+
+/// Puts `body` into the text index under `search_rows` id `rowid`, at commit.
+pub(crate) fn put_doc(tx: &mut Tx, rowid: i64, body: &str) {
     tx.defer(IndexOp::Put {
         index: TextIndex::Docs,
-        rowid: id,
+        rowid,
         body: body.to_string(),
     });
-    Ok(())
 }
 
 /// Replaces the subject document of a conversation.

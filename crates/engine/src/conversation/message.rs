@@ -239,7 +239,13 @@ impl Engine {
             AuthorKind::Bot | AuthorKind::System => true,
             AuthorKind::Agent => false,
         };
-        let message = messages::insert_returning(
+        let kind = match cmd.visibility {
+            Visibility::Public => DocKind::Message,
+            Visibility::Internal => DocKind::Internal,
+        };
+        let agent_replies =
+            i64::from(cmd.author == AuthorKind::Agent && cmd.visibility == Visibility::Public);
+        let message = messages::append(
             &mut tx,
             &NewMessage {
                 conversation_id: target,
@@ -253,17 +259,12 @@ impl Engine {
                 at,
                 client_key: cmd.client_key.as_deref(),
             },
+            agent_replies,
+            kind,
         )
         .await?;
         let message_id = message.id;
         attachments::link(&mut tx, message_id, &files, at).await?;
-        let counted = Changes {
-            agent_replies: i64::from(
-                cmd.author == AuthorKind::Agent && cmd.visibility == Visibility::Public,
-            ),
-            ..Default::default()
-        };
-        conversations::update(&mut tx, target, &counted, at, true, 1).await?;
         if let Some(mail) = &cmd.email {
             self.store_mail(&mut tx, target, message_id, mail, at)
                 .await?;
@@ -276,11 +277,6 @@ impl Engine {
             self.queue_reply_mail(&mut tx, target, message_id, &text, html.as_deref(), at)
                 .await?;
         }
-        let kind = match cmd.visibility {
-            Visibility::Public => DocKind::Message,
-            Visibility::Internal => DocKind::Internal,
-        };
-        search::index(&mut tx, kind, target, Some(message_id), &text).await?;
         record(
             &mut tx,
             doer,
