@@ -230,8 +230,9 @@ impl Engine {
                 (c.id, Some(by.user_id), None, Doer::User(by.user_id))
             }
         };
-        // Only the counts and times change when the message is appended as it is.
-        let untouched = match cmd.author {
+        // Appended as it is, only the conversation's counts and times change: the row and its
+        // facts read under the lock stay true, with nothing more to read.
+        let unchanged = match cmd.author {
             AuthorKind::Customer => matches!(
                 lifecycle::on_customer_reply(c.status),
                 CustomerReply::Append
@@ -292,9 +293,6 @@ impl Engine {
         if target != c.id {
             self.refresh_sla(&mut tx, c.id).await?;
         }
-        // Appended as it is, the conversation and its facts are the ones read under the lock
-        // (with new counts): nothing more to read.
-        let unchanged = untouched && target == c.id;
         let mut conversation = if unchanged {
             conversations::touched(&c, at, 1)
         } else {
