@@ -86,18 +86,24 @@ pub async fn append(
         search::index(tx, doc, m.conversation_id, Some(message.id), m.body_text).await?;
         return Ok(message);
     }
+    // A column left out of the `SET` keeps its indexes untouched: `agent_replies` sits in the
+    // two wide report indexes, and most messages are not agent replies.
+    let (replies, doc_at) = match agent_replies {
+        0 => ("", "$11"),
+        _ => (", agent_replies = agent_replies + $11", "$12"),
+    };
     let sql = format!(
         "UPDATE conversations SET updated_at = $9, last_activity_at = $9, \
-         message_count = message_count + 1, agent_replies = agent_replies + $11 WHERE id = $1; \
+         message_count = message_count + 1{replies} WHERE id = $1; \
          {INSERT_RETURNING}; \
          INSERT INTO search_rows (kind, conversation_id, message_id) \
-         VALUES ($12, $1, last_insert_rowid()) RETURNING id"
+         VALUES ({doc_at}, $1, last_insert_rowid()) RETURNING id"
     );
-    let rows = bind_message(sqlx::query(sqlx::AssertSqlSafe(sql)), m)
-        .bind(agent_replies)
-        .bind(doc.as_str())
-        .fetch_all(&mut **tx)
-        .await?;
+    let mut q = bind_message(sqlx::query(sqlx::AssertSqlSafe(sql)), m);
+    if agent_replies != 0 {
+        q = q.bind(agent_replies);
+    }
+    let rows = q.bind(doc.as_str()).fetch_all(&mut **tx).await?;
     let [message, doc_row] = rows.as_slice() else {
         return Err(crate::StoreError::Config(format!(
             "adding a message returned {} rows, not 2",
