@@ -133,6 +133,8 @@ async fn health_readiness_and_metrics_answer() {
         ("/healthz", "ok"),
         ("/readyz", "ready"),
         ("/metrics", "steward_http_requests_total"),
+        ("/metrics", "steward_sqlite_writer_held_seconds"),
+        ("/metrics", "steward_sqlite_committing_seconds"),
     ] {
         let res = app
             .client

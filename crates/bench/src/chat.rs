@@ -42,6 +42,39 @@ pub struct ChatResult {
     pub busy_rss_mb: f64,
     /// The server's CPU time (user and system) over the timed part, per message sent.
     pub cpu_us_per_message: f64,
+    /// SQLite's writer over the timed part: the share of time it was held (by transactions
+    /// and by commits), and transactions per commit. `None` on PostgreSQL.
+    pub writer: Option<WriterLoad>,
+}
+
+pub struct WriterLoad {
+    pub busy_pct: f64,
+    pub per_commit: f64,
+    /// Microseconds a transaction held the writer, and a commit did, on average.
+    pub held_us: f64,
+    pub commit_us: f64,
+}
+
+/// The SQLite writer's counters from `/metrics`: transactions, commits and seconds held.
+async fn writer_counters(api: &reqwest::Client, base: &str) -> Option<[f64; 4]> {
+    let text = api
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    };
+    Some([
+        value("steward_sqlite_write_transactions")?,
+        value("steward_sqlite_commits")?,
+        value("steward_sqlite_writer_held_seconds")?,
+        value("steward_sqlite_committing_seconds")?,
+    ])
 }
 
 type Ws =
@@ -228,12 +261,13 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         });
         senders.push(send_tx);
     }
-    let (busy_rss_mb, sent, elapsed, cpu_before) = {
+    let (busy_rss_mb, sent, elapsed, cpu_before, writer) = {
         let every = Duration::from_secs_f64(1.0 / o.rate.max(1) as f64);
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let start = Instant::now();
         let cpu_before = server::cpu_seconds(server.pid());
+        let writer_before = writer_counters(&api, &server.base).await;
         let mut sent = 0u64;
         let mut cseqs = vec![1i64; senders.len()];
         while start.elapsed() < o.duration {
@@ -245,7 +279,16 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         }
         let elapsed = start.elapsed().as_secs_f64();
         let rss = server::rss_mb(server.pid()).0;
-        (rss, sent, elapsed, cpu_before)
+        let writer = match (writer_before, writer_counters(&api, &server.base).await) {
+            (Some(a), Some(b)) => Some(WriterLoad {
+                busy_pct: (b[2] - a[2] + b[3] - a[3]) / start.elapsed().as_secs_f64() * 100.0,
+                per_commit: (b[0] - a[0]) / (b[1] - a[1]).max(1.0),
+                held_us: (b[2] - a[2]) * 1e6 / (b[0] - a[0]).max(1.0),
+                commit_us: (b[3] - a[3]) * 1e6 / (b[1] - a[1]).max(1.0),
+            }),
+            _ => None,
+        };
+        (rss, sent, elapsed, cpu_before, writer)
     };
     // Let the last deliveries arrive; the CPU they take counts.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -271,5 +314,6 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         max_ms: h.max() as f64 / 1000.0,
         busy_rss_mb,
         cpu_us_per_message: cpu * 1e6 / sent.max(1) as f64,
+        writer,
     })
 }

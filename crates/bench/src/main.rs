@@ -374,6 +374,12 @@ async fn do_chat(
         r.max_ms,
         r.cpu_us_per_message
     );
+    if let Some(w) = r.writer {
+        println!(
+            "  SQLite's writer was held {:.0} % of the time: {:.0} µs by each transaction, {:.0} µs by each commit of {:.1} transactions",
+            w.busy_pct, w.held_us, w.commit_us, w.per_commit
+        );
+    }
     Ok(())
 }
 

@@ -141,11 +141,15 @@ impl Store {
                     .execute(&mut conn)
                     .await
                     .map_err(|e| connect_error(url, e))?;
+
                 let reader = sqlite_pool(4)
                     .connect_with(options)
                     .await
                     .map_err(|e| connect_error(url, e))?;
-                (reader, WritePath::Group(GroupWriter::start(conn)))
+                let writer = GroupWriter::start(conn).map_err(|e| {
+                    StoreError::Config(format!("cannot start the database writer: {e}"))
+                })?;
+                (reader, WritePath::Group(writer))
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -185,10 +189,30 @@ impl Store {
         }
     }
 
-    /// SQLite's group-commit counters; `None` on PostgreSQL.
-    pub async fn write_stats(&self) -> Option<WriteStats> {
+    /// Runs `work` on the writer's own thread (SQLite), so its trips to the database are not
+    /// queued behind every other task; PostgreSQL runs it where it is.
+    pub async fn on_writer_lane<F, T, E>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: std::future::Future<Output = std::result::Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         match &self.writer {
-            WritePath::Group(writer) => Some(writer.stats().await),
+            WritePath::Group(writer) => match writer.lane().spawn(work).await {
+                Ok(out) => out,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // The lane's runtime lives as long as the store does; should it stop all
+                // the same, the caller hears the database is gone.
+                Err(_) => Err(StoreError::Config("the database writer stopped".into()).into()),
+            },
+            WritePath::Pool(_) => work.await,
+        }
+    }
+
+    /// SQLite's group-commit counters; `None` on PostgreSQL.
+    pub fn write_stats(&self) -> Option<WriteStats> {
+        match &self.writer {
+            WritePath::Group(writer) => Some(writer.stats()),
             WritePath::Pool(_) => None,
         }
     }

@@ -18,11 +18,18 @@
 //! the next writer's savepoint (or by the batch's `COMMIT`). Savepoints carry a number each, so
 //! undoing a caller's can never reach one that belongs to another.
 //!
+//! The writer runs on a thread of its own with its own small runtime, where callers on the hot
+//! path send their whole transaction ([`crate::Store::on_writer_lane`]): each of its trips to
+//! the driver then resumes at once, instead of queueing behind every socket and request the
+//! main runtime is serving, which under load multiplied the time the one writer is held.
+//!
 //! PostgreSQL groups the commits of concurrent connections itself; there a [`Tx`] is a plain
 //! transaction.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard, mpsc, watch};
@@ -107,6 +114,11 @@ impl DerefMut for Tx {
 pub(crate) struct GroupWriter {
     slot: Arc<Mutex<Slot>>,
     wake: mpsc::Sender<()>,
+    /// The writer thread's runtime.
+    lane: tokio::runtime::Handle,
+    /// Dropped with the writer, which ends its thread.
+    _stop: tokio::sync::oneshot::Sender<()>,
+    stats: Arc<Counters>,
 }
 
 /// What the writer lock guards.
@@ -126,19 +138,49 @@ struct Slot {
     index_ops: Vec<IndexOp>,
     /// Told the outcome of the open batch's `COMMIT`.
     batch: watch::Sender<Option<std::result::Result<(), String>>>,
-    stats: WriteStats,
+    stats: Arc<Counters>,
 }
 
-/// How many transactions the SQLite writer has committed, and in how many `COMMIT`s.
+/// How many transactions the SQLite writer has committed, in how many `COMMIT`s, and how long
+/// the one writer was held: by transactions, and by the commits of their batches. Their sum
+/// over a stretch of time is how busy the writer was, the first thing to look at when writes
+/// queue.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteStats {
     pub transactions: u64,
     pub commits: u64,
+    pub held_us: u64,
+    pub committing_us: u64,
+}
+
+/// [`WriteStats`], counted as they happen (read without taking the writer).
+#[derive(Default)]
+struct Counters {
+    transactions: AtomicU64,
+    commits: AtomicU64,
+    held_us: AtomicU64,
+    committing_us: AtomicU64,
+}
+
+impl Counters {
+    fn add(counter: &AtomicU64, since: Instant) {
+        counter.fetch_add(since.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
 }
 
 struct GroupedTx {
     slot: OwnedMutexGuard<Slot>,
     wake: WakeOnDrop,
+    held: Held,
+}
+
+/// Counts how long a transaction held the writer, when dropped.
+struct Held(Instant, Arc<Counters>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        Counters::add(&self.1.held_us, self.0);
+    }
 }
 
 /// Wakes the flusher when dropped, whichever way a transaction ends: committed, rolled back,
@@ -153,10 +195,35 @@ impl Drop for WakeOnDrop {
 }
 
 impl GroupWriter {
-    /// Takes over `conn` and spawns the flusher, which ends when the writer and its last
-    /// transaction are dropped.
-    pub(crate) fn start(conn: AnyConnection) -> Arc<GroupWriter> {
+    /// Takes over `conn` and starts the writer's thread with the flusher on it, which ends
+    /// when the writer and its last transaction are dropped.
+    pub(crate) fn start(conn: AnyConnection) -> std::io::Result<Arc<GroupWriter>> {
         let (wake, wakes) = mpsc::channel(1);
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("steward-writer".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                match runtime {
+                    Ok(rt) => {
+                        let _ = handle_tx.send(Ok(rt.handle().clone()));
+                        // Runs until the writer is dropped; its tasks end with it.
+                        rt.block_on(async {
+                            let _ = stopped.await;
+                        });
+                    }
+                    Err(e) => {
+                        let _ = handle_tx.send(Err(e));
+                    }
+                }
+            })?;
+        let lane = handle_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the writer thread did not start"))??;
+        let stats = Arc::<Counters>::default();
         let writer = Arc::new(GroupWriter {
             slot: Arc::new(Mutex::new(Slot {
                 conn,
@@ -166,29 +233,44 @@ impl GroupWriter {
                 next: 0,
                 index_ops: Vec::new(),
                 batch: watch::channel(None).0,
-                stats: WriteStats::default(),
+                stats: stats.clone(),
             })),
             wake,
+            lane,
+            _stop: stop,
+            stats,
         });
-        tokio::spawn(flusher(writer.slot.clone(), wakes));
-        writer
+        writer.lane.spawn(flusher(writer.slot.clone(), wakes));
+        Ok(writer)
+    }
+
+    pub(crate) fn lane(&self) -> &tokio::runtime::Handle {
+        &self.lane
     }
 
     pub(crate) async fn begin(&self) -> Result<Tx> {
         let mut slot = self.slot.clone().lock_owned().await;
+        let held = Held(Instant::now(), self.stats.clone());
         slot.undo_dirty().await?;
         slot.savepoint().await?;
         Ok(Tx {
             inner: Inner::Grouped(GroupedTx {
                 slot,
                 wake: WakeOnDrop(self.wake.clone()),
+                held,
             }),
             index_ops: Vec::new(),
         })
     }
 
-    pub(crate) async fn stats(&self) -> WriteStats {
-        self.slot.lock().await.stats
+    pub(crate) fn stats(&self) -> WriteStats {
+        let c = &self.stats;
+        WriteStats {
+            transactions: c.transactions.load(Ordering::Relaxed),
+            commits: c.commits.load(Ordering::Relaxed),
+            held_us: c.held_us.load(Ordering::Relaxed),
+            committing_us: c.committing_us.load(Ordering::Relaxed),
+        }
     }
 
     /// Commits whatever batch is open; for shutdown.
@@ -199,12 +281,17 @@ impl GroupWriter {
 
 impl GroupedTx {
     async fn commit(self, index_ops: Vec<IndexOp>) -> Result<()> {
-        let GroupedTx { mut slot, wake } = self;
+        let GroupedTx {
+            mut slot,
+            wake,
+            held,
+        } = self;
         // Kept in the batch: its savepoint is released by the next statement that goes anyway.
         slot.unreleased = slot.dirty.take();
         slot.index_ops.extend(index_ops);
-        slot.stats.transactions += 1;
+        slot.stats.transactions.fetch_add(1, Ordering::Relaxed);
         let mut outcome = slot.batch.subscribe();
+        drop(held);
         drop(slot);
         drop(wake);
         let outcome = outcome
@@ -220,8 +307,13 @@ impl GroupedTx {
     }
 
     async fn rollback(self) -> Result<()> {
-        let GroupedTx { mut slot, wake } = self;
+        let GroupedTx {
+            mut slot,
+            wake,
+            held,
+        } = self;
         let undone = slot.undo_dirty().await;
+        drop(held);
         drop(slot);
         drop(wake);
         undone
@@ -306,15 +398,17 @@ impl Slot {
         Ok(())
     }
 
+    /// Commits the open batch (if any) and tells its writers the outcome.
     async fn flush(&mut self) {
         if !self.open {
             return;
         }
+        let began = Instant::now();
         let outcome = self.finish().await;
         self.index_ops.clear();
         let outcome = match outcome {
             Ok(()) => {
-                self.stats.commits += 1;
+                self.stats.commits.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }
             Err(e) => {
@@ -329,6 +423,7 @@ impl Slot {
         self.open = false;
         let done = std::mem::replace(&mut self.batch, watch::channel(None).0);
         done.send_replace(Some(outcome));
+        Counters::add(&self.stats.committing_us, began);
     }
 }
 
@@ -384,7 +479,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writers_waiting_behind_one_another_share_one_commit() {
         let (store, dir) = store("share").await;
-        let before = store.write_stats().await.expect("sqlite");
+        let before = store.write_stats().expect("sqlite");
         let first = insert(&store, 0, None).await;
         let mut waiting = Vec::new();
         for n in 1..=10 {
@@ -400,13 +495,51 @@ mod tests {
             w.await.expect("task").expect("commit");
         }
         assert_eq!(rows(&store).await, (0..=10).collect::<Vec<_>>());
-        let after = store.write_stats().await.expect("sqlite");
+        let after = store.write_stats().expect("sqlite");
         assert_eq!(after.transactions - before.transactions, 11);
         assert!(
             after.commits - before.commits <= 2,
             "eleven queued writers took {} commits",
             after.commits - before.commits
         );
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_stats_count_how_long_transactions_and_commits_held_the_writer() {
+        let (store, dir) = store("held").await;
+        let before = store.write_stats().expect("sqlite");
+        let tx = insert(&store, 1, None).await;
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        tx.commit().await.expect("commit");
+        let after = store.write_stats().expect("sqlite");
+        assert_eq!(after.transactions - before.transactions, 1);
+        assert!(after.commits > before.commits);
+        assert!(
+            after.held_us - before.held_us >= 60_000,
+            "held {} µs",
+            after.held_us - before.held_us
+        );
+        assert!(after.committing_us > before.committing_us);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_sent_to_the_writer_lane_runs_on_the_writer_thread_and_its_writes_commit() {
+        let (store, dir) = store("lane").await;
+        let on_lane = store.clone();
+        let thread = store
+            .on_writer_lane(async move {
+                let tx = insert(&on_lane, 7, None).await;
+                tx.commit().await?;
+                Ok::<_, crate::StoreError>(std::thread::current().name().map(str::to_string))
+            })
+            .await
+            .expect("ran");
+        assert_eq!(thread.as_deref(), Some("steward-writer"));
+        assert_eq!(rows(&store).await, vec![7]);
         store.close().await;
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -459,7 +592,11 @@ mod tests {
         let super::Inner::Grouped(tx) = first.inner else {
             panic!("SQLite writes are grouped");
         };
-        let super::GroupedTx { mut slot, wake } = tx;
+        let super::GroupedTx {
+            mut slot,
+            wake,
+            held,
+        } = tx;
         // The first caller commits; the next is cancelled before its savepoint statement ran.
         slot.unreleased = slot.dirty.take();
         slot.dirty = Some(slot.next);
@@ -474,6 +611,7 @@ mod tests {
             .expect("insert");
         slot.unreleased = slot.dirty.take();
         slot.flush().await;
+        drop(held);
         drop(slot);
         drop(wake);
         assert_eq!(rows(&store).await, vec![1, 2]);

@@ -30,7 +30,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let rss = resident_memory_bytes().unwrap_or(0) as f64;
-    let writes = state.engine.store.write_stats().await.unwrap_or_default();
+    let writes = state.engine.store.write_stats().unwrap_or_default();
     let body = state.metrics.render(&[
         (
             "steward_sqlite_write_transactions",
@@ -41,6 +41,16 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "steward_sqlite_commits",
             "SQLite COMMITs (fsyncs) since start; transactions per commit is the group-commit batch size.",
             writes.commits as f64,
+        ),
+        (
+            "steward_sqlite_writer_held_seconds",
+            "Time write transactions held SQLite's one writer since start.",
+            writes.held_us as f64 / 1e6,
+        ),
+        (
+            "steward_sqlite_committing_seconds",
+            "Time their batches' COMMITs held the writer since start; with the line above, how busy the writer was.",
+            writes.committing_us as f64 / 1e6,
         ),
         (
             "steward_live_subscribers",

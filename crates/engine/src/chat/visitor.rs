@@ -122,7 +122,10 @@ impl Engine {
                     client_key: Some(key.clone()),
                     ..NewMessageCmd::reply(text)
                 };
-                self.receive_message(c.conversation_id, &customer, cmd)
+                let engine = self.clone();
+                let id = c.conversation_id;
+                self.store
+                    .on_writer_lane(async move { engine.receive_message(id, &customer, cmd).await })
                     .await
                     .map(|(conv, m)| (conv.id, m.id))
             }
