@@ -427,8 +427,8 @@ impl Slot {
     }
 }
 
-/// Commits the open batch each time it is woken; ends once the writer and every transaction
-/// are gone (all wake senders dropped).
+/// Commits the open batch each time it is woken, on the writer's thread; ends with that
+/// thread (the writer dropped) or once every wake sender is gone.
 async fn flusher(slot: Arc<Mutex<Slot>>, mut wakes: mpsc::Receiver<()>) {
     while wakes.recv().await.is_some() {
         slot.lock().await.flush().await;

@@ -122,6 +122,9 @@ impl Engine {
                     client_key: Some(key.clone()),
                     ..NewMessageCmd::reply(text)
                 };
+                // On the writer's own thread: the hot path's trips to the database do not
+                // wait behind socket tasks while it holds the one writer (see the store's
+                // `writer`).
                 let engine = self.clone();
                 let id = c.conversation_id;
                 self.store
