@@ -421,9 +421,10 @@ impl Slot {
         // `COMMIT` (or `ROLLBACK`) ends every savepoint.
         self.unreleased = None;
         self.open = false;
+        // Counted before the writers hear, so their next look at the stats includes it.
+        Counters::add(&self.stats.committing_us, began);
         let done = std::mem::replace(&mut self.batch, watch::channel(None).0);
         done.send_replace(Some(outcome));
-        Counters::add(&self.stats.committing_us, began);
     }
 }
 
