@@ -141,7 +141,6 @@ impl Store {
                     .execute(&mut conn)
                     .await
                     .map_err(|e| connect_error(url, e))?;
-
                 let reader = sqlite_pool(4)
                     .connect_with(options)
                     .await

@@ -195,8 +195,8 @@ impl Drop for WakeOnDrop {
 }
 
 impl GroupWriter {
-    /// Takes over `conn` and starts the writer's thread with the flusher on it, which ends
-    /// when the writer and its last transaction are dropped.
+    /// Takes over `conn` and starts the writer's thread, with the flusher on it; the thread
+    /// and its tasks end when the writer is dropped.
     pub(crate) fn start(conn: AnyConnection) -> std::io::Result<Arc<GroupWriter>> {
         let (wake, wakes) = mpsc::channel(1);
         let (handle_tx, handle_rx) = std::sync::mpsc::channel();
