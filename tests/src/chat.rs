@@ -69,7 +69,14 @@ impl Visitor {
 
     /// The next frame of type `kind`, skipping others; panics after 5 s.
     pub(crate) async fn next(&mut self, kind: &str) -> Value {
+        let mut frames = self.upto(kind).await;
+        frames.pop().expect("the frame looked for")
+    }
+
+    /// Every frame up to and including the next of type `kind`; panics after 5 s.
+    pub(crate) async fn upto(&mut self, kind: &str) -> Vec<Value> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut frames = Vec::new();
         loop {
             let got = tokio::time::timeout_at(deadline, self.ws.next())
                 .await
@@ -77,8 +84,10 @@ impl Visitor {
             match got {
                 Some(Ok(Message::Text(t))) => {
                     let v: Value = serde_json::from_str(&t).expect("JSON frame");
-                    if v["type"] == kind {
-                        return v;
+                    let found = v["type"] == kind;
+                    frames.push(v);
+                    if found {
+                        return frames;
                     }
                 }
                 Some(Ok(Message::Close(f))) => panic!("closed while waiting for {kind}: {f:?}"),
@@ -587,5 +596,88 @@ async fn typing_and_read_marks_go_both_ways_between_the_agents_page_and_the_visi
     assert!(ended);
     let (_, c) = app.get(&format!("/api/v1/conversations/{chat}")).await;
     assert_eq!(c["status"], "solved");
+    app.stop().await;
+}
+
+/// The texts of the message frames among `frames`, in the order they came.
+fn message_texts(frames: &[Value]) -> Vec<&str> {
+    frames
+        .iter()
+        .filter(|f| f["type"] == "message")
+        .map(|f| f["text"].as_str().expect("present"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_visitors_own_message_comes_back_once_and_in_order_whether_or_not_it_is_read_back() {
+    let app = spawn_app().await;
+    let key = chat_inbox(&app, json!({"prechat": "none"})).await;
+    let mut v = Visitor::connect(&app, &key, None, 0).await;
+    v.send(json!({"type": "message", "cseq": 1, "text": "first"}))
+        .await;
+    let chat = v.next("ack").await["chat"].as_i64().expect("present");
+    let first = v.next("message").await["seq"].as_i64().expect("present");
+
+    // The engine hands back the message as its frame, with the chat's message before it.
+    let e = &app.engine;
+    let (row, _) = e.chat_inbox_for_widget(&key).await.expect("inbox");
+    let mut tab = e.chat_session(row, Some(&v.token)).await.expect("session");
+    let sent = e
+        .chat_send(&mut tab, 2, "second", None, Vec::new())
+        .await
+        .expect("sent");
+    let echo = sent
+        .echo
+        .expect("a message in the chat going on comes back");
+    assert_eq!(echo.previous, first);
+    assert_eq!(echo.frame.seq, sent.seq);
+    assert_eq!(echo.frame.cseq, Some(2));
+    assert_eq!(echo.frame.author, "customer");
+    assert_eq!(echo.frame.text, "second");
+    // The other tab's message reaches this connection by its event.
+    assert_eq!(v.next("message").await["text"], "second");
+
+    // An internal note the visitor never sees lies between: the next message is read back.
+    let (s, note) = app
+        .post(
+            &format!("/api/v1/conversations/{chat}/messages"),
+            json!({"body": "checking the warehouse", "visibility": "internal"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{note}");
+    let again = e
+        .chat_send(&mut tab, 3, "third", None, Vec::new())
+        .await
+        .expect("sent");
+    assert_eq!(again.echo.expect("present").previous, note["id"]);
+    v.send(json!({"type": "message", "cseq": 4, "text": "fourth"}))
+        .await;
+    let mut frames = v.upto("ack").await;
+    // Then one right after its own: sent as written.
+    v.send(json!({"type": "message", "cseq": 5, "text": "fifth"}))
+        .await;
+    frames.extend(v.upto("ack").await);
+    // An agent's answer and the visitor's message at once: in sequence order either way.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/conversations/{chat}/messages"),
+            json!({"body": "found it"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    v.send(json!({"type": "message", "cseq": 6, "text": "sixth"}))
+        .await;
+    frames.extend(v.drain(1000).await);
+    assert_eq!(
+        message_texts(&frames),
+        ["third", "fourth", "fifth", "found it", "sixth"],
+        "{frames:?}"
+    );
+    let seqs: Vec<i64> = frames
+        .iter()
+        .filter(|f| f["type"] == "message")
+        .map(|f| f["seq"].as_i64().expect("present"))
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     app.stop().await;
 }

@@ -93,6 +93,19 @@ impl Bus {
         user_id: Option<i64>,
         followers: Vec<i64>,
     ) {
+        let detail = serde_json::Value::Null;
+        self.changed(after, before, kind, user_id, detail, followers);
+    }
+
+    fn changed(
+        &self,
+        after: &Conversation,
+        before: Option<&Conversation>,
+        kind: &str,
+        user_id: Option<i64>,
+        detail: serde_json::Value,
+        followers: Vec<i64>,
+    ) {
         let mut audience = vec![(after.team_id, after.assignee_id)];
         if let Some(b) = before {
             audience.push((b.team_id, b.assignee_id));
@@ -102,10 +115,23 @@ impl Bus {
             conversation_id: after.id,
             kind: kind.into(),
             user_id,
-            detail: serde_json::Value::Null,
+            detail,
             audience,
             followers,
         });
+    }
+
+    /// Announces message `seq` added to `after`: a `message` event whose detail names it, so
+    /// a listener that has it already need not read again.
+    pub fn message_added(
+        &self,
+        after: &Conversation,
+        seq: i64,
+        user_id: Option<i64>,
+        followers: Vec<i64>,
+    ) {
+        let detail = serde_json::json!({ "seq": seq });
+        self.changed(after, None, "message", user_id, detail, followers);
     }
 
     /// How many listeners are subscribed now.

@@ -20,7 +20,9 @@ const INSERT_RETURNING: &str = "INSERT INTO messages (conversation_id, author_ki
      RETURNING id, conversation_id, author_kind, author_user_id, author_customer_id, \
      COALESCE((SELECT u.name FROM users u WHERE u.id = messages.author_user_id), \
      (SELECT cu.name FROM customers cu WHERE cu.id = messages.author_customer_id)) AS author_name, \
-     visibility, channel, body_text, body_html, created_at";
+     visibility, channel, body_text, body_html, created_at, \
+     (SELECT COALESCE(MAX(p.id), 0) FROM messages p \
+      WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id) AS previous";
 
 pub struct NewMessage<'a> {
     pub conversation_id: i64,
@@ -65,6 +67,16 @@ fn bind_message(q: AnyQuery, m: &NewMessage<'_>) -> AnyQuery {
 
 type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
 
+/// A message just added.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub message: Message,
+    /// The id of the conversation's message before it (any visibility; 0 when it is the
+    /// first), read under the conversation's lock, so no message of the conversation has an id
+    /// between the two.
+    pub previous: i64,
+}
+
 /// Adds a message the way every message is added, in one go: the row (returned as [`get`]
 /// reads it), its conversation's times and counts (as `conversations::update` with no other
 /// change, activity, one more message and `agent_replies` more public agent replies), and its
@@ -75,16 +87,23 @@ pub async fn append(
     m: &NewMessage<'_>,
     agent_replies: i64,
     doc: DocKind,
-) -> Result<Message> {
+) -> Result<Appended> {
     if tx.backend() == Backend::Postgres {
         let changes = crate::conversations::Changes {
             agent_replies,
             ..Default::default()
         };
         crate::conversations::update(tx, m.conversation_id, &changes, m.at, true, 1).await?;
-        let message = insert_returning(tx, m).await?;
-        search::index(tx, doc, m.conversation_id, Some(message.id), m.body_text).await?;
-        return Ok(message);
+        let row = bind_message(sqlx::query(INSERT_RETURNING), m)
+            .fetch_one(&mut **tx)
+            .await?;
+        let appended = Appended {
+            message: Message::from_row(&row)?,
+            previous: row.try_get("previous")?,
+        };
+        let id = Some(appended.message.id);
+        search::index(tx, doc, m.conversation_id, id, m.body_text).await?;
+        return Ok(appended);
     }
     // A column left out of the `SET` keeps its indexes untouched: `agent_replies` sits in the
     // two wide report indexes, and most messages are not agent replies.
@@ -110,10 +129,12 @@ pub async fn append(
             rows.len()
         )));
     };
-    let message = Message::from_row(message)?;
     let rowid: i64 = doc_row.try_get(0)?;
     search::put_doc(tx, rowid, m.body_text);
-    Ok(message)
+    Ok(Appended {
+        message: Message::from_row(message)?,
+        previous: message.try_get("previous")?,
+    })
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Message>> {

@@ -161,9 +161,10 @@
     });
   }
   function show(m) {
+    // Frames come in sequence order: the last one shown is where a resume starts.
+    lastSeq = Math.max(lastSeq, m.seq);
     if (seen[m.seq]) return;
     seen[m.seq] = true;
-    lastSeq = Math.max(lastSeq, m.seq);
     var mine = m.author === "customer";
     if (m.cseq) dropOutbox(m.cseq);
     if (m.cseq && pending[m.cseq]) {
@@ -292,7 +293,7 @@
       else if (f.type === "ack") {
         chat = f.chat; endBtn.hidden = false;
         var li = pending[f.cseq];
-        if (li) { li.classList.remove("pending"); delete pending[f.cseq]; seen[f.seq] = true; lastSeq = Math.max(lastSeq, f.seq); }
+        if (li) { li.classList.remove("pending"); delete pending[f.cseq]; seen[f.seq] = true; }
         dropOutbox(f.cseq); prechat();
       } else if (f.type === "status") status(f);
       else if (f.type === "survey") survey(f);

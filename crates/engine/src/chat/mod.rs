@@ -11,7 +11,7 @@ mod visitor;
 
 pub use end::Ender;
 pub use responder::{BotReply, ChatResponder};
-pub use visitor::{Sent, VisitorSession};
+pub use visitor::{Echo, Sent, VisitorSession};
 
 use crate::{Engine, EngineError, Result};
 use serde::Deserialize;

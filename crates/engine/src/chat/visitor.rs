@@ -28,11 +28,22 @@ pub struct VisitorSession {
 }
 
 /// A message taken: its sequence number and chat, and whether it was a resend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
     pub seq: i64,
     pub chat: i64,
     pub duplicate: bool,
+    /// The message as its frame, when its chat's message before it is known: a connection
+    /// that has sent everything up to `Echo::previous` may send it without reading it back.
+    pub echo: Option<Echo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Echo {
+    pub frame: MessageFrame,
+    /// The id of the chat's message before this one (0 when none): no message of the chat
+    /// has an id between the two.
+    pub previous: i64,
 }
 
 fn digest(token: &str) -> String {
@@ -55,6 +66,25 @@ pub(super) fn author_name(m: &Message, inbox: &ChatInbox) -> String {
         AuthorKind::Bot => format!("{} bot", inbox.name),
         AuthorKind::System => inbox.name.clone(),
         _ => m.author_name.clone().unwrap_or_default(),
+    }
+}
+
+/// Message `m` as the visitor's widget shows it.
+fn message_frame(
+    m: &Message,
+    inbox: &ChatInbox,
+    files: Vec<rules::FileRef>,
+    cseq: Option<i64>,
+) -> MessageFrame {
+    MessageFrame {
+        seq: m.id,
+        chat: m.conversation_id,
+        author: m.author_kind.to_string(),
+        name: author_name(m, inbox),
+        text: m.body_text.clone(),
+        at: m.created_at,
+        files,
+        cseq,
     }
 }
 
@@ -107,6 +137,9 @@ impl Engine {
         let visitor = self.ensure_visitor(s).await?;
         // A resend fails on the unique client key and is then found below: no read first.
         let key = format!("v{}:{cseq}", visitor.id);
+        let mut echo = None;
+        // A message with files is read back with them.
+        let plain = files.is_empty();
         let mut conn = self.store.pool().acquire().await?;
         let current = chat::current_chat(&mut conn, visitor.id).await?;
         drop(conn);
@@ -127,10 +160,19 @@ impl Engine {
                 // `writer`).
                 let engine = self.clone();
                 let id = c.conversation_id;
-                self.store
-                    .on_writer_lane(async move { engine.receive_message(id, &customer, cmd).await })
-                    .await
-                    .map(|(conv, m)| (conv.id, m.id))
+                let added = self
+                    .store
+                    .on_writer_lane(async move {
+                        engine.receive_message_after(id, &customer, cmd).await
+                    })
+                    .await;
+                added.map(|a| {
+                    echo = plain.then(|| Echo {
+                        frame: message_frame(&a.message, &s.inbox, Vec::new(), Some(cseq)),
+                        previous: a.previous,
+                    });
+                    (a.conversation.id, a.message.id)
+                })
             }
             None => {
                 let started = self
@@ -152,6 +194,7 @@ impl Engine {
                     seq,
                     chat,
                     duplicate: false,
+                    echo,
                 })
             }
             // Two connections of one visitor sent the same message at once: one won.
@@ -170,6 +213,7 @@ impl Engine {
                 seq,
                 chat,
                 duplicate: true,
+                echo: None,
             }))
     }
 
@@ -366,29 +410,22 @@ impl Engine {
             .iter()
             .map(|r| {
                 let m = &r.message;
-                MessageFrame {
-                    seq: m.id,
-                    chat: m.conversation_id,
-                    author: m.author_kind.to_string(),
-                    name: author_name(m, &s.inbox),
-                    text: m.body_text.clone(),
-                    at: m.created_at,
-                    files: files
-                        .iter()
-                        .filter(|a| a.message_id == m.id)
-                        .map(|a| rules::FileRef {
-                            name: a.filename.clone(),
-                            url: format!("/chat/files/{}", a.id),
-                            content_type: a.content_type.clone(),
-                            size: a.size,
-                        })
-                        .collect(),
-                    cseq: r
-                        .client_key
-                        .as_deref()
-                        .and_then(|k| k.strip_prefix(&prefix))
-                        .and_then(|n| n.parse().ok()),
-                }
+                let refs = files
+                    .iter()
+                    .filter(|a| a.message_id == m.id)
+                    .map(|a| rules::FileRef {
+                        name: a.filename.clone(),
+                        url: format!("/chat/files/{}", a.id),
+                        content_type: a.content_type.clone(),
+                        size: a.size,
+                    })
+                    .collect();
+                let cseq = r
+                    .client_key
+                    .as_deref()
+                    .and_then(|k| k.strip_prefix(&prefix))
+                    .and_then(|n| n.parse().ok());
+                message_frame(m, &s.inbox, refs, cseq)
             })
             .collect())
     }

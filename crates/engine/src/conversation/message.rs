@@ -54,6 +54,20 @@ impl NewMessageCmd {
     }
 }
 
+/// A message added: the conversation it landed in, the message, and the id of that
+/// conversation's message before it (see `messages::Appended`).
+pub(crate) struct Inserted {
+    pub conversation: Conversation,
+    pub message: Message,
+    pub previous: i64,
+}
+
+impl Inserted {
+    fn pair(self) -> (Conversation, Message) {
+        (self.conversation, self.message)
+    }
+}
+
 /// Cleans HTML and derives text from it when no text was given; checks the size.
 pub(crate) fn prepare_body(text: &str, html: Option<&str>) -> Result<(String, Option<String>)> {
     let html = html
@@ -86,7 +100,9 @@ impl Engine {
         id: i64,
         cmd: NewMessageCmd,
     ) -> Result<(Conversation, Message)> {
-        self.insert_message(Some(by), None, id, cmd).await
+        self.insert_message(Some(by), None, id, cmd)
+            .await
+            .map(Inserted::pair)
     }
 
     /// Adds a message a channel received from `sender` (found or created as a customer inside
@@ -98,6 +114,18 @@ impl Engine {
         sender: &CustomerRef,
         cmd: NewMessageCmd,
     ) -> Result<(Conversation, Message)> {
+        self.receive_message_after(id, sender, cmd)
+            .await
+            .map(Inserted::pair)
+    }
+
+    /// As [`Engine::receive_message`], with the id of the conversation's message before it.
+    pub(crate) async fn receive_message_after(
+        &self,
+        id: i64,
+        sender: &CustomerRef,
+        cmd: NewMessageCmd,
+    ) -> Result<Inserted> {
         if cmd.author != AuthorKind::Customer || cmd.visibility != Visibility::Public {
             return Err(EngineError::invalid(
                 "author",
@@ -118,7 +146,9 @@ impl Engine {
             author,
             ..NewMessageCmd::reply(text)
         };
-        self.insert_message(None, None, id, cmd).await
+        self.insert_message(None, None, id, cmd)
+            .await
+            .map(Inserted::pair)
     }
 
     async fn insert_message(
@@ -127,7 +157,7 @@ impl Engine {
         sender: Option<&CustomerRef>,
         id: i64,
         cmd: NewMessageCmd,
-    ) -> Result<(Conversation, Message)> {
+    ) -> Result<Inserted> {
         let (text, html) = prepare_body(&cmd.body, cmd.html.as_deref())?;
         if text.is_empty() && cmd.attachments.is_empty() {
             return Err(EngineError::invalid("body", "must not be empty"));
@@ -246,7 +276,7 @@ impl Engine {
         };
         let agent_replies =
             i64::from(cmd.author == AuthorKind::Agent && cmd.visibility == Visibility::Public);
-        let message = messages::append(
+        let messages::Appended { message, previous } = messages::append(
             &mut tx,
             &NewMessage {
                 conversation_id: target,
@@ -322,7 +352,7 @@ impl Engine {
         if target == c.id {
             // Its followers were read with the locked row.
             self.bus
-                .conversation_changed(&conversation, None, "message", by_user, followers);
+                .message_added(&conversation, message_id, by_user, followers);
         } else {
             self.announce(&conversation, None, "message", by_user).await;
             self.announce(&c, None, "follow_up", by_user).await;
@@ -330,7 +360,11 @@ impl Engine {
         if self.email.has_inboxes() {
             self.email.outbox_wake.notify_one();
         }
-        Ok((conversation, message))
+        Ok(Inserted {
+            conversation,
+            message,
+            previous,
+        })
     }
 }
 

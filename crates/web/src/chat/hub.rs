@@ -20,6 +20,9 @@ pub const STATUS: u8 = 2;
 pub const TYPING: u8 = 4;
 /// An agent's read mark moved.
 pub const READ: u8 = 8;
+/// New messages, the newest of them `Slot::newest`: a connection that has sent that one
+/// need not read.
+pub const NAMED: u8 = 16;
 
 /// One visitor connection's mailbox.
 #[derive(Default)]
@@ -28,6 +31,7 @@ pub struct Slot {
     /// The latest agent typing state: (typing, name).
     typing: Mutex<Option<(bool, String)>>,
     read: AtomicI64,
+    newest: AtomicI64,
     pub wake: Notify,
 }
 
@@ -43,6 +47,11 @@ impl Slot {
 
     pub fn read(&self) -> i64 {
         self.read.load(Ordering::Acquire)
+    }
+
+    /// The newest message named by an event (with [`NAMED`]).
+    pub fn newest(&self) -> i64 {
+        self.newest.load(Ordering::Acquire)
     }
 
     fn raise(&self, flags: u8) {
@@ -97,12 +106,26 @@ impl Hub {
             return;
         }
         match (e.topic.as_str(), e.kind.as_str()) {
-            // A message from the visitor's side (no agent behind it) changes nothing the
-            // visitor's status shows; anything else may.
-            ("conversation", "message") if e.user_id.is_none() => {
-                slots.iter().for_each(|s| s.raise(MESSAGES))
+            ("conversation", kind) => {
+                // A message from the visitor's side (no agent behind it) changes nothing the
+                // visitor's status shows; anything else may.
+                let message = kind == "message";
+                let status = if message && e.user_id.is_none() {
+                    0
+                } else {
+                    STATUS
+                };
+                let named = e.detail["seq"].as_i64().filter(|_| message);
+                for s in &slots {
+                    match named {
+                        Some(seq) => {
+                            s.newest.fetch_max(seq, Ordering::AcqRel);
+                            s.raise(NAMED | status);
+                        }
+                        None => s.raise(MESSAGES | status),
+                    }
+                }
             }
-            ("conversation", _) => slots.iter().for_each(|s| s.raise(MESSAGES | STATUS)),
             ("presence", _) => {
                 // Any agent replying means "typing"; the page reports replying while its
                 // agent types.

@@ -100,7 +100,7 @@ impl Connection {
     }
 
     async fn run(mut self) {
-        let end = match self.hello().await {
+        let end = match Box::pin(self.hello()).await {
             Ok(()) => self.serve().await,
             Err(e) => Err(e),
         };
@@ -211,7 +211,10 @@ impl Connection {
                 got = self.ws.recv() => {
                     heard = Instant::now();
                     match got {
-                        Some(Ok(Message::Text(t))) => self.frame(&t).await?,
+                        // Each path that reads or writes is boxed: a waiting connection's
+                        // task holds only the loop's own state (10,000 of them wait at once;
+                        // inline, the largest path made each task 22 KB).
+                        Some(Ok(Message::Text(t))) => Box::pin(self.frame(&t)).await?,
                         Some(Ok(Message::Binary(_))) => self.strike("bad_frame", "frames are JSON text").await?,
                         Some(Ok(Message::Close(_))) | None => return Err(End::Gone),
                         Some(Ok(_)) => {} // ping and pong: answered by the library
@@ -221,14 +224,14 @@ impl Connection {
                         }
                     }
                 }
-                _ = self.slot.wake.notified() => self.flush().await?,
+                _ = self.slot.wake.notified() => Box::pin(self.flush()).await?,
                 _ = heartbeat.tick() => {
                     if heard.elapsed() > beat * 3 {
                         return Err(End::Close(GOING_AWAY, "no heartbeat"));
                     }
                     self.ws.send(Message::Ping(Default::default())).await.map_err(|_| End::Gone)?;
                 }
-                _ = queue.tick(), if waiting => self.status().await?,
+                _ = queue.tick(), if waiting => Box::pin(self.status()).await?,
                 _ = stopping.cancelled() => return Err(End::Close(GOING_AWAY, "server stopping")),
             }
         }
@@ -299,8 +302,20 @@ impl Connection {
                     .await?;
                     if self.chat != Some(sent.chat) {
                         self.follow_next = Some(sent.chat);
+                        return Ok(());
                     }
-                    Ok(())
+                    // Everything before it was sent: the message goes out as it was written,
+                    // in order, with no read (its event then finds nothing new).
+                    match sent.echo {
+                        Some(echo)
+                            if echo.previous <= self.last_sent
+                                && echo.frame.seq > self.last_sent =>
+                        {
+                            self.last_sent = echo.frame.seq;
+                            self.send(&ServerFrame::Message(echo.frame)).await
+                        }
+                        _ => Ok(()),
+                    }
                 }
                 Err(err) => self.send(&refused(err, Some(cseq))).await,
             },
@@ -355,7 +370,8 @@ impl Connection {
     /// Sends what the hub says changed.
     async fn flush(&mut self) -> Result<(), End> {
         let flags = self.slot.take();
-        if flags & hub::MESSAGES != 0 {
+        let named = flags & hub::NAMED != 0 && self.slot.newest() > self.last_sent;
+        if flags & hub::MESSAGES != 0 || named {
             self.messages().await?;
         }
         if flags & hub::STATUS != 0 {
