@@ -1,7 +1,9 @@
 //! The chat scenario: many visitors' WebSockets held open on one node (its memory with them
 //! all connected), then some of them chatting at a set total rate while an agent's workspace
 //! page listens to the live stream, and the time from a visitor sending a message to the
-//! agent's page hearing of it (visitor-to-agent delivery).
+//! agent's page hearing of it (visitor-to-agent delivery). Optionally the agent also answers
+//! through the API at a set rate, timed from the request to the visitor's socket showing the
+//! answer (agent-to-visitor delivery).
 
 use crate::server::{self, Server};
 use anyhow::{Context, bail};
@@ -24,7 +26,54 @@ pub struct Options<'a> {
     pub active: usize,
     /// Messages per second, all active visitors together.
     pub rate: u64,
+    /// Agent answers per second during the timed part (0: none).
+    pub replies: u64,
     pub duration: Duration,
+}
+
+/// Delivery times in milliseconds.
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Latency {
+    fn of(h: &Mutex<Histogram<u64>>) -> anyhow::Result<Latency> {
+        let h = h
+            .lock()
+            .map(|h| h.clone())
+            .map_err(|_| anyhow::anyhow!("histogram lock"))?;
+        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        Ok(Latency {
+            p50_ms: ms(0.5),
+            p90_ms: ms(0.9),
+            p99_ms: ms(0.99),
+            max_ms: h.max() as f64 / 1000.0,
+        })
+    }
+}
+
+/// The agent's answers: how many were sent and reached the visitor, and how fast.
+pub struct Replies {
+    pub sent: u64,
+    pub delivered: u64,
+    pub latency: Latency,
+}
+
+fn record(h: &Mutex<Histogram<u64>>, since: Instant) {
+    let us = since.elapsed().as_micros() as u64;
+    if let Ok(mut h) = h.lock() {
+        let _ = h.record(us.max(1));
+    }
+}
+
+/// The number in an agent answer's frame (`… "text":"agent reply #N" …`).
+fn reply_number(frame: &str) -> Option<u64> {
+    let rest = frame.split("agent reply #").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 pub struct ChatResult {
@@ -35,16 +84,15 @@ pub struct ChatResult {
     pub sent: u64,
     pub delivered: u64,
     pub achieved_rate: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
+    pub latency: Latency,
     pub busy_rss_mb: f64,
     /// The server's CPU time (user and system) over the timed part, per message sent.
     pub cpu_us_per_message: f64,
     /// SQLite's writer over the timed part: the share of time it was held (by transactions
     /// and by commits), and transactions per commit. `None` on PostgreSQL.
     pub writer: Option<WriterLoad>,
+    /// With `Options::replies`.
+    pub replies: Option<Replies>,
 }
 
 pub struct WriterLoad {
@@ -224,10 +272,7 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
                         .ok()
                         .and_then(|mut p| p.get_mut(&id).and_then(VecDeque::pop_front));
                     if let Some(at) = sent {
-                        let us = at.elapsed().as_micros() as u64;
-                        if let Ok(mut h) = hist.lock() {
-                            let _ = h.record(us.max(1));
-                        }
+                        record(&hist, at);
                         delivered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
@@ -235,12 +280,28 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         })
     };
 
-    // Open loop: the next visitor sends at each tick; each socket's frames are read and
-    // dropped by its own task so the server never waits on us.
+    // Open loop: the next visitor sends at each tick; each socket's frames are read by its
+    // own task (timing the agent's answers) so the server never waits on us.
+    let answers: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let answer_hist = Arc::new(Mutex::new(Histogram::<u64>::new(3)?));
+    let answered = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let chat_ids: Vec<i64> = chats.iter().map(|(c, _)| *c).collect();
     let mut senders = Vec::with_capacity(chats.len());
     for (chat, ws) in chats {
         let (mut tx, mut rx) = ws.split();
-        tokio::spawn(async move { while let Some(Ok(_)) = rx.next().await {} });
+        let (answers, answer_hist, answered) =
+            (answers.clone(), answer_hist.clone(), answered.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(m)) = rx.next().await {
+                let Message::Text(t) = m else { continue };
+                let Some(n) = reply_number(&t) else { continue };
+                let sent = answers.lock().ok().and_then(|mut a| a.remove(&n));
+                if let Some(at) = sent {
+                    record(&answer_hist, at);
+                    answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        });
         let (send_tx, mut send_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
         let pending = pending.clone();
         tokio::spawn(async move {
@@ -261,13 +322,43 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         });
         senders.push(send_tx);
     }
-    let (busy_rss_mb, sent, elapsed, cpu_before, writer) = {
+    let (busy_rss_mb, sent, elapsed, cpu_before, writer, replies_sent) = {
         let every = Duration::from_secs_f64(1.0 / o.rate.max(1) as f64);
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let start = Instant::now();
         let cpu_before = server::cpu_seconds(server.pid());
         let writer_before = writer_counters(&api, &server.base).await;
+        let replier = (o.replies > 0).then(|| {
+            let every = Duration::from_secs_f64(1.0 / o.replies as f64);
+            let (api, base, token) = (api.clone(), server.base.clone(), o.token.to_string());
+            let (answers, chat_ids, duration) = (answers.clone(), chat_ids.clone(), o.duration);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+                let mut n = 0u64;
+                while start.elapsed() < duration {
+                    tick.tick().await;
+                    n += 1;
+                    let chat = chat_ids[n as usize % chat_ids.len()];
+                    if let Ok(mut a) = answers.lock() {
+                        a.insert(n, Instant::now());
+                    }
+                    let post = api
+                        .post(format!("{base}/api/v1/conversations/{chat}/messages"))
+                        .bearer_auth(&token)
+                        .json(&json!({"body": format!("agent reply #{n}")}));
+                    tokio::spawn(async move {
+                        match post.send().await {
+                            Ok(r) if r.status().is_success() => {}
+                            Ok(r) => eprintln!("an answer was refused: {}", r.status()),
+                            Err(e) => eprintln!("an answer failed: {e}"),
+                        }
+                    });
+                }
+                n
+            })
+        });
         let mut sent = 0u64;
         let mut cseqs = vec![1i64; senders.len()];
         while start.elapsed() < o.duration {
@@ -288,18 +379,25 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
             }),
             _ => None,
         };
-        (rss, sent, elapsed, cpu_before, writer)
+        let replies_sent = match replier {
+            Some(r) => r.await.unwrap_or(0),
+            None => 0,
+        };
+        (rss, sent, elapsed, cpu_before, writer, replies_sent)
     };
     // Let the last deliveries arrive; the CPU they take counts.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let cpu = server::cpu_seconds(server.pid()) - cpu_before;
     listener.abort();
     drop(sockets);
-    let h = hist
-        .lock()
-        .map(|h| h.clone())
-        .map_err(|_| anyhow::anyhow!("histogram lock"))?;
-    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let replies = match replies_sent {
+        0 => None,
+        sent => Some(Replies {
+            sent,
+            delivered: answered.load(std::sync::atomic::Ordering::Relaxed),
+            latency: Latency::of(&answer_hist)?,
+        }),
+    };
     Ok(ChatResult {
         visitors: o.visitors,
         connect_s,
@@ -308,12 +406,10 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         sent,
         delivered: delivered.load(std::sync::atomic::Ordering::Relaxed),
         achieved_rate: sent as f64 / elapsed,
-        p50_ms: ms(0.5),
-        p90_ms: ms(0.9),
-        p99_ms: ms(0.99),
-        max_ms: h.max() as f64 / 1000.0,
+        latency: Latency::of(&hist)?,
         busy_rss_mb,
         cpu_us_per_message: cpu * 1e6 / sent.max(1) as f64,
         writer,
+        replies,
     })
 }

@@ -159,6 +159,9 @@ enum Cmd {
         /// Messages per second from all active visitors together.
         #[arg(long, default_value_t = 2_000)]
         rate: u64,
+        /// Agent answers per second through the API, timed to the visitor's socket (0: none).
+        #[arg(long, default_value_t = 0)]
+        replies: u64,
         /// Seconds of chatting.
         #[arg(long, default_value_t = 20.0)]
         duration: f64,
@@ -342,6 +345,7 @@ async fn do_chat(
     visitors: usize,
     active: usize,
     rate: u64,
+    replies: u64,
     duration: f64,
     steward: Option<PathBuf>,
 ) -> anyhow::Result<()> {
@@ -355,6 +359,7 @@ async fn do_chat(
         visitors,
         active,
         rate,
+        replies,
         duration: Duration::from_secs_f64(duration.max(1.0)),
     })
     .await?;
@@ -368,12 +373,23 @@ async fn do_chat(
         r.sent,
         r.achieved_rate,
         r.delivered,
-        r.p50_ms,
-        r.p90_ms,
-        r.p99_ms,
-        r.max_ms,
+        r.latency.p50_ms,
+        r.latency.p90_ms,
+        r.latency.p99_ms,
+        r.latency.max_ms,
         r.cpu_us_per_message
     );
+    if let Some(a) = r.replies {
+        println!(
+            "  Agent answers: {} sent, {} reached the visitor: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            a.sent,
+            a.delivered,
+            a.latency.p50_ms,
+            a.latency.p90_ms,
+            a.latency.p99_ms,
+            a.latency.max_ms
+        );
+    }
     if let Some(w) = r.writer {
         println!(
             "  SQLite's writer was held {:.0} % of the time: {:.0} µs by each transaction, {:.0} µs by each commit of {:.1} transactions",
@@ -463,9 +479,10 @@ async fn main() -> std::process::ExitCode {
             visitors,
             active,
             rate,
+            replies,
             duration,
             steward,
-        } => do_chat(&db, visitors, active, rate, duration, steward).await,
+        } => do_chat(&db, visitors, active, rate, replies, duration, steward).await,
         Cmd::HelpCenter {
             data,
             articles,
