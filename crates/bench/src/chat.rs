@@ -371,7 +371,8 @@ pub async fn run(o: Options<'_>) -> anyhow::Result<ChatResult> {
         let elapsed = start.elapsed().as_secs_f64();
         let rss = server::rss_mb(server.pid()).0;
         let writer = match (writer_before, writer_counters(&api, &server.base).await) {
-            (Some(a), Some(b)) => Some(WriterLoad {
+            // PostgreSQL exports the counters too, always 0.
+            (Some(a), Some(b)) if b[0] > a[0] => Some(WriterLoad {
                 busy_pct: (b[2] - a[2] + b[3] - a[3]) / elapsed * 100.0,
                 per_commit: (b[0] - a[0]) / (b[1] - a[1]).max(1.0),
                 held_us: (b[2] - a[2]) * 1e6 / (b[0] - a[0]).max(1.0),
