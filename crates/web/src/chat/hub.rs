@@ -2,7 +2,8 @@
 //! live bus (which on PostgreSQL carries other nodes' events too) and, for each event about a
 //! watched chat, raises flags on the watching connections' slots and wakes them. A slot holds
 //! only flags and the latest typing and read state, so a slow visitor never makes anything
-//! queue up: its connection reads what is new from the database when it gets round to it.
+//! queue up: its connection reads what is new from the database when it gets round to it
+//! (not at all when the events name only messages it has sent already).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
