@@ -40,15 +40,23 @@ pub struct NewMessage<'a> {
 }
 
 pub async fn insert(tx: &mut Conn, m: &NewMessage<'_>) -> Result<i64> {
-    Ok(insert_returning(tx, m).await?.id)
+    Ok(insert_returning(tx, m).await?.message.id)
 }
 
 /// Inserts the message and returns it as [`get`] would read it, in the same statement.
-pub async fn insert_returning(tx: &mut Conn, m: &NewMessage<'_>) -> Result<Message> {
+async fn insert_returning(tx: &mut Conn, m: &NewMessage<'_>) -> Result<Appended> {
     let row = bind_message(sqlx::query(INSERT_RETURNING), m)
         .fetch_one(tx)
         .await?;
-    Ok(Message::from_row(&row)?)
+    appended(&row)
+}
+
+/// A row of [`INSERT_RETURNING`].
+fn appended(row: &sqlx::any::AnyRow) -> Result<Appended> {
+    Ok(Appended {
+        message: Message::from_row(row)?,
+        previous: row.try_get("previous")?,
+    })
 }
 
 /// Binds `$1`–`$10` of [`INSERT_RETURNING`].
@@ -94,13 +102,7 @@ pub async fn append(
             ..Default::default()
         };
         crate::conversations::update(tx, m.conversation_id, &changes, m.at, true, 1).await?;
-        let row = bind_message(sqlx::query(INSERT_RETURNING), m)
-            .fetch_one(&mut **tx)
-            .await?;
-        let appended = Appended {
-            message: Message::from_row(&row)?,
-            previous: row.try_get("previous")?,
-        };
+        let appended = insert_returning(tx, m).await?;
         let id = Some(appended.message.id);
         search::index(tx, doc, m.conversation_id, id, m.body_text).await?;
         return Ok(appended);
@@ -131,10 +133,7 @@ pub async fn append(
     };
     let rowid: i64 = doc_row.try_get(0)?;
     search::put_doc(tx, rowid, m.body_text);
-    Ok(Appended {
-        message: Message::from_row(message)?,
-        previous: message.try_get("previous")?,
-    })
+    appended(message)
 }
 
 pub async fn get(conn: &mut Conn, id: i64) -> Result<Option<Message>> {
