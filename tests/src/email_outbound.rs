@@ -20,7 +20,19 @@ pub(crate) struct TestRelay {
 }
 
 impl TestRelay {
+    /// Starts the relay on a free port. The port is free when picked but could be taken
+    /// before the relay binds it (tests start servers all the time), so the relay counts as
+    /// up only once it greets as an SMTP server; if it could not bind, another port is tried.
     pub(crate) async fn start() -> TestRelay {
+        for _ in 0..5 {
+            if let Some(relay) = TestRelay::try_start().await {
+                return relay;
+            }
+        }
+        panic!("the test relay could not start on any of 5 ports");
+    }
+
+    async fn try_start() -> Option<TestRelay> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -29,7 +41,7 @@ impl TestRelay {
             std::env::temp_dir().join(format!("steward-relay-{port}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&maildir);
         let log = maildir.with_extension("log");
-        let mut child = std::process::Command::new("/usr/bin/python3")
+        let child = std::process::Command::new("/usr/bin/python3")
             .args([
                 "-m",
                 "aiosmtpd",
@@ -44,30 +56,28 @@ impl TestRelay {
             .stderr(std::fs::File::create(&log).expect("relay log file"))
             .spawn()
             .expect("python3 runs");
-        let mut listening = false;
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                listening = true;
-                break;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                let err = std::fs::read_to_string(&log).unwrap_or_default();
-                panic!(
-                    "the test relay exited ({status}); is python3-aiosmtpd installed? \
-                     (.ci/run installs it)\n{err}"
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(listening, "the test relay never listened on port {port}");
-        TestRelay {
+        // Dropped (killed, cleaned up) unless it comes up.
+        let mut relay = TestRelay {
             child,
             port,
             maildir,
+        };
+        for _ in 0..100 {
+            if greets(port).await {
+                return Some(relay);
+            }
+            if let Ok(Some(status)) = relay.child.try_wait() {
+                let err = std::fs::read_to_string(&log).unwrap_or_default();
+                assert!(
+                    !err.contains("No module named"),
+                    "the test relay exited ({status}); is python3-aiosmtpd installed? \
+                     (.ci/run installs it)\n{err}"
+                );
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        panic!("the test relay never greeted on port {port}");
     }
 
     pub(crate) fn received(&self) -> Vec<InboundEmail> {
@@ -96,6 +106,19 @@ impl TestRelay {
             self.received().len()
         );
     }
+}
+
+/// Whether an SMTP server answers on `port` with its `220` greeting.
+async fn greets(port: u16) -> bool {
+    use tokio::io::AsyncReadExt;
+    let Ok(mut conn) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return false;
+    };
+    let mut greeting = [0u8; 3];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), conn.read_exact(&mut greeting)).await,
+        Ok(Ok(_)) if &greeting == b"220"
+    )
 }
 
 impl Drop for TestRelay {
